@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make chat` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup chat serve test lint typecheck model clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+chat: $(STAMP)
+	$(BIN)/python -m skill chat
+
+serve: $(STAMP)
+	$(BIN)/python -m skill serve --no-verify
+
+lint: $(STAMP)
+	$(BIN)/ruff check skill lambda tests bench
+	$(BIN)/ruff format --check skill lambda tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy skill
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+model: $(STAMP)
+	$(BIN)/python -m skill.interaction_model

@@ -1,0 +1,1 @@
+"""Bedtime Magnesium: an Alexa skill answering bedtime questions about one article."""

@@ -1,0 +1,61 @@
+"""The one place the skill is assembled.
+
+The Flask app, the Lambda entry and the local console all call `build_skill`,
+so every host runs the same handlers in the same order.
+"""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from skill.config import Settings
+from skill.handlers.answers import (
+    ArticleAnswerHandler,
+    BenefitDetailHandler,
+    MoreHandler,
+    NoHandler,
+    RepeatHandler,
+    YesHandler,
+)
+from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
+from skill.handlers.navigation import (
+    FallbackHandler,
+    HelpHandler,
+    LaunchHandler,
+    SessionEndedHandler,
+    StartOverHandler,
+    StopHandler,
+)
+
+
+def request_handlers() -> list[AbstractRequestHandler]:
+    """Every request handler, in the order the SDK tries them."""
+    return [
+        LaunchHandler(),
+        ArticleAnswerHandler(),
+        BenefitDetailHandler(),
+        YesHandler(),
+        NoHandler(),
+        MoreHandler(),
+        RepeatHandler(),
+        HelpHandler(),
+        StopHandler(),
+        StartOverHandler(),
+        FallbackHandler(),
+        SessionEndedHandler(),
+    ]
+
+
+def build_skill(settings: Settings | None = None) -> CustomSkill:
+    """Register every handler, in order, and return the ready skill."""
+    settings = settings or Settings()
+    builder = CustomSkillBuilder()
+    # The SDK rejects requests for any other skill id (typed as None upstream).
+    builder.skill_id = settings.skill_id  # type: ignore[assignment]
+    for handler in request_handlers():
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(UnhandledRequestHandler())
+    builder.add_exception_handler(CatchAllExceptionHandler())
+    return builder.create()

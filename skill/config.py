@@ -1,0 +1,81 @@
+"""Settings read once from the environment into one frozen object.
+
+Every entry point (web app, Lambda, console) builds a `Settings` at start-up and
+passes it down; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value the skill cannot use."""
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def default_sqlite_path() -> Path:
+    """Where user memory lives when no path is configured (XDG data dir)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "bedtime-magnesium" / "users.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about the skill, with safe defaults."""
+
+    skill_id: str | None = None
+    verify_requests: bool = True
+    log_level: str = "INFO"
+    sqlite_path: Path = field(default_factory=default_sqlite_path)
+    dynamodb_table: str | None = None
+    persistence: bool = True
+    cert_fetch_timeout: float = 5.0
+    max_body_bytes: int = 128 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `ALEXA_SKILL_ID`, `SKILL_*` variables; keyword overrides win."""
+        env = os.environ if env is None else env
+        sqlite = env.get("SKILL_SQLITE_PATH")
+        settings = cls(
+            skill_id=(env.get("ALEXA_SKILL_ID") or "").strip() or None,
+            verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", True),
+            log_level=(env.get("SKILL_LOG_LEVEL") or "INFO").strip().upper(),
+            sqlite_path=Path(sqlite).expanduser() if sqlite else default_sqlite_path(),
+            dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,
+            persistence=_flag(env, "SKILL_PERSISTENCE", True),
+            cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", 5.0),
+        )
+        return replace(settings, **overrides)

@@ -1,0 +1,119 @@
+"""The skill's words, loaded once from `answers.toml` beside the article they come from.
+
+Handlers never hold prose: they name a topic or a prompt key and this module
+supplies the text. Loading validates the file's shape, so a typo in a key fails
+at start-up (and in the tests), not in someone's bedroom.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CONTENT_DIR = Path(__file__).resolve().parent
+ARTICLE_PATH = CONTENT_DIR / "article.txt"
+ANSWERS_PATH = CONTENT_DIR / "answers.toml"
+
+
+class ContentError(ValueError):
+    """The content file is missing a field or refers to an unknown topic."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One topic from the article: what is said, and where it came from."""
+
+    topic: str
+    speech: str
+    sources: tuple[str, ...]
+    offer: str
+    next: str
+    card_title: str
+    card_text: str
+    more: str | None = None
+    more_sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """Words that are not article facts: welcome, help, goodbye and the like."""
+
+    disclaimer: str
+    welcome: str
+    suggest: str
+    welcome_reprompt: str
+    help: str
+    help_reprompt: str
+    reprompt: str
+    goodbye: str
+    fallback: str
+    fallback_reprompt: str
+    error: str
+    error_reprompt: str
+    which_benefit: str
+    no_more: str
+    nothing_yet: str
+    ask_next: str
+
+
+@dataclass(frozen=True)
+class Content:
+    """All answers keyed by topic, plus the prompts."""
+
+    answers: dict[str, Answer]
+    prompts: Prompts
+
+    def answer(self, topic: str) -> Answer:
+        return self.answers[topic]
+
+
+def _build_answer(topic: str, raw: dict[str, Any]) -> Answer:
+    known = {f.name for f in fields(Answer)} - {"topic"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ContentError(f"answers.{topic}: unknown field(s) {sorted(unknown)}")
+    try:
+        return Answer(
+            topic=topic,
+            speech=raw["speech"],
+            sources=tuple(raw["sources"]),
+            offer=raw["offer"],
+            next=raw["next"],
+            card_title=raw["card_title"],
+            card_text=raw["card_text"],
+            more=raw.get("more"),
+            more_sources=tuple(raw.get("more_sources", ())),
+        )
+    except KeyError as missing:
+        raise ContentError(f"answers.{topic}: missing field {missing}") from None
+
+
+def parse_content(data: dict[str, Any]) -> Content:
+    """Turn the TOML document into `Content`, checking cross references."""
+    answers = {topic: _build_answer(topic, raw) for topic, raw in data["answers"].items()}
+    for answer in answers.values():
+        if answer.next not in answers:
+            raise ContentError(f"answers.{answer.topic}: next topic {answer.next!r} is unknown")
+        if answer.more and not answer.more_sources:
+            raise ContentError(f"answers.{answer.topic}: 'more' needs 'more_sources'")
+    try:
+        prompts = Prompts(**data["prompts"])
+    except TypeError as problem:
+        raise ContentError(f"prompts: {problem}") from None
+    return Content(answers=answers, prompts=prompts)
+
+
+@cache
+def load_content(path: Path = ANSWERS_PATH) -> Content:
+    """Load and validate the content file once per process."""
+    with path.open("rb") as handle:
+        return parse_content(tomllib.load(handle))
+
+
+@cache
+def article_text(path: Path = ARTICLE_PATH) -> str:
+    """The article, the single source of truth for every fact spoken."""
+    return path.read_text(encoding="utf-8")

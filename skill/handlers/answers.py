@@ -1,0 +1,102 @@
+"""Handlers for questions about the article, and the turns that follow an answer."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_intent_name, get_slot
+from ask_sdk_model import Response
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+from skill import conversation
+from skill.conversation import BENEFIT_INTENT, BENEFIT_SLOT
+from skill.handlers.base import IntentHandler
+
+logger = logging.getLogger(__name__)
+
+# Each article-answer intent and the content topic it speaks.
+ANSWER_FOR_INTENT: dict[str, str] = {
+    "WhatIsIntent": "what_is",
+    "WhyGlycinateIntent": "why_glycinate",
+    "BenefitsIntent": "how_it_helps",
+    "FormsIntent": "forms",
+    "DosageIntent": "dosage",
+    "TimingIntent": "timing",
+    "HydrationIntent": "hydration",
+    "SafetyIntent": "safety",
+    "SummaryIntent": "summary",
+}
+
+# Slot value ids (BenefitType in the interaction model) are content topics.
+BENEFIT_TOPICS = frozenset(
+    {"muscle_relaxation", "sleep_quality", "stress_anxiety", "nerve_function"}
+)
+
+
+class ArticleAnswerHandler(IntentHandler):
+    """One table-driven handler for every question answered by a single topic."""
+
+    intent_names = frozenset(ANSWER_FOR_INTENT)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return conversation.answer(
+            handler_input, ANSWER_FOR_INTENT[str(get_intent_name(handler_input))]
+        )
+
+
+def resolved_benefit(handler_input: HandlerInput) -> str | None:
+    """The benefit topic Alexa resolved the slot to, or None if empty or unmatched."""
+    slot = get_slot(handler_input, BENEFIT_SLOT)
+    resolutions = getattr(slot, "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        status = getattr(authority.status, "code", None)
+        if status != StatusCode.ER_SUCCESS_MATCH:
+            continue
+        for wrapper in authority.values or []:
+            topic = getattr(wrapper.value, "id", None)
+            if topic in BENEFIT_TOPICS:
+                return str(topic)
+    if slot is not None and slot.value:
+        logger.info("benefit slot value did not resolve: %r", slot.value[:80])
+    return None
+
+
+class BenefitDetailHandler(IntentHandler):
+    """One of the four benefits; an empty or unknown one gets the list of all four."""
+
+    intent_names = frozenset({BENEFIT_INTENT})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        topic = resolved_benefit(handler_input)
+        if topic is None:
+            return conversation.choose_benefit(handler_input)
+        return conversation.answer(handler_input, topic)
+
+
+class YesHandler(IntentHandler):
+    intent_names = frozenset({"AMAZON.YesIntent"})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return conversation.accept_offer(handler_input)
+
+
+class NoHandler(IntentHandler):
+    intent_names = frozenset({"AMAZON.NoIntent"})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return conversation.goodbye(handler_input)
+
+
+class MoreHandler(IntentHandler):
+    intent_names = frozenset({"AMAZON.MoreIntent"})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return conversation.tell_more(handler_input)
+
+
+class RepeatHandler(IntentHandler):
+    intent_names = frozenset({"AMAZON.RepeatIntent"})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return conversation.repeat(handler_input)

@@ -1,0 +1,23 @@
+"""Bedtime SSML: escaped text at a slightly slower, calm pace.
+
+Only SSML that every Alexa voice and locale supports is used: `<prosody>` and
+`<break>`. No sound effects, no audio. Text from the content file is escaped
+here, once, so an ampersand or a quote can never break the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+CALM_RATE = "90%"
+PAUSE = '<break time="300ms"/>'
+
+
+def to_ssml(parts: Iterable[str]) -> str:
+    """Join plain-text parts into one calm SSML fragment (without `<speak>`).
+
+    The SDK's response builder adds the `<speak>` wrapper itself.
+    """
+    body = PAUSE.join(escape(part, {'"': "&quot;"}) for part in parts if part)
+    return f'<prosody rate="{CALM_RATE}">{body}</prosody>'

@@ -1,0 +1,389 @@
+"""The interaction model: committed files match the source, and the source obeys Alexa's rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill import interaction_model as im
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = REPO_ROOT / "interaction_model"
+
+REQUIRED_INTENTS = {
+    "WhatIsIntent",
+    "WhyGlycinateIntent",
+    "BenefitsIntent",
+    "BenefitDetailIntent",
+    "FormsIntent",
+    "DosageIntent",
+    "TimingIntent",
+    "HydrationIntent",
+    "SafetyIntent",
+    "SummaryIntent",
+}
+REQUIRED_BUILT_INS = {
+    "AMAZON.HelpIntent",
+    "AMAZON.StopIntent",
+    "AMAZON.CancelIntent",
+    "AMAZON.FallbackIntent",
+    "AMAZON.NavigateHomeIntent",
+    "AMAZON.RepeatIntent",
+    "AMAZON.YesIntent",
+    "AMAZON.NoIntent",
+    "AMAZON.MoreIntent",
+    "AMAZON.StartOverIntent",
+}
+BENEFIT_IDS = {"muscle_relaxation", "sleep_quality", "stress_anxiety", "nerve_function"}
+MIN_SAMPLES = 20  # the issue's floor; the model carries 25+ per intent
+MAX_WORDS = 15
+WORD = r"(?:[a-z]+(?:'[a-z]+)?|\{[A-Za-z_]+\})"
+SAMPLE_RE = re.compile(rf"^{WORD}(?: {WORD})*$")
+SLOT_RE = re.compile(r"\{([A-Za-z_]+)\}")
+ASK_PREFIX = f"alexa, ask {im.INVOCATION_NAME} "
+LAUNCH_PHRASE = f"alexa, open {im.INVOCATION_NAME}"
+
+ALL_SAMPLES = [(i.name, s) for i in im.CUSTOM_INTENTS for s in i.samples]
+
+
+def _language_model(locale: str) -> dict[str, Any]:
+    model: dict[str, Any] = im.build_interaction_model(locale)["interactionModel"]["languageModel"]
+    return model
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- committed files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_committed_model_matches_generated(locale: str) -> None:
+    path = PACKAGE_DIR / "interactionModels" / "custom" / f"{locale}.json"
+    assert path.read_text(encoding="utf-8") == im.render_json(im.build_interaction_model(locale)), (
+        "stale: run `python -m skill.interaction_model`"
+    )
+
+
+def test_nothing_stale_in_repo() -> None:
+    assert im.stale_interaction_models(PACKAGE_DIR) == []
+    assert im.main(["--check"]) == 0
+
+
+def test_default_root_is_the_repo_package() -> None:
+    assert im.DEFAULT_ROOT == PACKAGE_DIR
+    assert im.REPO_ROOT == REPO_ROOT
+    assert im.model_path(PACKAGE_DIR, "en-GB") == (
+        PACKAGE_DIR / "interactionModels" / "custom" / "en-GB.json"
+    )
+
+
+def test_write_then_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(im.stale_interaction_models(tmp_path)) == len(im.LOCALES) + 1
+    assert im.main(["--check", "--root", str(tmp_path)]) == 1
+    assert "stale:" in capsys.readouterr().err
+
+    written = im.write_interaction_models(tmp_path)
+    assert written == [
+        *(im.model_path(tmp_path, loc) for loc in im.LOCALES),
+        tmp_path / "skill.json",
+    ]
+    assert im.stale_interaction_models(tmp_path) == []
+    assert im.main(["--check", "--root", str(tmp_path)]) == 0
+    text = written[0].read_text(encoding="utf-8")
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert '\n  "interactionModel"' in text  # two-space indent
+
+    written[1].write_text(text.replace("bedtime magnesium", "bedtime", 1), encoding="utf-8")
+    assert im.stale_interaction_models(tmp_path) == [written[1]]
+    assert im.main(["--root", str(tmp_path)]) == 0
+    assert im.stale_interaction_models(tmp_path) == []
+
+
+def test_endpoint_added_by_ask_deploy_is_not_drift(tmp_path: Path) -> None:
+    im.write_interaction_models(tmp_path)
+    skill_json = tmp_path / "skill.json"
+    deployed = _load(skill_json)
+    endpoint = {"uri": "arn:aws:lambda:us-east-1:123456789012:function:bedtime"}
+    deployed["manifest"]["apis"]["custom"]["endpoint"] = endpoint
+    skill_json.write_text(json.dumps(deployed), encoding="utf-8")  # ASK CLI's own formatting
+    assert im.stale_interaction_models(tmp_path) == []
+    im.write_interaction_models(tmp_path)
+    assert _load(skill_json)["manifest"]["apis"]["custom"]["endpoint"] == endpoint
+
+    deployed["manifest"]["manifestVersion"] = "2.0"
+    skill_json.write_text(json.dumps(deployed), encoding="utf-8")
+    assert im.stale_interaction_models(tmp_path) == [skill_json]
+
+
+def test_unknown_locale_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown locale"):
+        im.build_interaction_model("fr-FR")
+    with pytest.raises(ValueError, match="unknown locale"):
+        im.model_path(PACKAGE_DIR, "en")
+
+
+# --- model structure ---------------------------------------------------------------
+
+
+def test_intent_names_and_locales() -> None:
+    assert im.LOCALES == ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+    assert im.INVOCATION_NAME == "bedtime magnesium"
+    assert {i.name for i in im.CUSTOM_INTENTS} == REQUIRED_INTENTS
+    assert set(im.BUILT_IN_INTENTS) == REQUIRED_BUILT_INS
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_every_model_has_custom_and_built_in_intents(locale: str) -> None:
+    model = _language_model(locale)
+    assert model["invocationName"] == "bedtime magnesium"
+    assert model["modelConfiguration"] == {"fallbackIntentSensitivity": {"level": "LOW"}}
+    intents = {intent["name"]: intent for intent in model["intents"]}
+    assert len(intents) == len(model["intents"])
+    assert set(intents) == REQUIRED_INTENTS | REQUIRED_BUILT_INS
+    for name in REQUIRED_BUILT_INS:
+        assert intents[name] == {"name": name, "samples": []}
+    for name in REQUIRED_INTENTS:
+        assert intents[name]["samples"]
+
+
+def test_locales_differ_only_by_declared_synonyms() -> None:
+    base = _language_model("en-US")
+    for locale in im.LOCALES:
+        model = _language_model(locale)
+        assert model["intents"] == base["intents"]
+        assert model["invocationName"] == base["invocationName"]
+        extras = im.LOCALE_SYNONYMS.get(locale, {})
+        for slot_type, base_type in zip(model["types"], base["types"], strict=True):
+            for value, base_value in zip(slot_type["values"], base_type["values"], strict=True):
+                added = list(extras.get((slot_type["name"], value["id"]), ()))
+                assert value["name"]["synonyms"] == base_value["name"]["synonyms"] + added
+
+
+def test_locale_synonyms_refer_to_real_values() -> None:
+    values = {(t.name, v.id) for t in im.SLOT_TYPES for v in t.values}
+    for locale, extras in im.LOCALE_SYNONYMS.items():
+        assert locale in im.LOCALES
+        assert set(extras) <= values
+
+
+# --- samples -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("intent", im.CUSTOM_INTENTS, ids=lambda i: i.name)
+def test_enough_samples(intent: im.Intent) -> None:
+    assert len(intent.samples) >= MIN_SAMPLES
+
+
+def test_samples_unique_across_all_intents() -> None:
+    counts = Counter(im.normalise_sample(sample) for _, sample in ALL_SAMPLES)
+    duplicates = {sample: n for sample, n in counts.items() if n > 1}
+    assert duplicates == {}
+
+
+@pytest.mark.parametrize(("intent", "sample"), ALL_SAMPLES)
+def test_sample_text_is_valid(intent: str, sample: str) -> None:
+    assert SAMPLE_RE.fullmatch(sample), f"{intent}: {sample!r}"
+    assert sample == im.normalise_sample(sample)
+    assert len(sample.split()) <= MAX_WORDS
+
+
+@pytest.mark.parametrize(("intent", "sample"), ALL_SAMPLES)
+def test_sample_leaves_built_in_phrases_alone(intent: str, sample: str) -> None:
+    assert im.normalise_sample(sample) not in im.BUILT_IN_PHRASES, f"{intent}: {sample!r}"
+    assert "more" not in sample.split(), f"{intent}: {sample!r} belongs to AMAZON.MoreIntent"
+
+
+def test_built_in_phrases_cover_the_obvious() -> None:
+    for phrase in ("help", "stop", "repeat that", "tell me more", "yes", "no", "start over"):
+        assert phrase in im.BUILT_IN_PHRASES
+
+
+@pytest.mark.parametrize("intent", im.CUSTOM_INTENTS, ids=lambda i: i.name)
+def test_slots_are_declared_used_and_typed(intent: im.Intent) -> None:
+    declared = {slot.name for slot in intent.slots}
+    assert len(declared) == len(intent.slots)
+    used = {name for sample in intent.samples for name in SLOT_RE.findall(sample)}
+    assert used <= declared, f"undeclared slots {used - declared}"
+    assert declared <= used, f"slots never sampled {declared - used}"
+    custom_types = {t.name for t in im.SLOT_TYPES}
+    for slot in intent.slots:
+        assert slot.type in custom_types or slot.type.startswith("AMAZON.")
+    for sample in intent.samples:
+        assert SLOT_RE.sub("", sample).strip(), f"slot-only sample {sample!r} swallows everything"
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_no_slot_value_turns_a_sample_into_another(locale: str) -> None:
+    """Alexa's utterance-conflict check: a filled-in slot sample must not equal another sample."""
+    model = _language_model(locale)
+    phrases = {
+        t["name"]: [p for v in t["values"] for p in (v["name"]["value"], *v["name"]["synonyms"])]
+        for t in model["types"]
+    }
+    owner = {im.normalise_sample(s): i["name"] for i in model["intents"] for s in i["samples"]}
+    for intent in model["intents"]:
+        types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+        for sample in intent["samples"]:
+            for name in SLOT_RE.findall(sample):
+                for phrase in phrases.get(types[name], []):
+                    filled = im.normalise_sample(sample.replace(f"{{{name}}}", phrase))
+                    assert owner.get(filled, intent["name"]) == intent["name"], (
+                        f"{intent['name']} {sample!r} with {phrase!r} is {owner[filled]}'s"
+                    )
+
+
+def test_benefit_slot() -> None:
+    detail = next(i for i in im.CUSTOM_INTENTS if i.name == "BenefitDetailIntent")
+    assert [(slot.name, slot.type) for slot in detail.slots] == [("benefit", "BenefitType")]
+    benefit_type = next(t for t in im.SLOT_TYPES if t.name == "BenefitType")
+    assert {v.id for v in benefit_type.values} == BENEFIT_IDS
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_elicited_slots_are_in_the_dialog_model(locale: str) -> None:
+    """The skill asks "which benefit?" with Dialog.ElicitSlot, which needs a dialog model."""
+    model = im.build_interaction_model(locale)["interactionModel"]
+    dialog = {intent["name"]: intent for intent in model["dialog"]["intents"]}
+    assert model["dialog"]["delegationStrategy"] == "SKILL_RESPONSE"
+    for intent in model["languageModel"]["intents"]:
+        for slot in intent.get("slots", []):
+            if "samples" not in slot:
+                continue
+            assert slot["samples"], slot
+            for sample in slot["samples"]:
+                assert f"{{{slot['name']}}}" in sample
+                assert re.fullmatch(r"[a-z' ]*(\{[a-z]+\}[a-z' ]*)+", sample), sample
+            dialog_slots = {s["name"]: s for s in dialog[intent["name"]]["slots"]}
+            assert dialog_slots[slot["name"]]["type"] == slot["type"]
+    assert "BenefitDetailIntent" in dialog
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_slot_type_values_unique(locale: str) -> None:
+    types = _language_model(locale)["types"]
+    assert len({t["name"] for t in types}) == len(types)
+    for slot_type in types:
+        ids = [value["id"] for value in slot_type["values"]]
+        assert len(set(ids)) == len(ids)
+        phrases = [
+            im.normalise_sample(phrase)
+            for value in slot_type["values"]
+            for phrase in (value["name"]["value"], *value["name"]["synonyms"])
+        ]
+        repeated = {p: n for p, n in Counter(phrases).items() if n > 1}
+        assert repeated == {}, f"{slot_type['name']} repeats {repeated}"
+        for phrase in phrases:
+            assert SAMPLE_RE.fullmatch(phrase) and "{" not in phrase
+        for value in slot_type["values"]:
+            assert len(value["name"]["synonyms"]) >= 3
+
+
+# --- skill.json ----------------------------------------------------------------------
+
+
+def _sample_patterns() -> list[re.Pattern[str]]:
+    """Each sample as a regex; custom slots match their values and synonyms."""
+    values = {
+        t.name: sorted({p for v in t.values for p in (v.name, *v.synonyms)}, key=len, reverse=True)
+        for t in im.SLOT_TYPES
+    }
+    patterns = []
+    for intent in im.CUSTOM_INTENTS:
+        types = {slot.name: slot.type for slot in intent.slots}
+        for sample in intent.samples:
+            parts = re.split(r"(\{[A-Za-z_]+\})", sample)
+            regex = "".join(
+                (
+                    "(?:" + "|".join(map(re.escape, values[types[p[1:-1]]])) + ")"
+                    if types.get(p[1:-1]) in values
+                    else ".+"
+                )
+                if SLOT_RE.fullmatch(p)
+                else re.escape(p)
+                for p in parts
+            )
+            patterns.append(re.compile(regex))
+    return patterns
+
+
+def _is_real_utterance(phrase: str, patterns: list[re.Pattern[str]]) -> bool:
+    text = " ".join(phrase.lower().rstrip(".?!").split())
+    if text == LAUNCH_PHRASE:
+        return True
+    if not text.startswith(ASK_PREFIX):
+        return False
+    utterance = text.removeprefix(ASK_PREFIX)
+    return any(p.fullmatch(utterance) for p in patterns)
+
+
+def test_example_phrase_matcher() -> None:
+    patterns = _sample_patterns()
+    assert _is_real_utterance("Alexa, ask bedtime magnesium how does it help with sleep", patterns)
+    assert not _is_real_utterance("Alexa, ask bedtime magnesium how does it help with x", patterns)
+    assert not _is_real_utterance("Alexa, ask bedtime magnesium to sing", patterns)
+    assert not _is_real_utterance("Alexa, ask other skill when to take it", patterns)
+
+
+def test_skill_manifest() -> None:
+    manifest = _load(PACKAGE_DIR / "skill.json")["manifest"]
+    assert manifest["manifestVersion"] == "1.0"
+    publishing = manifest["publishingInformation"]
+    assert set(publishing["locales"]) == set(im.LOCALES)
+    assert publishing["isAvailableWorldwide"] is False
+    assert sorted(publishing["distributionCountries"]) == ["AU", "CA", "GB", "IN", "US"]
+    assert publishing["category"] == "HEALTH_AND_FITNESS"
+    assert publishing["testingInstructions"]
+    assert manifest["privacyAndCompliance"] == {
+        "allowsPurchases": False,
+        "usesPersonalInfo": False,
+        "isChildDirected": False,
+        "isExportCompliant": True,
+        "containsAds": False,
+    }
+    assert manifest["apis"] == {"custom": {"interfaces": []}}
+    assert "permissions" not in manifest
+
+
+@pytest.mark.parametrize("locale", im.LOCALES)
+def test_skill_manifest_locale(locale: str) -> None:
+    info = _load(PACKAGE_DIR / "skill.json")["manifest"]["publishingInformation"]["locales"][locale]
+    assert info["name"] == "Bedtime Magnesium"
+    assert 0 < len(info["summary"]) <= 160
+    assert (
+        "general information, not a substitute for professional medical advice"
+        in (info["description"])
+    )
+    assert info["keywords"]
+    phrases = info["examplePhrases"]
+    assert 1 <= len(phrases) <= 3
+    patterns = _sample_patterns()
+    for phrase in phrases:
+        assert _is_real_utterance(phrase, patterns), f"{phrase!r} is not a real sample"
+
+
+# --- ask-resources.json --------------------------------------------------------------
+
+
+def test_ask_resources() -> None:
+    resources = _load(REPO_ROOT / "ask-resources.json")
+    assert resources["askcliResourcesVersion"] == "2020-03-31"
+    profile = resources["profiles"]["default"]
+    skill_package = (REPO_ROOT / profile["skillMetadata"]["src"]).resolve()
+    assert skill_package == PACKAGE_DIR
+    assert (skill_package / "skill.json").is_file()
+    assert (skill_package / "interactionModels" / "custom").is_dir()
+    assert profile["code"]["default"]["src"] == "./build/lambda"
+    infrastructure = profile["skillInfrastructure"]
+    assert infrastructure["type"] == "@ask-cli/lambda-deployer"
+    assert infrastructure["userConfig"] == {
+        "runtime": "python3.12",
+        "handler": "lambda_function.lambda_handler",
+        "awsRegion": "us-east-1",
+    }
