@@ -20,9 +20,11 @@ chat: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python -m skill serve --no-verify
 
+SOURCES := $(wildcard skill lambda tests bench)
+
 lint: $(STAMP)
-	$(BIN)/ruff check skill lambda tests bench
-	$(BIN)/ruff format --check skill lambda tests bench
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy skill
