@@ -1,0 +1,45 @@
+"""Types and user-id helpers shared by the persistence adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model import Context, RequestEnvelope, User
+from ask_sdk_model.interfaces.system import SystemState
+
+Attributes: TypeAlias = dict[str, Any]
+"""A user's stored memory: any JSON-able dict."""
+
+UpdateFn: TypeAlias = Callable[[Attributes], Attributes]
+"""Turns the stored attributes into the ones to store (may mutate its argument)."""
+
+UserRef: TypeAlias = RequestEnvelope | str
+"""A request envelope, or the Alexa user id taken from one."""
+
+
+@runtime_checkable
+class SupportsUpdate(Protocol):
+    """An adapter that can read-modify-write one user's attributes in one step."""
+
+    def update_attributes(self, user: UserRef, fn: UpdateFn) -> Attributes: ...
+
+
+def user_id_of(user: UserRef) -> str:
+    """The Alexa user id that keys the stored attributes; the SDK keys DynamoDB the same way."""
+    user_id: object = user
+    if not isinstance(user, str):
+        context = getattr(user, "context", None)
+        system = getattr(context, "system", None)
+        user_id = getattr(getattr(system, "user", None), "user_id", None)
+    if not isinstance(user_id, str) or not user_id:
+        raise PersistenceException("request envelope has no Alexa user id")
+    return user_id
+
+
+def envelope_for_user(user: UserRef) -> RequestEnvelope:
+    """An envelope carrying only the user id, for adapters whose keygen needs an envelope."""
+    if not isinstance(user, str):
+        return user
+    return RequestEnvelope(context=Context(system=SystemState(user=User(user_id=user_id_of(user)))))

@@ -1,0 +1,39 @@
+"""Chooses the memory store from Settings: none, DynamoDB, or SQLite."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+from skill.config import Settings
+from skill.persistence.resilient import ResilientPersistenceAdapter
+from skill.persistence.sqlite import SqlitePersistenceAdapter
+
+logger = logging.getLogger(__name__)
+
+
+def build_persistence_adapter(
+    settings: Settings, *, dynamodb_resource: Any = None
+) -> ResilientPersistenceAdapter | None:
+    """The adapter for `settings`, wrapped so store outages never fail a request.
+
+    DynamoDB (and so boto3) is imported only when a table is configured, keeping
+    Lambda cold starts and local runs free of it. `dynamodb_resource` lets tests
+    and callers inject a boto3 resource; by default one is built from the
+    environment with short timeouts.
+    """
+    if not settings.persistence:
+        logger.info("user memory disabled")
+        return None
+    inner: AbstractPersistenceAdapter
+    if settings.dynamodb_table:
+        from skill.persistence.dynamodb import build_dynamodb_adapter
+
+        inner = build_dynamodb_adapter(settings.dynamodb_table, dynamodb_resource)
+        logger.info("user memory in DynamoDB table %s", settings.dynamodb_table)
+    else:
+        inner = SqlitePersistenceAdapter(settings.sqlite_path)
+        logger.info("user memory in SQLite file %s", settings.sqlite_path)
+    return ResilientPersistenceAdapter(inner)

@@ -1,0 +1,198 @@
+"""The skill as an HTTPS web service: a Flask app factory around the SDK's webservice handler.
+
+POST /         the Alexa endpoint (signature, certificate chain, timestamp and skill id
+               verified unless verification was switched off for local development)
+GET  /healthz  200 while the process is up
+
+Every failure has a short JSON answer and a defined status: malformed or non-Alexa
+input 400, a rejected signature or timestamp 400, another skill's request 400, a body
+over the limit 413, a wrong method 405. Exception text never leaves the process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request import Request
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from skill.builder import build_skill
+from skill.config import Settings
+from skill.logs import configure_logging
+
+# Import order matters: skill.verification patches oscrypto before the SDK loads it.
+from skill.verification import (  # isort: skip
+    AbstractVerifier,
+    Clock,
+    Fetch,
+    VerificationException,
+    build_verifiers,
+)
+from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "bedtime_magnesium"
+KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+
+
+class RejectedRequest(Exception):
+    """A request answered with a 4xx and a short reason, never reaching the skill."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def _envelope_problem(data: Any) -> str | None:
+    """Why `data` is not an Alexa request envelope, or None if it has the right shape."""
+    if not isinstance(data, dict):
+        return "body is not a JSON object"
+    if not isinstance(data.get("version"), str):
+        return "not an Alexa request envelope: missing version"
+    req = data.get("request")
+    if not isinstance(req, dict) or not isinstance(req.get("type"), str):
+        return "not an Alexa request envelope: missing request type"
+    if req["type"] not in KNOWN_REQUEST_TYPES:
+        return "unknown request type"
+    if not isinstance(req.get("requestId"), str) or not isinstance(req.get("timestamp"), str):
+        return "not an Alexa request envelope: missing requestId or timestamp"
+    system = (
+        (data.get("context") or {}).get("System") if isinstance(data.get("context"), dict) else None
+    )
+    application = system.get("application") if isinstance(system, dict) else None
+    if not isinstance(application, dict) or not isinstance(application.get("applicationId"), str):
+        return "not an Alexa request envelope: missing context.System.application"
+    session = data.get("session")
+    if session is not None and not isinstance(session, dict):
+        return "not an Alexa request envelope: session is not an object"
+    return None
+
+
+class AlexaEndpoint(WebserviceSkillHandler):
+    """The SDK's webservice handler with each failure mapped to a clear 4xx.
+
+    The SDK's `verify_request_and_dispatch` lets deserialization, verification and
+    skill-id errors escape as one exception type (a 500 in most adapters); here each
+    step is its own stage with its own answer.
+    """
+
+    def __init__(
+        self, skill: CustomSkill, verifiers: Sequence[AbstractVerifier], skill_id: str | None
+    ) -> None:
+        super().__init__(
+            skill, verify_signature=False, verify_timestamp=False, verifiers=list(verifiers)
+        )
+        self._skill_id = skill_id
+
+    def dispatch(self, headers: dict[str, str], body: str) -> dict[str, Any]:
+        """Verify and run one request body; raise `RejectedRequest` for anything refused."""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise RejectedRequest("malformed JSON") from None
+        problem = _envelope_problem(data)
+        if problem:
+            raise RejectedRequest(problem)
+        try:
+            envelope = self._skill.serializer.deserialize(body, RequestEnvelope)
+        except Exception:
+            raise RejectedRequest("not a valid Alexa request envelope") from None
+        for verifier in self._verifiers:
+            try:
+                verifier.verify(
+                    headers=headers,
+                    serialized_request_env=body,
+                    deserialized_request_env=envelope,
+                )
+            except VerificationException as rejected:
+                logger.warning("request rejected: %s", rejected)
+                raise RejectedRequest("request verification failed") from None
+            except Exception as broken:
+                logger.warning("request rejected: %s: %s", type(broken).__name__, broken)
+                raise RejectedRequest("request verification failed") from None
+        if self._skill_id and envelope.context.system.application.application_id != self._skill_id:
+            logger.warning("request rejected: for another skill")
+            raise RejectedRequest("request is for another skill")
+        response = self._skill.invoke(request_envelope=envelope, context=None)
+        result = self._skill.serializer.serialize(response)
+        assert isinstance(result, dict)
+        return result
+
+
+def _error(reason: str, status: int) -> tuple[Response, int]:
+    return jsonify(error=reason), status
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    cert_fetch: Fetch | None = None,
+    trust_roots: Sequence[Any] | None = None,
+    now: Clock | None = None,
+) -> Flask:
+    """Build the Flask app; `settings` default to the environment (see README).
+
+    `cert_fetch`, `trust_roots` and `now` exist for tests and benchmarks that sign
+    requests with their own PKI; production leaves them unset.
+    """
+    settings = settings or Settings.from_env()
+    if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
+        configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["JSON_SORT_KEYS"] = False
+    if not settings.verify_requests:
+        logger.warning(
+            "Alexa request verification is OFF: anyone can call this endpoint. "
+            "Use only for local development."
+        )
+    verifiers = build_verifiers(settings, fetch=cert_fetch, trust_roots=trust_roots, now=now)
+    skill = build_skill(settings)
+    endpoint = AlexaEndpoint(skill, verifiers, settings.skill_id)
+    app.extensions[EXTENSION] = endpoint
+
+    @app.post("/")
+    def alexa() -> Any:
+        body = request.get_data(cache=False)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _error("body is not valid UTF-8", 400)
+        if not text.strip():
+            return _error("empty body", 400)
+        try:
+            return jsonify(endpoint.dispatch(dict(request.headers), text))
+        except RejectedRequest as rejected:
+            return _error(rejected.reason, rejected.status)
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(status="ok")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        reasons = {413: f"body larger than {settings.max_body_bytes} bytes"}
+        return _error(reasons.get(error.code or 0, error.name.lower()), error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        logger.exception("unexpected error")
+        return _error("internal error", 500)
+
+    return app
+
+
+def serve(settings: Settings, *, host: str, port: int, verify: bool) -> int:
+    """`python -m skill serve`: Flask's development server (use gunicorn in production)."""
+    app = create_app(replace(settings, verify_requests=verify))
+    app.run(host=host, port=port)
+    return 0

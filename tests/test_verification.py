@@ -1,0 +1,555 @@
+"""Request verification through the real verifier.
+
+Only the certificate source, the trust roots and the clock are test doubles.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import logging
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from skill.config import Settings
+from skill.verification import (
+    DEFAULT_MAX_ENTRIES,
+    CachingRequestVerifier,
+    TimestampVerifier,
+    VerificationException,
+    build_verifiers,
+    fetch_cert_chain,
+)
+from tests import pki
+
+_serializer = DefaultSerializer()
+
+
+def request_body(timestamp: datetime | None = None) -> str:
+    """A LaunchRequest envelope as Alexa would POST it."""
+    moment = timestamp or datetime.now(UTC)
+    return json.dumps(
+        {
+            "version": "1.0",
+            "session": {
+                "new": True,
+                "sessionId": "amzn1.echo-api.session.test",
+                "application": {"applicationId": "amzn1.ask.skill.test"},
+                "user": {"userId": "amzn1.ask.account.test"},
+            },
+            "context": {
+                "System": {
+                    "application": {"applicationId": "amzn1.ask.skill.test"},
+                    "user": {"userId": "amzn1.ask.account.test"},
+                    "apiEndpoint": "https://api.amazonalexa.com",
+                }
+            },
+            "request": {
+                "type": "LaunchRequest",
+                "requestId": "amzn1.echo-api.request.test",
+                "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "locale": "en-US",
+            },
+        }
+    )
+
+
+def envelope(body: str) -> RequestEnvelope:
+    result: RequestEnvelope = _serializer.deserialize(body, RequestEnvelope)
+    return result
+
+
+def check(verifier: Any, headers: dict[str, str], body: str) -> None:
+    """Run one verifier the way WebserviceSkillHandler does."""
+    verifier.verify(headers, body, envelope(body))
+
+
+@pytest.fixture
+def source() -> pki.CertSource:
+    return pki.CertSource()
+
+
+@pytest.fixture
+def clock() -> pki.Clock:
+    return pki.Clock()
+
+
+@pytest.fixture
+def verifier(source: pki.CertSource, clock: pki.Clock) -> CachingRequestVerifier:
+    return CachingRequestVerifier(fetch=source, trust_roots=pki.trust_roots(), now=clock)
+
+
+@pytest.fixture
+def body() -> str:
+    return request_body()
+
+
+def signed(body: str, **kwargs: Any) -> dict[str, str]:
+    return pki.signed_headers(body.encode(), **kwargs)
+
+
+# --- signature ------------------------------------------------------------------------
+
+
+def test_accepts_a_validly_signed_request(verifier: CachingRequestVerifier, body: str) -> None:
+    check(verifier, signed(body), body)
+
+
+def test_header_names_are_case_insensitive(verifier: CachingRequestVerifier, body: str) -> None:
+    headers = {name.lower(): value for name, value in signed(body).items()}
+    check(verifier, headers, body)
+
+
+def test_rejects_a_tampered_body(verifier: CachingRequestVerifier, body: str) -> None:
+    headers = signed(body)
+    with pytest.raises(VerificationException, match=r"^Request body is not valid$"):
+        check(verifier, headers, body.replace("LaunchRequest", "SessionEndedRequest"))
+
+
+def test_rejects_a_signature_by_another_key(verifier: CachingRequestVerifier, body: str) -> None:
+    headers = signed(body, key=pki.private_key("other-leaf"))
+    with pytest.raises(VerificationException, match=r"^Request body is not valid$"):
+        check(verifier, headers, body)
+
+
+def test_rejects_a_signature_that_is_not_base64(
+    verifier: CachingRequestVerifier, body: str
+) -> None:
+    headers = {**signed(body), pki.SIGNATURE_HEADER: "abc"}
+    with pytest.raises(VerificationException, match="base64"):
+        check(verifier, headers, body)
+
+
+def test_rejects_a_request_with_only_the_sha1_signature_header(
+    verifier: CachingRequestVerifier, source: pki.CertSource, body: str
+) -> None:
+    sha1 = pki.private_key("leaf").sign(body.encode(), padding.PKCS1v15(), hashes.SHA1())
+    headers = {
+        pki.CERT_URL_HEADER: pki.DEFAULT_URL,
+        "Signature": base64.b64encode(sha1).decode(),
+    }
+    with pytest.raises(VerificationException, match="Missing Signature"):
+        check(verifier, headers, body)
+    assert source.calls == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="none"),
+        pytest.param({pki.CERT_URL_HEADER: pki.DEFAULT_URL}, id="no-signature"),
+        pytest.param({pki.SIGNATURE_HEADER: "c2ln"}, id="no-cert-url"),
+    ],
+)
+def test_rejects_missing_headers(verifier: CachingRequestVerifier, headers: dict[str, str]) -> None:
+    with pytest.raises(VerificationException, match="Missing Signature"):
+        check(verifier, headers, request_body())
+
+
+# --- certificate chain URL ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://s3.amazonaws.com/echo.api/echo-api-cert.pem", "invalid protocol"),
+        ("https://notamazon.com/echo.api/echo-api-cert.pem", "invalid hostname"),
+        ("https://s3.amazonaws.com.evil.com/echo.api/echo-api-cert.pem", "invalid hostname"),
+        ("https://s3.amazonaws.com/EcHo.aPi/echo-api-cert.pem", "invalid path"),
+        ("https://s3.amazonaws.com/echo.api/../x.pem", "invalid path"),
+        ("https://s3.amazonaws.com/invalid.path/echo-api-cert.pem", "invalid path"),
+        ("https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem", "invalid port"),
+        ("https://s3.amazonaws.com:99999/echo.api/echo-api-cert.pem", "malformed"),
+        ("https://s3.amazonaws.com:x/echo.api/echo-api-cert.pem", "malformed"),
+    ],
+)
+def test_rejects_bad_cert_urls_before_fetching(
+    source: pki.CertSource, clock: pki.Clock, body: str, url: str, reason: str
+) -> None:
+    source.chains[url] = pki.chain_pem()  # would verify if it were fetched
+    verifier = CachingRequestVerifier(fetch=source, trust_roots=pki.trust_roots(), now=clock)
+    with pytest.raises(VerificationException, match=reason) as caught:
+        check(verifier, signed(body, cert_url=url), body)
+    assert source.calls == []
+    assert url not in str(caught.value)  # messages never echo request data
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "HTTPS://S3.AMAZONAWS.COM/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
+    ],
+)
+def test_accepts_the_url_forms_amazon_allows(
+    source: pki.CertSource, clock: pki.Clock, body: str, url: str
+) -> None:
+    source.chains[url] = pki.chain_pem()
+    verifier = CachingRequestVerifier(fetch=source, trust_roots=pki.trust_roots(), now=clock)
+    check(verifier, signed(body, cert_url=url), body)
+
+
+# --- certificate chain ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make_chain", "reason", "detail"),
+    [
+        pytest.param(lambda: pki.chain_pem(pki.wrong_san_leaf()), "echo-api", None, id="wrong-san"),
+        pytest.param(
+            lambda: pki.chain_pem(pki.issue_leaf(san=None)), "echo-api", None, id="no-san"
+        ),
+        pytest.param(
+            lambda: pki.chain_pem(pki.expired_leaf()), "not valid", "expired", id="expired"
+        ),
+        pytest.param(
+            lambda: pki.chain_pem(pki.not_yet_valid_leaf()),
+            "not valid",
+            "not valid until",
+            id="not-yet-valid",
+        ),
+        pytest.param(
+            lambda: pki.chain_pem(pki.no_digital_signature_leaf()),
+            "not valid",
+            "digital signature",
+            id="no-digital-signature",
+        ),
+        pytest.param(
+            lambda: pki.chain_pem(pki.untrusted_leaf(), pki.untrusted_root()),
+            "not valid",
+            "Unable to build a validation path",
+            id="untrusted-root",
+        ),
+        pytest.param(
+            lambda: pki.leaf().pem,
+            "not valid",
+            "Unable to build a validation path",
+            id="missing-intermediate",
+        ),
+        pytest.param(
+            lambda: pki.intermediate().pem + pki.leaf().pem,
+            "not valid",
+            "digital signature",
+            id="leaf-not-first",
+        ),
+    ],
+)
+def test_rejects_bad_certificate_chains(
+    source: pki.CertSource,
+    verifier: CachingRequestVerifier,
+    body: str,
+    make_chain: Any,
+    reason: str,
+    detail: str | None,
+) -> None:
+    source.chains[pki.DEFAULT_URL] = make_chain()
+    with pytest.raises(VerificationException, match=reason) as caught:
+        check(verifier, signed(body), body)
+    if detail is not None:  # certvalidator's reason is kept as the cause, for debugging
+        assert detail in str(caught.value.__cause__)
+    assert verifier.cache_size == 0
+    with pytest.raises(VerificationException, match=reason):  # and again: nothing was cached
+        check(verifier, signed(body), body)
+    assert len(source.calls) == 2
+
+
+def test_end_certificate_checks_use_aware_dates_and_the_injected_clock(
+    clock: pki.Clock, verifier: CachingRequestVerifier
+) -> None:
+    leaf = pki.leaf().cert
+    verifier._validate_end_certificate(leaf)  # no naive-datetime deprecation warning
+    clock.current = leaf.not_valid_before_utc - timedelta(seconds=1)
+    with pytest.raises(VerificationException, match="not yet valid"):
+        verifier._validate_end_certificate(leaf)
+    clock.current = leaf.not_valid_after_utc + timedelta(seconds=1)
+    with pytest.raises(VerificationException, match="expired"):
+        verifier._validate_end_certificate(leaf)
+
+
+# --- timestamp ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "accepted"),
+    [
+        (timedelta(seconds=10), True),
+        (timedelta(seconds=200), False),
+        (-timedelta(minutes=5), False),
+    ],
+)
+def test_build_verifiers_checks_the_timestamp_within_150_seconds(
+    source: pki.CertSource, clock: pki.Clock, age: timedelta, accepted: bool
+) -> None:
+    verifiers = build_verifiers(Settings(), fetch=source, trust_roots=pki.trust_roots(), now=clock)
+    body = request_body(datetime.now(UTC) - age)
+    headers, env = signed(body), envelope(body)
+    if accepted:
+        for verifier in verifiers:
+            verifier.verify(headers, body, env)
+    else:
+        verifiers[0].verify(headers, body, env)  # the signature is fine
+        with pytest.raises(VerificationException, match="Timestamp"):
+            verifiers[1].verify(headers, body, env)
+
+
+def test_build_verifiers(source: pki.CertSource, body: str) -> None:
+    verifiers = build_verifiers(
+        Settings(cert_fetch_timeout=1.5), fetch=source, trust_roots=pki.trust_roots()
+    )
+    assert [type(v) for v in verifiers] == [CachingRequestVerifier, TimestampVerifier]
+    check(verifiers[0], signed(body), body)  # default clock: real time, inside the test PKI
+    assert source.calls == [(pki.DEFAULT_URL, 1.5)]
+
+
+def test_build_verifiers_returns_none_when_verification_is_off() -> None:
+    # The warning that verification is off is logged by the web app at start-up.
+    assert build_verifiers(Settings(verify_requests=False)) == []
+
+
+# --- cache ----------------------------------------------------------------------------
+
+
+def test_validates_the_chain_once_for_many_requests(
+    source: pki.CertSource, verifier: CachingRequestVerifier
+) -> None:
+    for i in range(25):
+        body = request_body(datetime.now(UTC) - timedelta(seconds=i))
+        check(verifier, signed(body), body)
+    assert verifier.chain_validations == 1
+    assert source.urls == [pki.DEFAULT_URL]
+
+
+def test_cached_chain_still_checks_url_and_signature_every_time(
+    verifier: CachingRequestVerifier, body: str
+) -> None:
+    check(verifier, signed(body), body)
+    with pytest.raises(VerificationException, match="Request body"):
+        check(verifier, signed(body, key=pki.private_key("other-leaf")), body)
+    bad_url = pki.DEFAULT_URL.replace("echo.api", "EcHo.aPi")
+    with pytest.raises(VerificationException, match="invalid path"):
+        check(verifier, signed(body, cert_url=bad_url), body)
+    assert verifier.chain_validations == 1
+
+
+def test_cached_leaf_is_rejected_after_it_expires(
+    source: pki.CertSource, clock: pki.Clock, verifier: CachingRequestVerifier, body: str
+) -> None:
+    check(verifier, signed(body), body)
+    clock.current = pki.leaf().cert.not_valid_after_utc
+    check(verifier, signed(body), body)  # the last valid second
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(VerificationException, match="expired"):
+        check(verifier, signed(body), body)
+    assert verifier.cache_size == 0
+    # The next request fetches again; the same expired chain fails full validation.
+    with pytest.raises(VerificationException, match="not valid"):
+        check(verifier, signed(body), body)
+    assert len(source.calls) == 2
+    assert verifier.chain_validations == 2
+
+
+def test_cached_leaf_is_rejected_before_its_not_before(
+    clock: pki.Clock, verifier: CachingRequestVerifier, body: str
+) -> None:
+    check(verifier, signed(body), body)
+    clock.current = pki.leaf().cert.not_valid_before_utc - timedelta(seconds=1)
+    with pytest.raises(VerificationException, match="not yet valid"):
+        check(verifier, signed(body), body)
+
+
+def test_cache_is_a_bounded_lru(
+    source: pki.CertSource, verifier: CachingRequestVerifier, body: str
+) -> None:
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(40)]
+    source.chains = dict.fromkeys(urls, pki.chain_pem())
+    for url in urls[:DEFAULT_MAX_ENTRIES]:
+        check(verifier, signed(body, cert_url=url), body)
+    check(verifier, signed(body, cert_url=urls[0]), body)  # now the most recently used
+    for url in urls[DEFAULT_MAX_ENTRIES:]:
+        check(verifier, signed(body, cert_url=url), body)
+    assert verifier.cache_size == DEFAULT_MAX_ENTRIES
+    validations = verifier.chain_validations
+    check(verifier, signed(body, cert_url=urls[0]), body)  # kept
+    assert verifier.chain_validations == validations
+    check(verifier, signed(body, cert_url=urls[1]), body)  # evicted: validated again
+    assert verifier.chain_validations == validations + 1
+    assert verifier.cache_size == DEFAULT_MAX_ENTRIES
+
+
+def test_max_entries_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_entries"):
+        CachingRequestVerifier(max_entries=0)
+
+
+def test_concurrent_requests_share_the_cache(
+    source: pki.CertSource, verifier: CachingRequestVerifier, body: str
+) -> None:
+    check(verifier, signed(body), body)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(20):
+                check(verifier, signed(body), body)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert verifier.chain_validations == 1
+
+
+# --- fetching -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TimeoutError("timed out"),
+        urllib.error.URLError("connection refused"),
+        urllib.error.HTTPError(pki.DEFAULT_URL, 403, "Forbidden", {}, None),  # type: ignore[arg-type]
+        ConnectionResetError(),
+    ],
+    ids=["timeout", "url-error", "http-error", "reset"],
+)
+def test_fetch_failure_is_rejected_logged_and_not_cached(
+    source: pki.CertSource,
+    verifier: CachingRequestVerifier,
+    body: str,
+    caplog: pytest.LogCaptureFixture,
+    error: BaseException,
+) -> None:
+    source.error = error
+    with (
+        caplog.at_level(logging.WARNING, logger="skill.verification"),
+        pytest.raises(VerificationException, match=r"^Could not load signature certificate chain$"),
+    ):
+        check(verifier, signed(body), body)
+    assert type(error).__name__ in caplog.text
+    assert verifier.cache_size == 0
+    assert verifier.chain_validations == 0
+    source.error = None
+    check(verifier, signed(body), body)  # fetched again, now successfully
+    assert len(source.calls) == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"   \n",
+        b"<Error><Code>AccessDenied</Code></Error>",
+        b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        b"-----BEGIN CERTIFICATE-----\nnot base64!\n",
+    ],
+    ids=["empty", "blank", "xml", "pem-without-certificate", "broken-pem"],
+)
+def test_fetched_data_that_is_not_a_pem_chain_is_rejected(
+    source: pki.CertSource, verifier: CachingRequestVerifier, body: str, payload: bytes
+) -> None:
+    source.chains[pki.DEFAULT_URL] = payload
+    with pytest.raises(VerificationException, match="Could not load"):
+        check(verifier, signed(body), body)
+    assert verifier.cache_size == 0
+
+
+def test_garbage_inside_a_pem_certificate_is_rejected(
+    source: pki.CertSource, verifier: CachingRequestVerifier, body: str
+) -> None:
+    junk = base64.encodebytes(b"\x30\x03\x02\x01\x01" * 20).decode()
+    source.chains[pki.DEFAULT_URL] = (
+        f"-----BEGIN CERTIFICATE-----\n{junk}-----END CERTIFICATE-----\n".encode()
+    )
+    with pytest.raises(VerificationException, match="not valid"):
+        check(verifier, signed(body), body)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """/chain serves the test chain, /hang never answers, /trickle drips the body."""
+
+    release: threading.Event
+
+    def do_GET(self) -> None:
+        if self.path == "/chain":
+            payload = pki.chain_pem()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        elif self.path == "/hang":
+            self.release.wait(10)
+        elif self.path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                if self.release.wait(0.05):
+                    return
+                self.wfile.write(b"-")
+                self.wfile.flush()
+        else:
+            self.send_error(404)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def http_base() -> Iterator[str]:
+    """A local HTTP server on 127.0.0.1; stopped (and its handlers released) afterwards."""
+    release = threading.Event()
+    handler = type("Handler", (_Handler,), {"release": release})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_default_fetch_downloads_the_chain(http_base: str) -> None:
+    assert fetch_cert_chain(f"{http_base}/chain", 2.0) == pki.chain_pem()
+
+
+def test_default_fetch_raises_on_http_errors(http_base: str) -> None:
+    with pytest.raises(urllib.error.HTTPError):
+        fetch_cert_chain(f"{http_base}/missing", 2.0)
+
+
+@pytest.mark.parametrize("path", ["/hang", "/trickle"])
+def test_a_hanging_fetch_is_bounded_by_the_timeout(
+    http_base: str, clock: pki.Clock, body: str, path: str
+) -> None:
+    def via_local_server(url: str, timeout: float) -> bytes:
+        return fetch_cert_chain(f"{http_base}{path}", timeout)
+
+    verifier = CachingRequestVerifier(
+        fetch=via_local_server, trust_roots=pki.trust_roots(), now=clock, timeout=0.3
+    )
+    started = time.monotonic()
+    with pytest.raises(VerificationException, match="Could not load"):
+        check(verifier, signed(body), body)
+    assert time.monotonic() - started < 1.5
+    assert verifier.cache_size == 0
