@@ -20,6 +20,7 @@ from skill.handlers.answers import (
     YesHandler,
 )
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
+from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
 from skill.handlers.navigation import (
     FallbackHandler,
     HelpHandler,
@@ -28,6 +29,13 @@ from skill.handlers.navigation import (
     StartOverHandler,
     StopHandler,
 )
+from skill.handlers.routine import (
+    ConfirmationHandler,
+    ForgetMeHandler,
+    NormalVoiceHandler,
+    QuietVoiceHandler,
+)
+from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
 
 
 def request_handlers() -> list[AbstractRequestHandler]:
@@ -36,6 +44,10 @@ def request_handlers() -> list[AbstractRequestHandler]:
         LaunchHandler(),
         ArticleAnswerHandler(),
         BenefitDetailHandler(),
+        QuietVoiceHandler(),
+        NormalVoiceHandler(),
+        ForgetMeHandler(),
+        ConfirmationHandler(),
         YesHandler(),
         NoHandler(),
         MoreHandler(),
@@ -48,14 +60,27 @@ def request_handlers() -> list[AbstractRequestHandler]:
     ]
 
 
-def build_skill(settings: Settings | None = None) -> CustomSkill:
-    """Register every handler, in order, and return the ready skill."""
+def build_skill(
+    settings: Settings | None = None,
+    *,
+    persistence_adapter: ResilientPersistenceAdapter | None = None,
+) -> CustomSkill:
+    """Register every handler, in order, and return the ready skill.
+
+    Memory comes from `persistence_adapter` if given, else from the settings
+    (SQLite by default, DynamoDB when a table is configured, none if disabled).
+    """
     settings = settings or Settings()
+    if persistence_adapter is None:
+        persistence_adapter = build_persistence_adapter(settings)
     builder = CustomSkillBuilder()
     # The SDK rejects requests for any other skill id (typed as None upstream).
     builder.skill_id = settings.skill_id  # type: ignore[assignment]
     for handler in request_handlers():
         builder.add_request_handler(handler)
+    if persistence_adapter is not None:
+        builder.add_global_request_interceptor(LoadMemoryInterceptor(persistence_adapter))
+        builder.add_global_response_interceptor(SaveMemoryInterceptor())
     builder.add_exception_handler(UnhandledRequestHandler())
     builder.add_exception_handler(CatchAllExceptionHandler())
     return builder.create()

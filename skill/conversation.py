@@ -20,34 +20,43 @@ from ask_sdk_model import Intent, IntentConfirmationStatus, Response
 from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.ui import SimpleCard
 
+from skill import memory
 from skill.content import Answer, load_content
 from skill.speech import to_ssml
 
-# Session attribute keys (values are plain strings or lists of strings).
+# Session attribute keys (values are plain strings, booleans or lists of strings).
 LAST_TOPIC = "last_topic"
 OFFERED_TOPIC = "offered_topic"
+PENDING = "pending"  # an action waiting for yes/no, e.g. "forget"
 LAST_REPLY = "last_reply"
+VOICE = "voice"
+RETURNING = "returning"
 
 BENEFIT_INTENT = "BenefitDetailIntent"
 BENEFIT_SLOT = "benefit"
 NONE = IntentConfirmationStatus.NONE
 
+# What a returning listener is offered first, if they have not heard it yet.
+WELCOME_BACK_ORDER = ("timing", "dosage", "why_glycinate", "how_it_helps", "hydration", "safety")
+
 
 @dataclass(frozen=True)
 class Reply:
-    """One turn: what to say, what to ask if the person stays quiet, and a card."""
+    """One turn: words, the reprompt if we keep listening, a card, and what "yes" means next."""
 
     speech: tuple[str, ...]
     reprompt: str | None = None
     card_title: str | None = None
     card_text: str | None = None
+    offer: str | None = None  # the topic "yes" will take
+    pending: str | None = None  # the action "yes" will confirm
 
     @property
     def ends_session(self) -> bool:
         return self.reprompt is None
 
 
-def _session(handler_input: HandlerInput) -> dict[str, Any]:
+def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
     """Session attributes, or a scratch dict for requests that arrive outside a session."""
     if handler_input.request_envelope.session is None:
         return {}
@@ -64,33 +73,52 @@ def is_one_shot(handler_input: HandlerInput) -> bool:
     return session is None or bool(session.new)
 
 
+def voice(handler_input: HandlerInput) -> str:
+    """The listener's voice preference: this session's, else their stored one."""
+    chosen = session_attributes(handler_input).get(VOICE)
+    if chosen in (memory.NORMAL, memory.QUIET):
+        return str(chosen)
+    return memory.memory_of(handler_input).record.voice
+
+
 def render(handler_input: HandlerInput, reply: Reply, *, remember: bool = True) -> Response:
-    """Build the SDK response for a reply and remember it for "repeat that"."""
+    """Build the SDK response for a reply; remember it for "repeat that"."""
+    quiet = voice(handler_input) == memory.QUIET
     builder = handler_input.response_builder
-    builder.speak(to_ssml(reply.speech))
+    builder.speak(to_ssml(reply.speech, quiet=quiet))
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
+    session = session_attributes(handler_input)
+    for key, value in ((OFFERED_TOPIC, reply.offer), (PENDING, reply.pending)):
+        if value:
+            session[key] = value
+        else:
+            session.pop(key, None)
     if reply.ends_session:
         builder.set_should_end_session(True)
     else:
-        builder.ask(to_ssml([reply.reprompt or ""]))
+        builder.ask(to_ssml([reply.reprompt or ""], quiet=quiet))
         if remember:
-            _session(handler_input)[LAST_REPLY] = {
+            session[LAST_REPLY] = {
                 "speech": list(reply.speech),
                 "reprompt": reply.reprompt,
                 "card_title": reply.card_title,
                 "card_text": reply.card_text,
+                "offer": reply.offer,
+                "pending": reply.pending,
             }
     response: Response = builder.response
     return response
 
 
+def _heard(handler_input: HandlerInput, topic: str) -> None:
+    session_attributes(handler_input)[LAST_TOPIC] = topic
+    memory.memory_of(handler_input).change(memory.heard(topic))
+
+
 def _offer_next(handler_input: HandlerInput, answer: Answer, said: str) -> Response:
-    content = load_content()
-    offer = content.answer(answer.next).offer
-    session = _session(handler_input)
-    session[LAST_TOPIC] = answer.topic
-    session[OFFERED_TOPIC] = answer.next
+    offer = load_content().answer(answer.next).offer
+    _heard(handler_input, answer.topic)
     return render(
         handler_input,
         Reply(
@@ -98,6 +126,7 @@ def _offer_next(handler_input: HandlerInput, answer: Answer, said: str) -> Respo
             reprompt=offer,
             card_title=answer.card_title,
             card_text=answer.card_text,
+            offer=answer.next,
         ),
     )
 
@@ -106,6 +135,7 @@ def answer(handler_input: HandlerInput, topic: str) -> Response:
     """Speak one topic: closed after a one-shot question, an offer inside a conversation."""
     chosen = load_content().answer(topic)
     if is_one_shot(handler_input):
+        _heard(handler_input, topic)
         return render(
             handler_input,
             Reply(
@@ -119,6 +149,7 @@ def choose_benefit(handler_input: HandlerInput) -> Response:
     """An empty or unknown benefit: list the benefits (and ask which, in a conversation)."""
     content = load_content()
     overview = content.answer("how_it_helps")
+    _heard(handler_input, overview.topic)
     if is_one_shot(handler_input):
         return render(
             handler_input,
@@ -128,9 +159,6 @@ def choose_benefit(handler_input: HandlerInput) -> Response:
                 card_text=overview.card_text,
             ),
         )
-    session = _session(handler_input)
-    session[LAST_TOPIC] = overview.topic
-    session.pop(OFFERED_TOPIC, None)
     which = content.prompts.which_benefit
     # Ask Alexa to listen for the slot, so a bare "sleep" fills it (dialog model).
     handler_input.response_builder.add_directive(
@@ -153,7 +181,7 @@ def choose_benefit(handler_input: HandlerInput) -> Response:
 def tell_more(handler_input: HandlerInput) -> Response:
     """The follow-up of the last topic, then the usual offer."""
     content = load_content()
-    topic = _session(handler_input).get(LAST_TOPIC)
+    topic = session_attributes(handler_input).get(LAST_TOPIC)
     if topic not in content.answers:
         return help_prompt(handler_input)
     chosen = content.answer(topic)
@@ -163,16 +191,22 @@ def tell_more(handler_input: HandlerInput) -> Response:
 def accept_offer(handler_input: HandlerInput) -> Response:
     """ "Yes" takes the topic just offered; with nothing offered, ask what they'd like."""
     content = load_content()
-    topic = _session(handler_input).get(OFFERED_TOPIC)
+    topic = session_attributes(handler_input).get(OFFERED_TOPIC)
     if topic not in content.answers:
         return ask_what_next(handler_input)
     chosen = content.answer(topic)
     return _offer_next(handler_input, chosen, chosen.speech)
 
 
+def pending_action(handler_input: HandlerInput) -> str | None:
+    """The action a "yes" or "no" would answer right now, if any."""
+    pending = session_attributes(handler_input).get(PENDING)
+    return str(pending) if pending else None
+
+
 def repeat(handler_input: HandlerInput) -> Response:
     """Say the last reply again, keeping the same offer."""
-    last = _session(handler_input).get(LAST_REPLY)
+    last = session_attributes(handler_input).get(LAST_REPLY)
     if not isinstance(last, dict) or not last.get("speech"):
         prompts = load_content().prompts
         return render(
@@ -186,16 +220,33 @@ def repeat(handler_input: HandlerInput) -> Response:
             reprompt=str(last.get("reprompt") or load_content().prompts.help_reprompt),
             card_title=last.get("card_title"),
             card_text=last.get("card_text"),
+            offer=last.get("offer"),
+            pending=last.get("pending"),
         ),
     )
 
 
 def welcome(handler_input: HandlerInput) -> Response:
-    """Launch and start over: name, disclaimer, two suggestions."""
-    prompts = load_content().prompts
-    session = _session(handler_input)
+    """Launch and start over: the full welcome the first time, a short one after that."""
+    content = load_content()
+    prompts = content.prompts
+    session = session_attributes(handler_input)
     session.pop(LAST_TOPIC, None)
-    session.pop(OFFERED_TOPIC, None)
+    if session.get(RETURNING):
+        heard = set(memory.memory_of(handler_input).record.topics_heard)
+        unheard = [topic for topic in WELCOME_BACK_ORDER if topic not in heard]
+        if unheard:
+            offer = content.answer(unheard[0]).offer
+            return render(
+                handler_input,
+                Reply(speech=(prompts.welcome_back, offer), reprompt=offer, offer=unheard[0]),
+            )
+        return render(
+            handler_input,
+            Reply(
+                speech=(prompts.welcome_back, prompts.help_reprompt), reprompt=prompts.help_reprompt
+            ),
+        )
     return render(
         handler_input,
         Reply(
@@ -203,6 +254,46 @@ def welcome(handler_input: HandlerInput) -> Response:
             reprompt=prompts.welcome_reprompt,
         ),
     )
+
+
+def _then_ask_next(handler_input: HandlerInput, said: str) -> Response:
+    """Say something short; close after a one-shot, else ask what's next."""
+    prompts = load_content().prompts
+    if is_one_shot(handler_input):
+        return render(handler_input, Reply(speech=(said,)))
+    return render(
+        handler_input, Reply(speech=(said, prompts.ask_next), reprompt=prompts.help_reprompt)
+    )
+
+
+def change_voice(handler_input: HandlerInput, chosen: str) -> Response:
+    """Switch between the normal and the quiet voice, remembered across sessions."""
+    session_attributes(handler_input)[VOICE] = chosen
+    memory.memory_of(handler_input).change(memory.set_voice(chosen))
+    prompts = load_content().prompts
+    return _then_ask_next(
+        handler_input, prompts.quiet_on if chosen == memory.QUIET else prompts.quiet_off
+    )
+
+
+def ask_to_forget(handler_input: HandlerInput) -> Response:
+    prompts = load_content().prompts
+    return render(
+        handler_input,
+        Reply(speech=(prompts.forget_confirm,), reprompt=prompts.forget_reprompt, pending="forget"),
+    )
+
+
+def forget(handler_input: HandlerInput, confirmed: bool) -> Response:
+    """After "forget me": yes deletes everything stored for this listener, no keeps it."""
+    prompts = load_content().prompts
+    if not confirmed:
+        return _then_ask_next(handler_input, prompts.forget_kept)
+    memory.memory_of(handler_input).forget()
+    session = session_attributes(handler_input)
+    for key in (VOICE, RETURNING, LAST_TOPIC, LAST_REPLY):
+        session.pop(key, None)
+    return render(handler_input, Reply(speech=(prompts.forgotten,)))
 
 
 def help_prompt(handler_input: HandlerInput) -> Response:

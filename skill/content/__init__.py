@@ -57,6 +57,13 @@ class Prompts:
     no_more: str
     nothing_yet: str
     ask_next: str
+    welcome_back: str
+    quiet_on: str
+    quiet_off: str
+    forget_confirm: str
+    forget_reprompt: str
+    forgotten: str
+    forget_kept: str
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""Load the listener's memory when a request arrives; write its changes when it leaves."""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import (
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_request_type
+from ask_sdk_model import Response
+
+from skill import conversation, memory
+from skill.persistence import ResilientPersistenceAdapter
+
+# Requests that start a visit when they open a session.
+VISIT_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})
+
+
+class LoadMemoryInterceptor(AbstractRequestInterceptor):
+    """Attach this request's `Memory`; at the start of a session, count the visit."""
+
+    def __init__(self, adapter: ResilientPersistenceAdapter) -> None:
+        self._adapter = adapter
+
+    def process(self, handler_input: HandlerInput) -> None:
+        remembered = memory.Memory(self._adapter, handler_input)
+        handler_input.attributes_manager.request_attributes[memory.REQUEST_KEY] = remembered
+        if not remembered.enabled or not conversation.is_one_shot(handler_input):
+            return
+        if handler_input.request_envelope.session is None:
+            return
+        if get_request_type(handler_input) not in VISIT_REQUESTS:
+            return
+        session = conversation.session_attributes(handler_input)
+        record = remembered.record
+        session[conversation.RETURNING] = record.visits > 0
+        session[conversation.VOICE] = record.voice
+        remembered.change(memory.record_visit)
+
+
+class SaveMemoryInterceptor(AbstractResponseInterceptor):
+    """Apply the request's queued memory changes in one atomic write."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        memory.memory_of(handler_input).commit()

@@ -1,0 +1,180 @@
+"""What the skill remembers about a returning listener, and nothing more.
+
+Stored per Alexa user id: first seen, visits, topics heard, last topic, voice
+preference, bedtime and the id of their nightly reminder. Nothing about their
+health or doses.
+
+A request reads the record at most once (lazily) and queues its changes; the
+changes are applied at the end of the request in one atomic read-modify-write
+(`update_attributes`), so two devices of the same person never lose a visit. If
+the store is down, the skill answers without memory: reads give a blank record,
+writes are skipped, and the persistence layer logs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+
+from skill.persistence import ResilientPersistenceAdapter
+
+logger = logging.getLogger(__name__)
+
+NORMAL = "normal"
+QUIET = "quiet"
+REQUEST_KEY = "memory"
+
+Change = Callable[["UserRecord"], None]
+
+
+@dataclass
+class UserRecord:
+    """One listener's stored record (plain JSON types only)."""
+
+    first_seen: str | None = None
+    visits: int = 0
+    topics_heard: list[str] = field(default_factory=list)
+    last_topic: str | None = None
+    voice: str = NORMAL
+    bedtime: str | None = None  # "HH:MM", local to the device
+    reminder_id: str | None = None
+    reminder_time: str | None = None  # "HH:MM"
+
+    @classmethod
+    def from_attributes(cls, attributes: dict[str, Any]) -> UserRecord:
+        """Tolerant of missing, unknown or wrong-typed fields (older or hand-edited records)."""
+        record = cls()
+        for spec in fields(cls):
+            value = attributes.get(spec.name)
+            default = getattr(record, spec.name)
+            if spec.name == "visits":
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                    record.visits = value
+            elif spec.name == "topics_heard":
+                if isinstance(value, list):
+                    record.topics_heard = [str(t) for t in value if isinstance(t, str)]
+            elif isinstance(value, str) or (value is None and default is None):
+                setattr(record, spec.name, value)
+        if record.voice not in (NORMAL, QUIET):
+            record.voice = NORMAL
+        return record
+
+    def to_attributes(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Memory:
+    """The record for the listener behind one request, with queued changes."""
+
+    def __init__(self, adapter: ResilientPersistenceAdapter | None, handler_input: HandlerInput):
+        self._adapter = adapter
+        self._envelope = handler_input.request_envelope
+        self._record: UserRecord | None = None
+        self._changes: list[Change] = []
+        self._forget = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._adapter is not None and _user_id(self._envelope) is not None
+
+    @property
+    def record(self) -> UserRecord:
+        """The stored record as of this request (read once), with this request's changes."""
+        if self._record is None:
+            stored: dict[str, Any] = {}
+            if self.enabled and self._adapter is not None:
+                stored = self._adapter.get_attributes(self._envelope)
+            self._record = UserRecord.from_attributes(stored)
+        return self._record
+
+    def change(self, change: Change) -> None:
+        """Apply a change now (for this request) and queue it for the store."""
+        change(self.record)
+        self._changes.append(change)
+
+    def forget(self) -> None:
+        """Delete everything stored for this listener (after they confirmed)."""
+        self._changes.clear()
+        self._record = UserRecord()
+        self._forget = True
+
+    def commit(self) -> None:
+        """Write queued changes atomically; a store fault is logged by the adapter, not raised."""
+        if not self.enabled or self._adapter is None:
+            return
+        if self._forget:
+            self._adapter.delete_attributes(self._envelope)
+            return
+        if not self._changes:
+            return
+        changes = list(self._changes)
+        self._changes.clear()
+
+        def apply(stored: dict[str, Any]) -> dict[str, Any]:
+            record = UserRecord.from_attributes(stored)
+            for change in changes:
+                change(record)
+            return record.to_attributes()
+
+        self._adapter.update_attributes(self._envelope, apply)
+
+
+def _user_id(envelope: Any) -> str | None:
+    user = getattr(getattr(getattr(envelope, "context", None), "system", None), "user", None)
+    user_id = getattr(user, "user_id", None)
+    return user_id if isinstance(user_id, str) and user_id else None
+
+
+def memory_of(handler_input: HandlerInput) -> Memory:
+    """This request's memory; a blank, never-stored one if the skill runs without persistence."""
+    attributes = handler_input.attributes_manager.request_attributes
+    memory = attributes.get(REQUEST_KEY)
+    if not isinstance(memory, Memory):
+        memory = Memory(None, handler_input)
+        attributes[REQUEST_KEY] = memory
+    return memory
+
+
+# --- changes ------------------------------------------------------------------------------
+
+
+def record_visit(record: UserRecord) -> None:
+    record.visits += 1
+    if record.first_seen is None:
+        record.first_seen = datetime.now(UTC).date().isoformat()
+
+
+def heard(topic: str) -> Change:
+    def change(record: UserRecord) -> None:
+        if topic not in record.topics_heard:
+            record.topics_heard.append(topic)
+        record.last_topic = topic
+
+    return change
+
+
+def set_voice(voice: str) -> Change:
+    def change(record: UserRecord) -> None:
+        record.voice = voice
+
+    return change
+
+
+def set_bedtime(bedtime: str) -> Change:
+    def change(record: UserRecord) -> None:
+        record.bedtime = bedtime
+
+    return change
+
+
+def set_reminder(reminder_id: str | None, at: str | None) -> Change:
+    def change(record: UserRecord) -> None:
+        record.reminder_id = reminder_id
+        record.reminder_time = at
+
+    return change

@@ -1,0 +1,442 @@
+"""The Lambda entry and its bundle.
+
+The bundle is built once per session with the real pip (PyPI, pip's cache), unzipped,
+and run in a Python that sees only the bundle and the standard library, the way
+Lambda will. From the repo, the Lambda handler must answer exactly like every other
+host, and a cold start must not load the web stack.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from ask_sdk_core.skill import CustomSkill
+
+from skill import lambda_bundle
+from skill.__main__ import _parser
+from skill.builder import build_skill
+from skill.config import Settings
+from skill.content import ANSWERS_PATH, ARTICLE_PATH, load_content
+from skill.dispatch import invoke_json
+from skill.lambda_bundle import (
+    BUNDLE_DIRNAME,
+    DEFAULT_OUT,
+    LAMBDA_PYTHON,
+    ZIP_NAME,
+    BundleError,
+    build_bundle,
+    zip_folder,
+)
+from skill.web import create_app
+from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
+from tests.talk import plain
+
+PROJECT = Path(__file__).resolve().parent.parent
+ENTRY = PROJECT / "lambda" / "lambda_function.py"
+CONTENT = load_content()
+MB = 1_000_000
+
+COLD_START_FORBIDDEN = (
+    # The web stack and request-signature verification: Lambda needs neither.
+    "flask",
+    "werkzeug",
+    "gunicorn",
+    "ask_sdk_webservice_support",
+    "skill.web",
+    "skill.verification",
+    "oscrypto",
+    "certvalidator",
+    "cryptography",
+    # boto3 is imported only once a DynamoDB table is configured (skill/persistence).
+    "boto3",
+    "botocore",
+)
+
+DRIVER = """
+import json, sys
+sys.path[:0] = sys.argv[1:]
+events = json.load(sys.stdin)
+import lambda_function
+after_import = sorted(sys.modules)
+responses = [lambda_function.lambda_handler(event, None) for event in events]
+after_requests = sorted(sys.modules)
+import ask_sdk_core, skill
+import skill.persistence.dynamodb  # the DynamoDB path must be importable too
+json.dump(
+    {
+        "responses": responses,
+        "after_import": after_import,
+        "after_requests": after_requests,
+        "sys_path": sys.path,
+        "files": [lambda_function.__file__, skill.__file__, ask_sdk_core.__file__],
+    },
+    sys.stdout,
+)
+"""
+"""Runs in the subprocess: import the entry, answer `events` (stdin), report as JSON."""
+
+
+def run_driver(
+    python_flags: list[str], paths: list[Path], events: list[dict[str, Any]], home: Path
+) -> dict[str, Any]:
+    """Run DRIVER in a fresh interpreter whose import path starts with `paths`."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "ALEXA_SKILL_ID": APPLICATION_ID,
+        "SKILL_PERSISTENCE": "false",
+    }
+    done = subprocess.run(
+        [sys.executable, *python_flags, "-c", DRIVER, *map(str, paths)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        cwd=paths[0],
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def forbidden_in(modules: list[str]) -> list[str]:
+    return [
+        name
+        for name in modules
+        if any(name == bad or name.startswith(bad + ".") for bad in COLD_START_FORBIDDEN)
+    ]
+
+
+def speech(response: dict[str, Any]) -> str:
+    return plain(response["response"]["outputSpeech"]["ssml"])
+
+
+def events() -> list[dict[str, Any]]:
+    """A launch, a one-shot question, a mid-session help and a session end."""
+    return [
+        launch(),
+        intent("TimingIntent", new=True),
+        intent("AMAZON.HelpIntent", new=False),
+        session_ended(),
+    ]
+
+
+def expected_responses(requests: list[dict[str, Any]], skill_id: str | None) -> list[Any]:
+    skill = build_skill(Settings(skill_id=skill_id, persistence=False))
+    return [invoke_json(skill, event) for event in requests]
+
+
+def read_pins(path: Path) -> dict[str, str]:
+    """`name==version` lines of a requirements file, keyed by normalized name."""
+    pins: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, version = requirement.split("==")
+            pins[normalize(name)] = version.strip()
+    return pins
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower().strip()
+
+
+# --- the bundle, built once -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`python -m skill build-lambda --out <tmp>`: the real pip, against PyPI."""
+    out = tmp_path_factory.mktemp("build")
+    archive = build_bundle(out)
+    assert archive == out / ZIP_NAME
+    return out
+
+
+@pytest.fixture(scope="session")
+def unpacked(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(built / ZIP_NAME) as archive:
+        archive.extractall(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def names(built: Path) -> list[str]:
+    with zipfile.ZipFile(built / ZIP_NAME) as archive:
+        return archive.namelist()
+
+
+@pytest.fixture(scope="session")
+def bundle_run(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The unzipped bundle, run with the standard library and nothing else (-I -S)."""
+    sent = events()
+    result = run_driver(["-I", "-S"], [unpacked], sent, tmp_path_factory.mktemp("home"))
+    result["sent"] = sent
+    return result
+
+
+def test_bundle_answers_a_launch_with_the_welcome(bundle_run: dict[str, Any]) -> None:
+    welcome = bundle_run["responses"][0]
+    assert CONTENT.prompts.welcome in speech(welcome)
+    assert not welcome["response"]["shouldEndSession"]
+
+
+def test_bundle_ends_a_one_shot_question_after_the_answer(bundle_run: dict[str, Any]) -> None:
+    answer = bundle_run["responses"][1]
+    assert CONTENT.answer("timing").speech in speech(answer)
+    assert answer["response"]["shouldEndSession"] is True
+
+
+def test_bundle_answers_exactly_like_the_repo(bundle_run: dict[str, Any]) -> None:
+    expected = expected_responses(bundle_run["sent"], skill_id=APPLICATION_ID)
+    assert bundle_run["responses"] == expected
+
+
+def test_bundle_runs_on_nothing_but_itself_and_the_stdlib(
+    bundle_run: dict[str, Any], unpacked: Path
+) -> None:
+    for file in bundle_run["files"]:
+        assert Path(file).is_relative_to(unpacked), file
+    outside = [
+        entry
+        for entry in bundle_run["sys_path"]
+        if not Path(entry).is_relative_to(unpacked)
+        and not Path(entry).is_relative_to(sys.base_prefix)
+    ]
+    assert outside == []
+    assert not any("site-packages" in entry for entry in bundle_run["sys_path"])
+
+
+def test_bundle_cold_start_leaves_out_the_web_stack(bundle_run: dict[str, Any]) -> None:
+    assert forbidden_in(bundle_run["after_import"]) == []
+    assert forbidden_in(bundle_run["after_requests"]) == []
+
+
+def test_zip_has_the_entry_at_the_top_and_the_content_files(names: list[str]) -> None:
+    assert "lambda_function.py" in names
+    assert "skill/__init__.py" in names
+    assert "skill/content/article.txt" in names
+    assert "skill/content/answers.toml" in names
+
+
+def test_zip_content_files_are_the_repo_files(unpacked: Path) -> None:
+    bundled = unpacked / "skill" / "content"
+    assert (bundled / "article.txt").read_bytes() == ARTICLE_PATH.read_bytes()
+    assert (bundled / "answers.toml").read_bytes() == ANSWERS_PATH.read_bytes()
+    assert (unpacked / "lambda_function.py").read_bytes() == ENTRY.read_bytes()
+
+
+def test_zip_holds_only_the_skill_and_its_runtime(names: list[str]) -> None:
+    tops = {name.split("/", 1)[0] for name in names}
+    for unwanted in ("tests", "bench", "interaction_model", ".venv", "lambda", "bin", "build"):
+        assert unwanted not in tops
+    for web_only in ("flask", "werkzeug", "gunicorn", "ask_sdk_webservice_support", "oscrypto"):
+        assert web_only not in tops
+    assert [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n] == []
+
+
+def test_zip_is_ordered_and_timestamp_free(built: Path, names: list[str]) -> None:
+    assert names == sorted(names)
+    with zipfile.ZipFile(built / ZIP_NAME) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {info.external_attr >> 16 for info in archive.infolist()} == {0o100644}
+
+
+def test_bundle_fits_lambdas_size_limits(built: Path) -> None:
+    """50 MB zipped for a direct upload, 250 MB unzipped."""
+    zipped = (built / ZIP_NAME).stat().st_size
+    with zipfile.ZipFile(built / ZIP_NAME) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    assert zipped < 50 * MB
+    assert unzipped < 250 * MB
+
+
+def test_bundle_folder_and_zip_hold_the_same_files(built: Path, names: list[str]) -> None:
+    folder = built / BUNDLE_DIRNAME
+    on_disk = sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    assert on_disk == names
+
+
+def test_bundle_installs_exactly_the_pinned_distributions(built: Path) -> None:
+    pins = read_pins(lambda_bundle.REQUIREMENTS)
+    installed = {}
+    for dist_info in (built / BUNDLE_DIRNAME).glob("*.dist-info"):
+        name, version = dist_info.name.removesuffix(".dist-info").split("-", 1)
+        installed[normalize(name)] = version
+    assert installed == pins
+
+
+# --- requirements and configuration agree ---------------------------------------------
+
+
+def test_lambda_pins_are_the_tested_versions() -> None:
+    pins = read_pins(lambda_bundle.REQUIREMENTS)
+    app_pins = read_pins(PROJECT / "requirements.txt")
+    for name, version in pins.items():
+        assert importlib.metadata.version(name) == version, name
+        assert app_pins.get(name, version) == version, name
+    for core in ("ask-sdk-core", "ask-sdk-model", "ask-sdk-runtime"):
+        assert core in pins
+    assert "ask-sdk-dynamodb-persistence-adapter" in pins
+    for web_only in ("flask", "werkzeug", "gunicorn", "ask-sdk-webservice-support"):
+        assert web_only not in pins
+
+
+def test_ask_deploy_uploads_the_default_bundle_folder() -> None:
+    resources = json.loads((PROJECT / "ask-resources.json").read_text(encoding="utf-8"))
+    profile = resources["profiles"]["default"]
+    assert Path(profile["code"]["default"]["src"]) == Path(DEFAULT_OUT) / BUNDLE_DIRNAME
+    deployer = profile["skillInfrastructure"]["userConfig"]
+    assert deployer["handler"] == f"{ENTRY.stem}.lambda_handler"
+    assert deployer["runtime"] == f"python{LAMBDA_PYTHON}"
+    assert inspect.signature(build_bundle).parameters["out"].default == DEFAULT_OUT
+    assert _parser().parse_args(["build-lambda"]).out == DEFAULT_OUT
+
+
+# --- building, without pip ---------------------------------------------------------------
+
+
+@pytest.fixture
+def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Replace the pip step, recording where it would have installed."""
+    targets: list[Path] = []
+    monkeypatch.setattr(
+        lambda_bundle, "install_requirements", lambda target, _: targets.append(target)
+    )
+    return targets
+
+
+def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) -> None:
+    build_bundle(tmp_path)
+    stale = tmp_path / BUNDLE_DIRNAME / "skill" / "removed_module.py"
+    stale.write_text("", encoding="utf-8")
+    (tmp_path / ZIP_NAME).write_bytes(b"not a zip")
+
+    archive = build_bundle(tmp_path)
+
+    assert not stale.exists()
+    with zipfile.ZipFile(archive) as zipped:
+        assert "skill/removed_module.py" not in zipped.namelist()
+        assert "skill/content/answers.toml" in zipped.namelist()
+    assert no_pip == [tmp_path / BUNDLE_DIRNAME] * 2
+
+
+@pytest.mark.parametrize("out", [PROJECT, PROJECT / "skill", PROJECT / "skill" / "content"])
+def test_build_refuses_to_clean_away_its_sources(out: Path, no_pip: list[Path]) -> None:
+    with pytest.raises(BundleError, match="refusing"):
+        build_bundle(out)
+    assert ENTRY.is_file()
+    assert no_pip == []
+
+
+def test_zip_bytes_depend_only_on_the_files(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "pkg" / "b.py").write_text("b = 1\n", encoding="utf-8")
+    (folder / "a.py").write_text("a = 1\n", encoding="utf-8")
+    first = zip_folder(folder, tmp_path / "first.zip").read_bytes()
+    os.utime(folder / "a.py", (0, 0))
+    (folder / "a.py").chmod(0o600)
+    assert zip_folder(folder, tmp_path / "second.zip").read_bytes() == first
+
+
+def test_pip_failure_is_a_bundle_error_with_pips_words(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("--no-such-pip-option\n", encoding="utf-8")
+    with pytest.raises(BundleError) as failed:
+        build_bundle(tmp_path / "out", requirements=requirements)
+    message = str(failed.value)
+    assert "pip install" in message
+    assert "no-such-pip-option" in message
+    assert "Traceback" not in message
+
+
+# --- from the repo: the entry point itself ----------------------------------------------
+
+
+def test_cold_start_from_the_repo_leaves_out_the_web_stack(tmp_path: Path) -> None:
+    """The checkout has Flask and friends installed; importing the entry must not load them."""
+    result = run_driver(["-I"], [ENTRY.parent, PROJECT], [launch()], tmp_path)
+    assert forbidden_in(result["after_import"]) == []
+    assert forbidden_in(result["after_requests"]) == []
+    assert CONTENT.prompts.welcome in speech(result["responses"][0])
+
+
+@pytest.fixture(scope="module")
+def entry_module() -> Iterator[ModuleType]:
+    """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("ALEXA_SKILL_ID", raising=False)
+        env.delenv("SKILL_DYNAMODB_TABLE", raising=False)
+        env.setenv("SKILL_PERSISTENCE", "false")
+        spec = importlib.util.spec_from_file_location("lambda_function", ENTRY)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    yield module
+    root.setLevel(level)
+    root.handlers[:] = handlers
+
+
+@pytest.fixture(params=["launch", "one-shot", "help", "session-ended"])
+def event(request: pytest.FixtureRequest) -> dict[str, Any]:
+    builders: dict[str, Callable[[], dict[str, Any]]] = {
+        "launch": launch,
+        "one-shot": lambda: intent("TimingIntent", new=True),
+        "help": lambda: intent("AMAZON.HelpIntent", new=False),
+        "session-ended": session_ended,
+    }
+    return builders[request.param]()
+
+
+def test_entry_builds_one_skill_at_init_from_the_environment(
+    entry_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings: Settings = entry_module.SETTINGS
+    assert settings == Settings.from_env({"SKILL_PERSISTENCE": "false"})
+    assert isinstance(entry_module.SKILL, CustomSkill)
+
+    def no_rebuilding(settings: Settings | None = None) -> CustomSkill:
+        raise AssertionError("the skill is built once, at INIT")
+
+    monkeypatch.setattr(entry_module, "build_skill", no_rebuilding)
+    assert entry_module.lambda_handler(launch(), None)["response"]["outputSpeech"]
+
+
+def test_lambda_handler_answers_like_invoke_json(
+    entry_module: ModuleType, event: dict[str, Any]
+) -> None:
+    by_lambda = entry_module.lambda_handler(event, None)
+    assert by_lambda == expected_responses([event], skill_id=None)[0]
+
+
+def test_lambda_handler_answers_like_the_web_endpoint(
+    entry_module: ModuleType, event: dict[str, Any]
+) -> None:
+    app = create_app(Settings(verify_requests=False, persistence=False, skill_id=None))
+    posted = app.test_client().post("/", data=json.dumps(event), content_type="application/json")
+    assert posted.status_code == 200
+    assert posted.get_json() == entry_module.lambda_handler(event, None)
