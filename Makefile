@@ -37,3 +37,8 @@ clean:
 
 model: $(STAMP)
 	$(BIN)/python -m skill.interaction_model
+
+# Ours against the SDK floor (see BENCHMARKS.md); `make bench BENCH_ARGS=--write` rewrites it.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -62,6 +62,7 @@ class Settings:
     dynamodb_table: str | None = None
     persistence: bool = True
     cert_fetch_timeout: float = 5.0
+    api_timeout: float = 3.0
     max_body_bytes: int = 128 * 1024
 
     @classmethod
@@ -77,5 +78,6 @@ class Settings:
             dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,
             persistence=_flag(env, "SKILL_PERSISTENCE", True),
             cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", 5.0),
+            api_timeout=_number(env, "SKILL_API_TIMEOUT", 3.0),
         )
         return replace(settings, **overrides)

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Intent, IntentConfirmationStatus, Response
+from ask_sdk_model import (
+    Intent,
+    IntentConfirmationStatus,
+    IntentRequest,
+    LaunchRequest,
+    Response,
+)
 from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.ui import SimpleCard
 
@@ -31,6 +37,7 @@ PENDING = "pending"  # an action waiting for yes/no, e.g. "forget"
 LAST_REPLY = "last_reply"
 VOICE = "voice"
 RETURNING = "returning"
+ONE_SHOT = "one_shot"  # set while a one-shot question waits for a follow-up answer
 
 BENEFIT_INTENT = "BenefitDetailIntent"
 BENEFIT_SLOT = "benefit"
@@ -68,9 +75,17 @@ def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
 
 
 def is_one_shot(handler_input: HandlerInput) -> bool:
-    """True when this request opened the session (the "ask ... when to take it" form)."""
-    session = handler_input.request_envelope.session
-    return session is None or bool(session.new)
+    """True for a question that opened its own session ("ask ... when to take it").
+
+    A one-shot that needed a follow-up question (bedtime, a yes/no) stays one-shot
+    until it is answered, so the final answer still closes the microphone.
+    """
+    envelope = handler_input.request_envelope
+    if isinstance(envelope.request, LaunchRequest):
+        return False
+    if envelope.session is None or not isinstance(envelope.request, IntentRequest):
+        return True  # e.g. Alexa's answer to a permission request: say it and close
+    return bool(envelope.session.new) or session_attributes(handler_input).get(ONE_SHOT) is True
 
 
 def voice(handler_input: HandlerInput) -> str:
@@ -97,6 +112,8 @@ def render(handler_input: HandlerInput, reply: Reply, *, remember: bool = True) 
     if reply.ends_session:
         builder.set_should_end_session(True)
     else:
+        if is_one_shot(handler_input):
+            session[ONE_SHOT] = True
         builder.ask(to_ssml([reply.reprompt or ""], quiet=quiet))
         if remember:
             session[LAST_REPLY] = {
@@ -178,11 +195,17 @@ def choose_benefit(handler_input: HandlerInput) -> Response:
     )
 
 
+def _topic_in_session(handler_input: HandlerInput, key: str) -> str | None:
+    """A topic stored in the session, if it still names one (attributes come from outside)."""
+    topic = session_attributes(handler_input).get(key)
+    return topic if isinstance(topic, str) and topic in load_content().answers else None
+
+
 def tell_more(handler_input: HandlerInput) -> Response:
     """The follow-up of the last topic, then the usual offer."""
     content = load_content()
-    topic = session_attributes(handler_input).get(LAST_TOPIC)
-    if topic not in content.answers:
+    topic = _topic_in_session(handler_input, LAST_TOPIC)
+    if topic is None:
         return help_prompt(handler_input)
     chosen = content.answer(topic)
     return _offer_next(handler_input, chosen, chosen.more or content.prompts.no_more)
@@ -191,8 +214,8 @@ def tell_more(handler_input: HandlerInput) -> Response:
 def accept_offer(handler_input: HandlerInput) -> Response:
     """ "Yes" takes the topic just offered; with nothing offered, ask what they'd like."""
     content = load_content()
-    topic = session_attributes(handler_input).get(OFFERED_TOPIC)
-    if topic not in content.answers:
+    topic = _topic_in_session(handler_input, OFFERED_TOPIC)
+    if topic is None:
         return ask_what_next(handler_input)
     chosen = content.answer(topic)
     return _offer_next(handler_input, chosen, chosen.speech)
@@ -201,29 +224,41 @@ def accept_offer(handler_input: HandlerInput) -> Response:
 def pending_action(handler_input: HandlerInput) -> str | None:
     """The action a "yes" or "no" would answer right now, if any."""
     pending = session_attributes(handler_input).get(PENDING)
-    return str(pending) if pending else None
+    return pending if isinstance(pending, str) and pending else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _stored_reply(handler_input: HandlerInput) -> Reply | None:
+    """The last reply from the session, if still well-formed (attributes come from outside)."""
+    last = session_attributes(handler_input).get(LAST_REPLY)
+    if not isinstance(last, dict):
+        return None
+    speech = last.get("speech")
+    if not isinstance(speech, list) or not speech or not all(_text(part) for part in speech):
+        return None
+    return Reply(
+        speech=tuple(speech),
+        reprompt=_text(last.get("reprompt")) or load_content().prompts.help_reprompt,
+        card_title=_text(last.get("card_title")),
+        card_text=_text(last.get("card_text")),
+        offer=_text(last.get("offer")),
+        pending=_text(last.get("pending")),
+    )
 
 
 def repeat(handler_input: HandlerInput) -> Response:
     """Say the last reply again, keeping the same offer."""
-    last = session_attributes(handler_input).get(LAST_REPLY)
-    if not isinstance(last, dict) or not last.get("speech"):
+    last = _stored_reply(handler_input)
+    if last is None:
         prompts = load_content().prompts
         return render(
             handler_input,
             Reply(speech=(prompts.nothing_yet, prompts.help), reprompt=prompts.help_reprompt),
         )
-    return render(
-        handler_input,
-        Reply(
-            speech=tuple(str(part) for part in last["speech"]),
-            reprompt=str(last.get("reprompt") or load_content().prompts.help_reprompt),
-            card_title=last.get("card_title"),
-            card_text=last.get("card_text"),
-            offer=last.get("offer"),
-            pending=last.get("pending"),
-        ),
-    )
+    return render(handler_input, last)
 
 
 def welcome(handler_input: HandlerInput) -> Response:
@@ -232,6 +267,7 @@ def welcome(handler_input: HandlerInput) -> Response:
     prompts = content.prompts
     session = session_attributes(handler_input)
     session.pop(LAST_TOPIC, None)
+    session.pop(ONE_SHOT, None)
     if session.get(RETURNING):
         heard = set(memory.memory_of(handler_input).record.topics_heard)
         unheard = [topic for topic in WELCOME_BACK_ORDER if topic not in heard]
@@ -256,13 +292,27 @@ def welcome(handler_input: HandlerInput) -> Response:
     )
 
 
-def _then_ask_next(handler_input: HandlerInput, said: str) -> Response:
+def say_then_ask_next(
+    handler_input: HandlerInput,
+    said: str,
+    *,
+    card_title: str | None = None,
+    card_text: str | None = None,
+) -> Response:
     """Say something short; close after a one-shot, else ask what's next."""
     prompts = load_content().prompts
     if is_one_shot(handler_input):
-        return render(handler_input, Reply(speech=(said,)))
+        return render(
+            handler_input, Reply(speech=(said,), card_title=card_title, card_text=card_text)
+        )
     return render(
-        handler_input, Reply(speech=(said, prompts.ask_next), reprompt=prompts.help_reprompt)
+        handler_input,
+        Reply(
+            speech=(said, prompts.ask_next),
+            reprompt=prompts.help_reprompt,
+            card_title=card_title,
+            card_text=card_text,
+        ),
     )
 
 
@@ -271,7 +321,7 @@ def change_voice(handler_input: HandlerInput, chosen: str) -> Response:
     session_attributes(handler_input)[VOICE] = chosen
     memory.memory_of(handler_input).change(memory.set_voice(chosen))
     prompts = load_content().prompts
-    return _then_ask_next(
+    return say_then_ask_next(
         handler_input, prompts.quiet_on if chosen == memory.QUIET else prompts.quiet_off
     )
 
@@ -288,7 +338,7 @@ def forget(handler_input: HandlerInput, confirmed: bool) -> Response:
     """After "forget me": yes deletes everything stored for this listener, no keeps it."""
     prompts = load_content().prompts
     if not confirmed:
-        return _then_ask_next(handler_input, prompts.forget_kept)
+        return say_then_ask_next(handler_input, prompts.forget_kept)
     memory.memory_of(handler_input).forget()
     session = session_attributes(handler_input)
     for key in (VOICE, RETURNING, LAST_TOPIC, LAST_REPLY):

@@ -11,10 +11,51 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request import Request
+
+KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+
+
+class InvalidEnvelope(ValueError):
+    """The event is not an Alexa request envelope the skill can answer."""
+
+
+def envelope_problem(data: Any) -> str | None:
+    """Why `data` is not an Alexa request envelope, or None if it has the right shape.
+
+    Alexa always sends these parts; the SDK assumes them and would fail deep inside.
+    """
+    if not isinstance(data, dict):
+        return "body is not a JSON object"
+    if not isinstance(data.get("version"), str):
+        return "not an Alexa request envelope: missing version"
+    req = data.get("request")
+    if not isinstance(req, dict) or not isinstance(req.get("type"), str):
+        return "not an Alexa request envelope: missing request type"
+    if req["type"] not in KNOWN_REQUEST_TYPES:
+        return "unknown request type"
+    if not isinstance(req.get("requestId"), str) or not isinstance(req.get("timestamp"), str):
+        return "not an Alexa request envelope: missing requestId or timestamp"
+    context = data.get("context")
+    system = context.get("System") if isinstance(context, dict) else None
+    application = system.get("application") if isinstance(system, dict) else None
+    if not isinstance(application, dict) or not isinstance(application.get("applicationId"), str):
+        return "not an Alexa request envelope: missing context.System.application"
+    session = data.get("session")
+    if session is not None and not isinstance(session, dict):
+        return "not an Alexa request envelope: session is not an object"
+    return None
 
 
 def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Deserialize `event`, invoke the skill, and return the serialized response envelope."""
+    """Deserialize `event`, invoke the skill, and return the serialized response envelope.
+
+    Raises `InvalidEnvelope` (a short, safe message) for an event that is not an
+    Alexa request envelope.
+    """
+    problem = envelope_problem(event)
+    if problem:
+        raise InvalidEnvelope(problem)
     request = skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
     response = skill.invoke(request_envelope=request, context=context)
     result = skill.serializer.serialize(response)

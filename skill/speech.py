@@ -7,6 +7,7 @@ here, once, so an ampersand or a quote can never break the response.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
@@ -19,11 +20,19 @@ PAUSE = '<break time="300ms"/>'
 QUIET_PROSODY = 'volume="x-soft" rate="85%"'
 
 
+# Characters XML 1.0 forbids even when escaped (controls, surrogates, non-characters).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(text: str) -> str:
+    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
+
+
 def to_ssml(parts: Iterable[str], *, quiet: bool = False) -> str:
     """Join plain-text parts into one calm SSML fragment (without `<speak>`).
 
     The SDK's response builder adds the `<speak>` wrapper itself.
     """
-    body = PAUSE.join(escape(part, {'"': "&quot;"}) for part in parts if part)
+    body = PAUSE.join(_escape(part) for part in parts if part)
     prosody = QUIET_PROSODY if quiet else f'rate="{CALM_RATE}"'
     return f"<prosody {prosody}>{body}</prosody>"

@@ -19,12 +19,12 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_model.request import Request
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.config import Settings
+from skill.dispatch import envelope_problem
 from skill.logs import configure_logging
 
 # Import order matters: skill.verification patches oscrypto before the SDK loads it.
@@ -40,7 +40,6 @@ from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 logger = logging.getLogger(__name__)
 
 EXTENSION = "bedtime_magnesium"
-KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
 
 
 class RejectedRequest(Exception):
@@ -50,31 +49,6 @@ class RejectedRequest(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
-
-
-def _envelope_problem(data: Any) -> str | None:
-    """Why `data` is not an Alexa request envelope, or None if it has the right shape."""
-    if not isinstance(data, dict):
-        return "body is not a JSON object"
-    if not isinstance(data.get("version"), str):
-        return "not an Alexa request envelope: missing version"
-    req = data.get("request")
-    if not isinstance(req, dict) or not isinstance(req.get("type"), str):
-        return "not an Alexa request envelope: missing request type"
-    if req["type"] not in KNOWN_REQUEST_TYPES:
-        return "unknown request type"
-    if not isinstance(req.get("requestId"), str) or not isinstance(req.get("timestamp"), str):
-        return "not an Alexa request envelope: missing requestId or timestamp"
-    system = (
-        (data.get("context") or {}).get("System") if isinstance(data.get("context"), dict) else None
-    )
-    application = system.get("application") if isinstance(system, dict) else None
-    if not isinstance(application, dict) or not isinstance(application.get("applicationId"), str):
-        return "not an Alexa request envelope: missing context.System.application"
-    session = data.get("session")
-    if session is not None and not isinstance(session, dict):
-        return "not an Alexa request envelope: session is not an object"
-    return None
 
 
 class AlexaEndpoint(WebserviceSkillHandler):
@@ -99,7 +73,7 @@ class AlexaEndpoint(WebserviceSkillHandler):
             data = json.loads(body)
         except ValueError:
             raise RejectedRequest("malformed JSON") from None
-        problem = _envelope_problem(data)
+        problem = envelope_problem(data)
         if problem:
             raise RejectedRequest(problem)
         try:

@@ -131,3 +131,10 @@ def test_the_chain_of_offers_visits_the_practical_topics() -> None:
         seen.append(topic)
         topic = CONTENT.answer(topic).next
     assert {"timing", "dosage", "safety"} <= set(seen)
+
+
+def test_characters_xml_forbids_are_dropped_not_sent() -> None:
+    parts = ["a\x1fb\x00c", "d\ud800e"]
+    ssml = f"<speak>{to_ssml(parts)}</speak>"
+    root = ElementTree.fromstring(ssml)
+    assert "".join(root.itertext()) == "abcde"

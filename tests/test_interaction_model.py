@@ -349,7 +349,7 @@ def test_skill_manifest() -> None:
         "containsAds": False,
     }
     assert manifest["apis"] == {"custom": {"interfaces": []}}
-    assert "permissions" not in manifest
+    assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
 
 
 @pytest.mark.parametrize("locale", im.LOCALES)

@@ -64,6 +64,24 @@ class Prompts:
     forget_reprompt: str
     forgotten: str
     forget_kept: str
+    ask_bedtime: str
+    ask_bedtime_reprompt: str
+    reminder_set: str
+    reminder_text: str
+    reminder_card_title: str
+    reminder_card_text: str
+    reminder_permission: str
+    reminder_declined: str
+    reminder_no_permission: str
+    reminder_unsupported: str
+    reminder_throttled: str
+    reminder_unavailable: str
+    reminder_status: str
+    reminder_none: str
+    reminder_cancel_confirm: str
+    reminder_cancel_reprompt: str
+    reminder_cancelled: str
+    reminder_kept: str
 
 
 @dataclass(frozen=True)

@@ -50,15 +50,16 @@ def resolved_benefit(handler_input: HandlerInput) -> str | None:
     slot = get_slot(handler_input, BENEFIT_SLOT)
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        status = getattr(authority.status, "code", None)
+        status = getattr(getattr(authority, "status", None), "code", None)
         if status != StatusCode.ER_SUCCESS_MATCH:
             continue
-        for wrapper in authority.values or []:
-            topic = getattr(wrapper.value, "id", None)
-            if topic in BENEFIT_TOPICS:
-                return str(topic)
-    if slot is not None and slot.value:
-        logger.info("benefit slot value did not resolve: %r", slot.value[:80])
+        for wrapper in getattr(authority, "values", None) or []:
+            topic = getattr(getattr(wrapper, "value", None), "id", None)
+            if isinstance(topic, str) and topic in BENEFIT_TOPICS:
+                return topic
+    value = getattr(slot, "value", None)
+    if isinstance(value, str) and value:
+        logger.info("benefit slot value did not resolve: %r", value[:80])
     return None
 
 

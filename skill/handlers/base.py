@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, is_request_type
+from ask_sdk_model import IntentRequest
 
 
 class IntentHandler(AbstractRequestHandler):
@@ -15,6 +15,8 @@ class IntentHandler(AbstractRequestHandler):
     intent_names: ClassVar[frozenset[str]] = frozenset()
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_request_type("IntentRequest")(handler_input)) and (
-            get_intent_name(handler_input) in self.intent_names
-        )
+        request = handler_input.request_envelope.request
+        if not isinstance(request, IntentRequest):
+            return False
+        # An IntentRequest may arrive without an intent; it then matches no handler.
+        return getattr(request.intent, "name", None) in self.intent_names

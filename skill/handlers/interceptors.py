@@ -26,9 +26,8 @@ class LoadMemoryInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         remembered = memory.Memory(self._adapter, handler_input)
         handler_input.attributes_manager.request_attributes[memory.REQUEST_KEY] = remembered
-        if not remembered.enabled or not conversation.is_one_shot(handler_input):
-            return
-        if handler_input.request_envelope.session is None:
+        session_state = handler_input.request_envelope.session
+        if not remembered.enabled or session_state is None or not session_state.new:
             return
         if get_request_type(handler_input) not in VISIT_REQUESTS:
             return

@@ -1,0 +1,51 @@
+"""The HTTP client the SDK's service clients (Reminders, settings) call Alexa APIs through.
+
+The SDK's `DefaultApiClient` calls `requests.<method>(url=, headers=, data=)` with no
+timeout, so one slow Alexa API call could hold the skill past Alexa's 8-second answer
+deadline. `TimeoutApiClient` changes only that: every call gets a timeout and an explicit
+`verify` (the system trust store in production, a test CA bundle in tests). Everything
+else, including the SDK's refusal of non-HTTPS endpoints, is the SDK's own code.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from ask_sdk_core.api_client import DefaultApiClient
+from ask_sdk_model.services import ApiClientRequest
+
+logger = logging.getLogger(__name__)
+
+#: Seconds for each of connect and read; well inside Alexa's 8 s for the whole turn.
+DEFAULT_TIMEOUT = 3.0
+
+
+class TimeoutApiClient(DefaultApiClient):
+    """`DefaultApiClient` whose every request has a timeout and an explicit `verify`.
+
+    `timeout` is in seconds (connect and read each). `verify` is True (the default trust
+    store) or the path of a CA bundle; False is refused so that TLS checks cannot be
+    switched off by accident.
+    """
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str | os.PathLike[str] = True,
+    ) -> None:
+        super().__init__()
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, not {timeout!r}")
+        if verify is False:
+            raise ValueError("verify=False would accept any certificate; pass a CA bundle path")
+        self.timeout = float(timeout)
+        self.verify: bool | str = True if verify is True else os.fspath(verify)
+
+    def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:
+        """The SDK's `requests` function for the method, with our timeout and verify bound."""
+        method = super()._resolve_method(request)
+        return functools.partial(method, timeout=self.timeout, verify=self.verify)

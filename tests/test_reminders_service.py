@@ -1,0 +1,564 @@
+"""The reminder service layer against a fake Alexa API, over real HTTPS.
+
+Each API test runs a real skill (`CustomSkillBuilder` with `TimeoutApiClient`) whose one
+handler calls the service function under test, so the SDK's own ServiceClientFactory,
+Reminders and settings clients and DefaultApiClient code carry every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import Response
+from ask_sdk_model.services import ApiClient
+from ask_sdk_model.services.reminder_management import GetReminderResponse
+
+from skill import reminders
+from skill.alexa_api import TimeoutApiClient
+from skill.reminders import Outcome, ReminderResult
+from tests import envelopes
+from tests.fake_alexa_api import (
+    REMINDERS_PATH,
+    REMINDERS_SCOPE,
+    TIME_ZONE_PATH,
+    FakeAlexaApi,
+    fake_alexa_api,
+    point_at,
+    unused_port,
+)
+from tests.talk import invoke
+
+T = TypeVar("T")
+SPOKEN = "Time for your magnesium glycinate."
+NINE_FIFTEEN = clock(21, 15)
+RULE = "FREQ=DAILY;BYHOUR=21;BYMINUTE=15;BYSECOND=0;INTERVAL=1;"
+
+
+@pytest.fixture
+def api() -> Iterator[FakeAlexaApi]:
+    with fake_alexa_api(locale="en-GB", time_zone="Europe/London") as server:
+        yield server
+    assert not server.server_errors, server.server_errors
+
+
+@pytest.fixture
+def caplog_reminders(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="skill.reminders")
+    return caplog
+
+
+class _Probe(AbstractRequestHandler):
+    """Handles any request by calling one service function and keeping its result."""
+
+    def __init__(self, action: Callable[[HandlerInput], Any]) -> None:
+        self.action = action
+        self.results: list[Any] = []
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        self.results.append(self.action(handler_input))
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+def run(
+    action: Callable[[HandlerInput], T],
+    envelope: dict[str, Any],
+    api_client: ApiClient | None,
+) -> T:
+    """Send `envelope` through a real skill whose only handler runs `action`."""
+    probe = _Probe(action)
+    builder = CustomSkillBuilder()
+    if api_client is not None:
+        builder = CustomSkillBuilder(api_client=api_client)
+    builder.add_request_handler(probe)
+    invoke(builder.create(), envelope)
+    (result,) = probe.results
+    return result  # type: ignore[no-any-return]
+
+
+def request(api: FakeAlexaApi, **point: Any) -> dict[str, Any]:
+    """An in-session IntentRequest in en-GB, aimed at the fake."""
+    envelope = envelopes.intent("SetReminderIntent", new=False, locale="en-GB")
+    return point_at(envelope, api, **point)
+
+
+def client_for(api: FakeAlexaApi, timeout: float = 2.0) -> TimeoutApiClient:
+    return TimeoutApiClient(timeout=timeout, verify=api.ca_path)
+
+
+def create(
+    api: FakeAlexaApi, *, timeout: float = 2.0, at: clock = NINE_FIFTEEN, **point: Any
+) -> ReminderResult:
+    return run(
+        lambda hi: reminders.create_nightly_reminder(hi, at, SPOKEN),
+        request(api, **point),
+        client_for(api, timeout),
+    )
+
+
+def get(api: FakeAlexaApi, reminder_id: str, **point: Any) -> ReminderResult:
+    return run(
+        lambda hi: reminders.get_reminder(hi, reminder_id), request(api, **point), client_for(api)
+    )
+
+
+def delete(api: FakeAlexaApi, reminder_id: str, **point: Any) -> ReminderResult:
+    return run(
+        lambda hi: reminders.delete_reminder(hi, reminder_id),
+        request(api, **point),
+        client_for(api),
+    )
+
+
+def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    records = [
+        r for r in caplog.records if r.name == "skill.reminders" and r.levelno >= logging.WARNING
+    ]
+    for record in records:
+        assert record.exc_info is None, "expected faults are logged without a stack trace"
+    return records
+
+
+# --------------------------------------------------------------------------- create / get / delete
+
+
+def test_create_sends_a_daily_reminder_in_the_device_time_zone(api: FakeAlexaApi) -> None:
+    before = datetime.now(ZoneInfo("Europe/London")).date()
+    result = create(api)
+    after = datetime.now(ZoneInfo("Europe/London")).date()
+
+    assert result.outcome is Outcome.CREATED
+    assert result.time == NINE_FIFTEEN
+    assert result.reminder_id in api.reminders
+    (body,) = api.created
+    trigger = body["trigger"]
+    assert trigger["type"] == "SCHEDULED_ABSOLUTE"
+    assert trigger["timeZoneId"] == "Europe/London"
+    assert trigger["recurrence"]["recurrenceRules"] == [RULE]
+    start = datetime.fromisoformat(trigger["recurrence"]["startDateTime"])
+    # The first reminder is the next 9:15 PM in the device's zone: today or tomorrow.
+    assert start.time() == NINE_FIFTEEN
+    assert before <= start.date() <= after + timedelta(days=1)
+    assert start > datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    assert "scheduledTime" not in trigger
+    assert body["alertInfo"] == {"spokenInfo": {"content": [{"locale": "en-GB", "text": SPOKEN}]}}
+    assert body["pushNotification"] == {"status": "ENABLED"}
+    assert "+" not in body["requestTime"] and not body["requestTime"].endswith("Z")
+
+    zone_call, create_call = api.calls
+    assert zone_call.method == "GET"
+    assert zone_call.path == f"/v2/devices/{envelopes.DEVICE_ID}/settings/System.timeZone"
+    assert create_call.method == "POST" and create_call.path == REMINDERS_PATH
+    assert create_call.headers["Authorization"] == f"Bearer {api.token}"
+
+
+def test_a_reminder_can_be_read_back_and_deleted(api: FakeAlexaApi) -> None:
+    created = create(api)
+    assert created.reminder_id is not None
+
+    found = get(api, created.reminder_id)
+    assert found == ReminderResult(Outcome.FOUND, created.reminder_id, NINE_FIFTEEN)
+
+    assert delete(api, created.reminder_id).outcome is Outcome.DELETED
+    assert api.reminders == {}
+    assert get(api, created.reminder_id).outcome is Outcome.NOT_FOUND
+    assert delete(api, created.reminder_id).outcome is Outcome.NOT_FOUND
+
+
+def test_a_completed_reminder_counts_as_not_found(api: FakeAlexaApi) -> None:
+    created = create(api)
+    assert created.reminder_id is not None
+    api.complete(created.reminder_id)
+    assert get(api, created.reminder_id).outcome is Outcome.NOT_FOUND
+
+
+def test_an_empty_reminder_id_is_not_found_without_a_call(api: FakeAlexaApi) -> None:
+    assert get(api, "").outcome is Outcome.NOT_FOUND
+    assert delete(api, "").outcome is Outcome.NOT_FOUND
+    assert api.calls == []
+
+
+def test_the_sdk_can_read_a_reminder_with_alert_info() -> None:
+    """ask-sdk-model names a module that does not exist; skill.reminders aliases it."""
+    payload = (
+        '{"alertToken": "t", "status": "ON", "alertInfo": {"spokenInfo": '
+        '{"content": [{"locale": "en-US", "text": "hi"}]}}}'
+    )
+    reminder = DefaultSerializer().deserialize(
+        payload,
+        "ask_sdk_model.services.reminder_management.get_reminder_response.GetReminderResponse",
+    )
+    assert isinstance(reminder, GetReminderResponse)
+    assert reminder.alert_info is not None and reminder.alert_info.spoken_info is not None
+    assert reminder.alert_info.spoken_info.content[0].text == "hi"
+
+
+def test_empty_spoken_text_is_a_caller_bug(api: FakeAlexaApi) -> None:
+    with pytest.raises(ValueError):
+        run(
+            lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, "  "),
+            request(api),
+            client_for(api),
+        )
+    assert api.calls == []
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome"),
+    [
+        (401, None, Outcome.NO_PERMISSION),
+        (403, "NO_USER_PERMISSION", Outcome.NO_PERMISSION),
+        (403, "DEVICE_NOT_SUPPORTED", Outcome.UNSUPPORTED),
+        (403, "MAX_REMINDERS_EXCEEDED", Outcome.UNSUPPORTED),
+        (429, "TOO_MANY_REQUESTS", Outcome.THROTTLED),
+        (500, "INTERNAL_SERVER_ERROR", Outcome.UNAVAILABLE),
+        (503, "SERVICE_UNAVAILABLE", Outcome.UNAVAILABLE),
+        (504, None, Outcome.UNAVAILABLE),
+        (400, "INVALID_TRIGGER", Outcome.UNAVAILABLE),
+    ],
+)
+def test_create_faults_become_outcomes(
+    api: FakeAlexaApi,
+    caplog_reminders: pytest.LogCaptureFixture,
+    status: int,
+    code: str | None,
+    outcome: Outcome,
+) -> None:
+    api.fail(status, code=code, path=REMINDERS_PATH)
+    result = create(api)
+    assert result == ReminderResult(outcome)
+    assert api.reminders == {}
+    (record,) = warnings_from(caplog_reminders)
+    assert record.levelno == (logging.ERROR if status == 400 else logging.WARNING)
+    message = record.getMessage()
+    assert f"HTTP {status}" in message and outcome.name in message
+    if code:
+        assert code in message
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome"),
+    [
+        (404, "NOT_FOUND", Outcome.NOT_FOUND),
+        (401, None, Outcome.NO_PERMISSION),
+        (403, "DEVICE_NOT_SUPPORTED", Outcome.UNSUPPORTED),
+        (429, None, Outcome.THROTTLED),
+        (500, None, Outcome.UNAVAILABLE),
+        (503, None, Outcome.UNAVAILABLE),
+    ],
+)
+@pytest.mark.parametrize("operation", [get, delete])
+def test_get_and_delete_faults_become_outcomes(
+    api: FakeAlexaApi,
+    caplog_reminders: pytest.LogCaptureFixture,
+    operation: Callable[..., ReminderResult],
+    status: int,
+    code: str | None,
+    outcome: Outcome,
+) -> None:
+    created = create(api)
+    assert created.reminder_id is not None
+    api.fail(status, code=code, path=REMINDERS_PATH)
+    result = operation(api, created.reminder_id)
+    assert result == ReminderResult(outcome, created.reminder_id)
+    assert created.reminder_id in api.reminders
+    (record,) = warnings_from(caplog_reminders)
+    assert f"HTTP {status}" in record.getMessage()
+
+
+def test_an_unreadable_error_page_is_unavailable(
+    api: FakeAlexaApi, caplog_reminders: pytest.LogCaptureFixture
+) -> None:
+    api.fail(500, path=REMINDERS_PATH, raw_body="<html>Bad gateway</html>")
+    assert create(api).outcome is Outcome.UNAVAILABLE
+    (record,) = warnings_from(caplog_reminders)
+    assert "UNAVAILABLE" in record.getMessage()
+
+
+def test_a_slow_api_times_out_instead_of_hanging_the_skill(
+    api: FakeAlexaApi, caplog_reminders: pytest.LogCaptureFixture
+) -> None:
+    api.delay(3.0, path=REMINDERS_PATH)
+    started = time.monotonic()
+    result = create(api, timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert elapsed < 2.0
+    (record,) = warnings_from(caplog_reminders)
+    assert "timed out" in record.getMessage()
+    assert "HTTP none" in record.getMessage()
+
+
+def test_a_refused_connection_is_unavailable(
+    api: FakeAlexaApi, caplog_reminders: pytest.LogCaptureFixture
+) -> None:
+    envelope = request(api)
+    envelope["context"]["System"]["apiEndpoint"] = f"https://127.0.0.1:{unused_port()}"
+    for action in (
+        lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, SPOKEN),
+        lambda hi: reminders.get_reminder(hi, "some-token"),
+        lambda hi: reminders.delete_reminder(hi, "some-token"),
+    ):
+        assert run(action, envelope, client_for(api)).outcome is Outcome.UNAVAILABLE
+    records = warnings_from(caplog_reminders)
+    # create logs the failed time-zone lookup and the failed create.
+    assert len(records) == 4
+    for record in records:
+        assert "HTTP none" in record.getMessage()
+        assert "Connection refused" in record.getMessage()
+    assert api.calls == []
+
+
+def test_a_certificate_from_an_untrusted_ca_is_refused(api: FakeAlexaApi) -> None:
+    """verify=True (the system trust store) must not accept the fake's test CA."""
+    result = run(
+        lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, SPOKEN),
+        request(api),
+        TimeoutApiClient(timeout=2.0),
+    )
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert api.calls == []
+
+
+def test_plain_http_endpoints_are_refused(api: FakeAlexaApi) -> None:
+    envelope = request(api)
+    envelope["context"]["System"]["apiEndpoint"] = f"http://127.0.0.1:{api.port}"
+    result = run(
+        lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, SPOKEN),
+        envelope,
+        client_for(api),
+    )
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert api.calls == []
+
+
+def test_a_wrong_bearer_token_is_no_permission(api: FakeAlexaApi) -> None:
+    result = create(api, token="not-the-token")
+    assert result.outcome is Outcome.NO_PERMISSION
+    assert api.reminders == {}
+    assert {call.headers["Authorization"] for call in api.calls} == {"Bearer not-the-token"}
+
+
+def test_a_skill_without_an_api_client_reports_unavailable(
+    api: FakeAlexaApi, caplog_reminders: pytest.LogCaptureFixture
+) -> None:
+    result = run(
+        lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, SPOKEN),
+        request(api),
+        None,
+    )
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert api.calls == []
+    (record,) = warnings_from(caplog_reminders)
+    assert record.levelno == logging.ERROR
+
+
+def test_a_request_without_an_api_token_makes_no_call(
+    api: FakeAlexaApi, caplog_reminders: pytest.LogCaptureFixture
+) -> None:
+    envelope = request(api)
+    del envelope["context"]["System"]["apiAccessToken"]
+    result = run(
+        lambda hi: reminders.create_nightly_reminder(hi, NINE_FIFTEEN, SPOKEN),
+        envelope,
+        client_for(api),
+    )
+    assert result.outcome is Outcome.UNAVAILABLE
+    assert api.calls == []
+    (record,) = warnings_from(caplog_reminders)
+    assert "no API endpoint or token" in record.getMessage()
+
+
+# --------------------------------------------------------------------------- time zone
+
+
+@pytest.mark.parametrize(
+    "break_lookup",
+    [
+        pytest.param(lambda api: api.fail(500, path=TIME_ZONE_PATH), id="500"),
+        pytest.param(lambda api: api.fail(403, path=TIME_ZONE_PATH), id="403"),
+        pytest.param(lambda api: api.delay(3.0, path=TIME_ZONE_PATH), id="timeout"),
+        pytest.param(lambda api: setattr(api, "time_zone", None), id="204-no-content"),
+        pytest.param(lambda api: setattr(api, "time_zone", "Mars/Olympus"), id="unknown-zone"),
+        pytest.param(lambda api: setattr(api, "device_id", "other"), id="404-device"),
+    ],
+)
+def test_without_a_time_zone_the_reminder_uses_the_devices_own(
+    api: FakeAlexaApi,
+    caplog_reminders: pytest.LogCaptureFixture,
+    break_lookup: Callable[[FakeAlexaApi], None],
+) -> None:
+    break_lookup(api)
+    result = create(api, timeout=0.3)
+    assert result.outcome is Outcome.CREATED
+    (body,) = api.created
+    assert "timeZoneId" not in body["trigger"]
+    assert body["trigger"]["recurrence"]["recurrenceRules"] == [RULE]
+    (record,) = warnings_from(caplog_reminders)
+    assert "zone" in record.getMessage()
+
+
+def test_the_start_date_is_the_next_occurrence_in_the_device_zone(api: FakeAlexaApi) -> None:
+    api.time_zone = "Pacific/Kiritimati"  # UTC+14: often a different date from UTC
+    before = datetime.now(ZoneInfo(api.time_zone)).date()
+    assert create(api).outcome is Outcome.CREATED
+    after = datetime.now(ZoneInfo(api.time_zone)).date()
+    (body,) = api.created
+    start = datetime.fromisoformat(body["trigger"]["recurrence"]["startDateTime"])
+    assert before <= start.date() <= after + timedelta(days=1)
+    assert start > datetime.now(ZoneInfo(api.time_zone)).replace(tzinfo=None)
+    assert body["trigger"]["timeZoneId"] == "Pacific/Kiritimati"
+    request_time = datetime.fromisoformat(body["requestTime"])
+    now_there = datetime.now(ZoneInfo(api.time_zone)).replace(tzinfo=None)
+    assert abs((now_there - request_time).total_seconds()) < 60
+    assert datetime.now(UTC).tzinfo is UTC  # requestTime above is wall-clock, not UTC
+
+
+# --------------------------------------------------------------------------- permission
+
+
+def _permission_of(envelope: dict[str, Any]) -> bool:
+    return run(reminders.has_permission, envelope, None)
+
+
+def test_has_permission_reads_the_reminders_scope(api: FakeAlexaApi) -> None:
+    assert _permission_of(request(api, permission="GRANTED")) is True
+    assert _permission_of(request(api, permission="DENIED")) is False
+    assert _permission_of(request(api, permission=None)) is False
+
+    no_scopes = request(api)
+    del no_scopes["context"]["System"]["user"]["permissions"]["scopes"]
+    assert _permission_of(no_scopes) is False
+
+    other_scope = request(api)
+    other_scope["context"]["System"]["user"]["permissions"]["scopes"] = {
+        "alexa::profile:name:read": {"status": "GRANTED"}
+    }
+    assert _permission_of(other_scope) is False
+
+    no_user = request(api)
+    del no_user["context"]["System"]["user"]
+    assert _permission_of(no_user) is False
+
+
+def test_the_permission_request_directive_and_card() -> None:
+    serializer = DefaultSerializer()
+    assert reminders.REMINDER_PERMISSION == REMINDERS_SCOPE
+    assert serializer.serialize(reminders.permission_request_directive("remind")) == {
+        "type": "Connections.SendRequest",
+        "name": "AskFor",
+        "payload": {
+            "@type": "AskForPermissionsConsentRequest",
+            "@version": "1",
+            "permissionScope": REMINDERS_SCOPE,
+        },
+        "token": "remind",
+    }
+    assert serializer.serialize(reminders.consent_card()) == {
+        "type": "AskForPermissionsConsent",
+        "permissions": [REMINDERS_SCOPE],
+    }
+
+
+# --------------------------------------------------------------------------- time arithmetic
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("21:30", clock(21, 30)),
+        ("09:30", clock(9, 30)),
+        ("00:00", clock(0, 0)),
+        ("23:59", clock(23, 59)),
+        (" 22:05 ", clock(22, 5)),
+        ("7:45", clock(7, 45)),
+        ("22:05:30", clock(22, 5)),
+        ("MO", None),
+        ("AF", None),
+        ("EV", None),
+        ("NI", None),
+        ("24:00", None),
+        ("12:60", None),
+        ("noon", None),
+        ("2130", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_amazon_time(value: str | None, expected: clock | None) -> None:
+    assert reminders.parse_amazon_time(value) == expected
+
+
+def test_parse_amazon_time_never_raises_on_odd_input() -> None:
+    for odd in (42, b"21:30", ["21:30"], "٢١:٣٠", "21:30\n22:00"):
+        assert reminders.parse_amazon_time(odd) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bedtime", "reminder"),
+    [
+        (clock(22, 0), clock(21, 15)),
+        (clock(23, 30), clock(22, 45)),
+        (clock(0, 45), clock(0, 0)),
+        (clock(0, 15), clock(23, 30)),
+        (clock(0, 0), clock(23, 15)),
+        (clock(22, 0, 59), clock(21, 15)),
+    ],
+)
+def test_reminder_time_for_is_45_minutes_before_bed(bedtime: clock, reminder: clock) -> None:
+    assert reminders.reminder_time_for(bedtime) == reminder
+    assert reminders.minutes_before_bed(reminder, bedtime) == 45
+
+
+def test_every_bedtime_gets_a_reminder_inside_the_window() -> None:
+    for minute in range(24 * 60):
+        bedtime = clock(minute // 60, minute % 60)
+        assert reminders.in_window(reminders.reminder_time_for(bedtime), bedtime)
+
+
+@pytest.mark.parametrize(
+    ("reminder", "bedtime", "minutes", "inside"),
+    [
+        (clock(21, 30), clock(22, 0), 30, True),
+        (clock(21, 0), clock(22, 0), 60, True),
+        (clock(21, 31), clock(22, 0), 29, False),
+        (clock(20, 59), clock(22, 0), 61, False),
+        (clock(23, 40), clock(0, 20), 40, True),
+        (clock(22, 0), clock(22, 0), 0, False),
+        (clock(22, 10), clock(22, 0), 1430, False),
+    ],
+)
+def test_minutes_before_bed_and_the_window(
+    reminder: clock, bedtime: clock, minutes: int, inside: bool
+) -> None:
+    assert reminders.minutes_before_bed(reminder, bedtime) == minutes
+    assert reminders.in_window(reminder, bedtime) is inside
+
+
+# --------------------------------------------------------------------------- the client
+
+
+def test_timeout_api_client_refuses_unsafe_settings() -> None:
+    with pytest.raises(ValueError):
+        TimeoutApiClient(verify=False)
+    with pytest.raises(ValueError):
+        TimeoutApiClient(timeout=0)
+    client = TimeoutApiClient()
+    assert client.timeout == 3.0 and client.verify is True
