@@ -11,62 +11,40 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.services import ApiClient
 
+from skill import bedtime_reminder, conversation
 from skill.alexa_api import TimeoutApiClient
 from skill.config import Settings
-from skill.handlers.answers import (
-    ArticleAnswerHandler,
-    BenefitDetailHandler,
-    MoreHandler,
-    NoHandler,
-    RepeatHandler,
-    YesHandler,
-)
+from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler
+from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
-from skill.handlers.navigation import (
-    FallbackHandler,
-    HelpHandler,
-    LaunchHandler,
-    SessionEndedHandler,
-    StartOverHandler,
-    StopHandler,
-)
-from skill.handlers.routine import (
-    CancelReminderHandler,
-    ConfirmationHandler,
-    ForgetMeHandler,
-    NormalVoiceHandler,
-    PermissionAnswerHandler,
-    QuietVoiceHandler,
-    ReminderStatusHandler,
-    SetReminderHandler,
-)
+from skill.handlers.routine import ConfirmationHandler, PermissionAnswerHandler
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
 
 
 def request_handlers() -> list[AbstractRequestHandler]:
-    """Every request handler, in the order the SDK tries them."""
+    """Every request handler, in the order the SDK tries them (first match wins)."""
     return [
-        LaunchHandler(),
+        RequestRoute("LaunchRequest", conversation.welcome),
         ArticleAnswerHandler(),
         BenefitDetailHandler(),
-        QuietVoiceHandler(),
-        NormalVoiceHandler(),
-        ForgetMeHandler(),
-        SetReminderHandler(),
-        ReminderStatusHandler(),
-        CancelReminderHandler(),
+        IntentRoute({"QuietVoiceIntent"}, conversation.speak_quietly),
+        IntentRoute({"NormalVoiceIntent"}, conversation.speak_normally),
+        IntentRoute({"ForgetMeIntent"}, conversation.ask_to_forget),
+        IntentRoute({bedtime_reminder.SET_INTENT}, bedtime_reminder.request_reminder),
+        IntentRoute({"ReminderStatusIntent"}, bedtime_reminder.tell_reminder),
+        IntentRoute({"CancelReminderIntent"}, bedtime_reminder.ask_to_cancel),
         PermissionAnswerHandler(),
-        ConfirmationHandler(),
-        YesHandler(),
-        NoHandler(),
-        MoreHandler(),
-        RepeatHandler(),
-        HelpHandler(),
-        StopHandler(),
-        StartOverHandler(),
-        FallbackHandler(),
-        SessionEndedHandler(),
+        ConfirmationHandler(),  # yes/no to a pending action, before plain yes/no
+        IntentRoute({"AMAZON.YesIntent"}, conversation.accept_offer),
+        IntentRoute({"AMAZON.NoIntent"}, conversation.goodbye),
+        IntentRoute({"AMAZON.MoreIntent"}, conversation.tell_more),
+        IntentRoute({"AMAZON.RepeatIntent"}, conversation.repeat),
+        IntentRoute({"AMAZON.HelpIntent"}, conversation.help_prompt),
+        IntentRoute({"AMAZON.StopIntent", "AMAZON.CancelIntent"}, conversation.goodbye),
+        IntentRoute({"AMAZON.StartOverIntent", "AMAZON.NavigateHomeIntent"}, conversation.welcome),
+        IntentRoute({"AMAZON.FallbackIntent"}, conversation.fallback),
+        RequestRoute("SessionEndedRequest", conversation.silence),
     ]
 
 

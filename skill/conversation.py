@@ -326,6 +326,14 @@ def change_voice(handler_input: HandlerInput, chosen: str) -> Response:
     )
 
 
+def speak_quietly(handler_input: HandlerInput) -> Response:
+    return change_voice(handler_input, memory.QUIET)
+
+
+def speak_normally(handler_input: HandlerInput) -> Response:
+    return change_voice(handler_input, memory.NORMAL)
+
+
 def ask_to_forget(handler_input: HandlerInput) -> Response:
     prompts = load_content().prompts
     return render(

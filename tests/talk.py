@@ -2,79 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
 
+from skill.console.session import Reply, plain
+from skill.dispatch import invoke_json
 from tests import envelopes
 
-_TAG = re.compile(r"<[^>]+>")
+__all__ = ["Conversation", "Turn", "invoke", "plain"]
+
+# One way to send a request (the hosts' way) and one way to read a reply (the console's).
+invoke = invoke_json
 
 
-def plain(ssml: str | None) -> str:
-    """SSML to the words a listener hears."""
-    if not ssml:
-        return ""
-    text = _TAG.sub(" ", ssml)
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    text = text.replace("&quot;", '"').replace("&apos;", "'")
-    return " ".join(text.split())
-
-
-def invoke(skill: CustomSkill, envelope: dict[str, Any]) -> dict[str, Any]:
-    """Send one envelope through the skill exactly as a host would (JSON in, JSON out)."""
-    request = skill.serializer.deserialize(json.dumps(envelope), RequestEnvelope)
-    response = skill.invoke(request_envelope=request, context=None)
-    result: dict[str, Any] = skill.serializer.serialize(response)
-    return result
-
-
-@dataclass
-class Turn:
-    """One reply from the skill."""
-
-    raw: dict[str, Any]
-
-    @property
-    def response(self) -> dict[str, Any]:
-        value: dict[str, Any] = self.raw.get("response") or {}
-        return value
+@dataclass(frozen=True)
+class Turn(Reply):
+    """One reply from the skill, with the raw SSML and card the tests compare."""
 
     @property
     def ssml(self) -> str:
         return str((self.response.get("outputSpeech") or {}).get("ssml", ""))
 
     @property
-    def speech(self) -> str:
-        return plain(self.ssml)
-
-    @property
-    def reprompt(self) -> str:
-        reprompt = self.response.get("reprompt") or {}
-        return plain((reprompt.get("outputSpeech") or {}).get("ssml"))
-
-    @property
-    def ends_session(self) -> bool:
-        return bool(self.response.get("shouldEndSession"))
-
-    @property
-    def card(self) -> dict[str, Any] | None:
+    def card(self) -> dict[str, Any] | None:  # type: ignore[override]
         return self.response.get("card")
-
-    @property
-    def attributes(self) -> dict[str, Any]:
-        value: dict[str, Any] = self.raw.get("sessionAttributes") or {}
-        return value
-
-    @property
-    def directives(self) -> list[dict[str, Any]]:
-        value: list[dict[str, Any]] = self.response.get("directives") or []
-        return value
 
 
 @dataclass

@@ -73,31 +73,3 @@ class BenefitDetailHandler(IntentHandler):
         if topic is None:
             return conversation.choose_benefit(handler_input)
         return conversation.answer(handler_input, topic)
-
-
-class YesHandler(IntentHandler):
-    intent_names = frozenset({"AMAZON.YesIntent"})
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return conversation.accept_offer(handler_input)
-
-
-class NoHandler(IntentHandler):
-    intent_names = frozenset({"AMAZON.NoIntent"})
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return conversation.goodbye(handler_input)
-
-
-class MoreHandler(IntentHandler):
-    intent_names = frozenset({"AMAZON.MoreIntent"})
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return conversation.tell_more(handler_input)
-
-
-class RepeatHandler(IntentHandler):
-    intent_names = frozenset({"AMAZON.RepeatIntent"})
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return conversation.repeat(handler_input)
