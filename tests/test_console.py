@@ -18,8 +18,10 @@ from skill import console
 from skill.__main__ import main
 from skill.config import Settings
 from skill.console import requests as alexa
+from skill.console.session import ConsoleSession
 from skill.console.transport import InProcess
 from skill.content import load_content
+from skill.reminders import REMINDER_PERMISSION
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -303,6 +305,92 @@ def test_chat_verbose_shows_each_request(settings: Settings) -> None:
 def test_stop_with_nothing_open_just_leaves(settings: Settings, recorder: Recorder) -> None:
     assert chat(["stop", "when to take it"], settings).code == 0
     assert recorder.sent == []
+
+
+# --- reminders -------------------------------------------------------------------------
+
+PERMISSION_NOTE = (
+    "(Alexa would now ask your permission to set reminders; the local console cannot "
+    "grant it — reminders need a real Alexa device.)"
+)
+
+
+def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give(
+    settings: Settings, recorder: Recorder
+) -> None:
+    run = chat(["open bedtime magnesium", "remind me to take it", "ten thirty"], settings)
+    assert (run.code, run.err) == (0, "")
+    welcome, question, permission = run.said()
+    assert welcome.startswith(PROMPTS.welcome)
+    assert question == PROMPTS.ask_bedtime
+    assert permission == PROMPTS.reminder_permission
+    after = run.lines[run.lines.index(f"alexa> {permission}") + 1 :]
+    assert after[0] == PERMISSION_NOTE
+    assert after[1].startswith("(session closed;")
+    assert console.permission_note(REMINDER_PERMISSION) == PERMISSION_NOTE
+
+    # "ten thirty" answered the bedtime question: an AMAZON.TIME value, as Alexa sends it.
+    answer = recorder.sent[2]["request"]
+    assert answer["dialogState"] == "IN_PROGRESS"
+    assert answer["intent"]["name"] == "SetReminderIntent"
+    assert answer["intent"]["slots"]["bedtime"] == {
+        "name": "bedtime",
+        "confirmationStatus": "NONE",
+        "value": "22:30",
+    }
+    assert "value" not in answer["intent"]["slots"]["time"]
+    # The console has no permission to grant: nothing went in its requests, nothing followed.
+    assert all("permissions" not in sent["context"]["System"]["user"] for sent in recorder.sent)
+    (directive,) = recorder.received[2]["response"]["directives"]
+    assert (directive["type"], directive["name"]) == ("Connections.SendRequest", "AskFor")
+    assert directive["payload"]["permissionScope"] == REMINDER_PERMISSION
+    assert [sent["request"]["type"] for sent in recorder.sent] == [
+        "LaunchRequest",
+        "IntentRequest",
+        "IntentRequest",
+    ]
+
+
+def test_ask_to_remind_at_a_time_sends_the_time_and_explains_the_permission(
+    settings: Settings, recorder: Recorder
+) -> None:
+    run = ask("remind me to take it at 9:30pm", settings, verbose=True)
+    assert run.code == 0
+    assert 'slot time: "21:30" (AMAZON.TIME, heard "nine thirty pm")' in run.out
+    assert "slot bedtime: (empty)" in run.out
+    assert run.lines[-2:] == [PROMPTS.reminder_permission, PERMISSION_NOTE]
+    assert "(listening" not in run.out
+    slot = recorder.sent[0]["request"]["intent"]["slots"]["time"]
+    assert slot == {"name": "time", "confirmationStatus": "NONE", "value": "21:30"}
+
+
+def test_a_bedtime_that_is_no_time_is_sent_as_said_and_asked_again(
+    settings: Settings, recorder: Recorder
+) -> None:
+    run = chat(["open bedtime magnesium", "remind me to take it", "whenever i'm tired"], settings)
+    _, question, again = run.said()
+    assert question == again == PROMPTS.ask_bedtime
+    bedtime = recorder.sent[2]["request"]["intent"]["slots"]["bedtime"]
+    assert bedtime["value"] == "whenever i am tired"
+    assert PERMISSION_NOTE not in run.out
+
+
+def test_the_console_reads_the_reply_to_a_connections_response(settings: Settings) -> None:
+    # What Alexa would send after asking for the permission, and the listener said no.
+    session = ConsoleSession(InProcess(settings))
+    answer = alexa.connections_response(
+        "AskFor",
+        "reminder@21:45",
+        {"status": "DENIED", "isCardThrown": "false", "permissionScope": REMINDER_PERMISSION},
+    )
+    exchange = session.deliver(answer, new_session=True)
+    reply = exchange.reply
+    assert exchange.request["request"]["type"] == "Connections.Response"
+    assert reply.speech == PROMPTS.reminder_declined
+    assert reply.card == ("Permission request", REMINDER_PERMISSION)
+    assert reply.permission_request is None
+    assert reply.eliciting is None
+    assert reply.ends_session and not session.is_open
 
 
 # --- a running server ------------------------------------------------------------------

@@ -7,16 +7,19 @@ from typing import Any
 import pytest
 
 from skill.console.nlu import (
+    AMAZON_TIME,
     BUILT_IN_SAMPLES,
     FALLBACK_INTENT,
     FUZZY_THRESHOLD,
     LAUNCH_REQUEST,
     MATCH,
     NO_MATCH,
+    Resolution,
     compiled_model,
     normalise,
     resolve,
 )
+from skill.console.times import EXAMPLES, find_time, is_value, parse_time
 from skill.interaction_model import (
     BUILT_IN_INTENTS,
     BUILT_IN_PHRASES,
@@ -25,6 +28,20 @@ from skill.interaction_model import (
 )
 
 BENEFIT = ("BenefitDetailIntent", "benefit")
+BEDTIME = ("SetReminderIntent", "bedtime")
+
+# What a person may say for an AMAZON.TIME slot, and the value Alexa sends for it.
+TIMES = [
+    ("nine thirty pm", "21:30"),
+    ("ten", "22:00"),
+    ("10:30 pm", "22:30"),
+    ("half past ten", "22:30"),
+    ("quarter to eleven", "22:45"),
+    ("eleven o'clock", "23:00"),
+    ("21:15", "21:15"),
+    ("midnight", "00:00"),
+    ("tonight", "NI"),
+]
 
 
 def _custom_intents(locale: str) -> list[dict[str, Any]]:
@@ -33,7 +50,10 @@ def _custom_intents(locale: str) -> list[dict[str, Any]]:
 
 
 def _spoken_values(locale: str, type_name: str) -> list[tuple[str, str]]:
-    """(what a person says, the value id) for every value name and synonym of a type."""
+    """(what a person says, what the skill gets) for every value name and synonym of a
+    custom type (the value id), or for a few spoken times (the AMAZON.TIME value)."""
+    if type_name == AMAZON_TIME:
+        return TIMES
     language = build_interaction_model(locale)["interactionModel"]["languageModel"]
     (kind,) = [kind for kind in language["types"] if kind["name"] == type_name]
     return [
@@ -41,6 +61,14 @@ def _spoken_values(locale: str, type_name: str) -> list[tuple[str, str]]:
         for value in kind["values"]
         for said in (value["name"]["value"], *value["name"]["synonyms"])
     ]
+
+
+def _got(heard: Resolution, slot: str) -> str | None:
+    """What the skill learns from a slot: the resolved id, or an AMAZON.TIME value."""
+    match = heard.slots.get(slot)
+    if match is None:
+        return None
+    return match.value if match.type == AMAZON_TIME else match.id
 
 
 CASES = [(locale, intent["name"]) for locale in LOCALES for intent in _custom_intents(locale)]
@@ -61,24 +89,44 @@ def test_every_sample_of_the_model_resolves_to_its_own_intent(
                 wrong.append((sample, heard.intent))
             continue
         (slot,) = slots
-        for said, value_id in _spoken_values(locale, slot_types[slot]):
+        for said, expected in _spoken_values(locale, slot_types[slot]):
             text = sample.replace(f"{{{slot}}}", said)
             heard = resolve(text, locale)
-            if heard.intent != intent_name or heard.slot_id(slot) != value_id:
-                wrong.append((text, heard.intent, heard.slot_id(slot)))
+            others = [match.value for name, match in heard.slots.items() if name != slot]
+            if heard.intent != intent_name or _got(heard, slot) != expected or any(others):
+                wrong.append((text, heard.intent, _got(heard, slot), others))
     assert wrong == []
+
+
+def _elicited_slots(locale: str) -> list[tuple[str, str, str]]:
+    """(intent, slot, slot type) for every slot with elicitation samples."""
+    return [
+        (intent["name"], slot["name"], slot["type"])
+        for intent in _custom_intents(locale)
+        for slot in intent.get("slots", [])
+        if slot.get("samples")
+    ]
+
+
+def test_the_elicited_slots_are_the_benefit_and_the_bedtime() -> None:
+    for locale in LOCALES:
+        assert [(i, s) for i, s, _ in _elicited_slots(locale)] == [BENEFIT, BEDTIME]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_slot_elicitation_sample_fills_the_slot(locale: str) -> None:
-    samples = compiled_model(locale).elicitation[BENEFIT]
     wrong = []
-    for template in samples:
-        for said, value_id in _spoken_values(locale, "BenefitType"):
-            text = template.sample.replace("{benefit}", said)
-            heard = resolve(text, locale, eliciting=BENEFIT)
-            if heard.intent != "BenefitDetailIntent" or heard.slot_id("benefit") != value_id:
-                wrong.append((text, heard.intent, heard.slot_id("benefit")))
+    for intent_name, slot, slot_type in _elicited_slots(locale):
+        for template in compiled_model(locale).elicitation[(intent_name, slot)]:
+            for said, expected in _spoken_values(locale, slot_type):
+                text = template.sample.replace(f"{{{slot}}}", said)
+                heard = resolve(text, locale, eliciting=(intent_name, slot))
+                if (heard.intent, _got(heard, slot), heard.dialog_state) != (
+                    intent_name,
+                    expected,
+                    "IN_PROGRESS",
+                ):
+                    wrong.append((text, heard.intent, _got(heard, slot), heard.dialog_state))
     assert wrong == []
 
 
@@ -91,6 +139,7 @@ PARAPHRASES = [
     ("how soon does it kick in", "TimingIntent"),
     ("what's the best time of day to take magnesium", "TimingIntent"),
     ("do i take it in the morning or at night", "TimingIntent"),
+    ("should i take it at ten pm", "TimingIntent"),  # a time, but no reminder
     ("how many milligrams", "DosageIntent"),
     ("how much magnesium glycinate do I need", "DosageIntent"),
     ("whats the right dosage", "DosageIntent"),
@@ -129,6 +178,20 @@ PARAPHRASES = [
     ("nah", "AMAZON.NoIntent"),
     ("could you say that again", "AMAZON.RepeatIntent"),
     ("helpp", "AMAZON.HelpIntent"),
+    ("whisper please", "QuietVoiceIntent"),
+    ("can you talk a bit more quietly", "QuietVoiceIntent"),
+    ("speak normally", "NormalVoiceIntent"),
+    ("please speak a bit louder", "NormalVoiceIntent"),
+    ("forget about me", "ForgetMeIntent"),
+    ("forget everything you know about me", "ForgetMeIntent"),
+    ("remind me to take it at nine thirty pm", "SetReminderIntent"),
+    ("please remind me at 8:15 pm", "SetReminderIntent"),
+    ("can you set up a nightly reminder", "SetReminderIntent"),
+    ("when's my reminder", "ReminderStatusIntent"),
+    ("what time is my reminder set for", "ReminderStatusIntent"),
+    ("cancel my reminder", "CancelReminderIntent"),
+    ("please turn off my bedtime reminder", "CancelReminderIntent"),
+    ("stop reminding me every night", "CancelReminderIntent"),
 ]
 
 
@@ -156,6 +219,52 @@ def test_a_paraphrased_benefit_question_still_names_the_benefit(said: str, benef
 
 
 @pytest.mark.parametrize(
+    ("said", "slot", "value"),
+    [
+        ("remind me to take it at nine thirty pm", "time", "21:30"),
+        ("remind me at 9pm", "time", "21:00"),
+        ("please remind me at 8:15 pm", "time", "20:15"),
+        ("can you set my reminder for quarter to ten", "time", "21:45"),
+        ("could you remind me to take my magnesium at ten thirty", "time", "22:30"),
+        ("i want a reminder at nine forty five", "time", "21:45"),
+        ("i go to bed at ten thirty", "bedtime", "22:30"),
+    ],
+)
+def test_a_time_in_a_reminder_request_fills_the_time_slot(said: str, slot: str, value: str) -> None:
+    heard = resolve(said)
+    assert heard.intent == "SetReminderIntent"
+    assert heard.slots[slot].value == value
+    assert heard.slots[slot].status is None  # AMAZON.TIME: no entity resolution
+    other = "bedtime" if slot == "time" else "time"
+    assert heard.slots[other].value is None
+    assert heard.dialog_state == "STARTED"
+
+
+def test_a_reminder_request_without_a_time_leaves_the_slots_empty() -> None:
+    # "night" is the sample's own word, not an AMAZON.TIME value.
+    heard = resolve("remind me every single night")
+    assert heard.intent == "SetReminderIntent"
+    assert [slot.value for slot in heard.slots.values()] == [None, None]
+
+
+def test_a_time_slot_sends_alexas_value_and_keeps_the_words() -> None:
+    time = resolve("remind me at half past nine").slots["time"]
+    assert (time.value, time.heard, time.type, time.understood) == (
+        "21:30",
+        "half past nine",
+        AMAZON_TIME,
+        True,
+    )
+
+
+def test_words_that_are_no_time_are_sent_as_they_are() -> None:
+    heard = resolve("remind me at banana o'clock")
+    assert heard.intent == "SetReminderIntent"
+    time = heard.slots["time"]
+    assert (time.value, time.understood) == ("banana oclock", False)
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "what's the weather",
@@ -171,6 +280,14 @@ def test_a_paraphrased_benefit_question_still_names_the_benefit(said: str, benef
         "read me the news",
         "how do i bake bread",
         "book a taxi",
+        "turn on the lights",
+        "switch off the tv",
+        "turn off my alarm",
+        "set a timer for ten minutes",
+        "wake me up at seven",
+        "remind me to buy milk",
+        "set an alarm for 7:30",
+        "call my mom at 5:30",
         "",
     ],
 )
@@ -310,6 +427,201 @@ def test_after_which_benefit_anything_else_is_an_unresolved_benefit() -> None:
 
 
 @pytest.mark.parametrize(
+    ("said", "bedtime", "sample"),
+    [
+        ("i go to bed at ten thirty", "22:30", "i go to bed at {bedtime}"),
+        ("ten thirty", "22:30", "{bedtime}"),
+        ("10:30", "22:30", "{bedtime}"),
+        ("11pm", "23:00", "{bedtime}"),
+        ("around eleven", "23:00", "around {bedtime}"),
+        ("my bedtime is 22:30", "22:30", "my bedtime is {bedtime}"),
+        ("usually about half past ten", "22:30", "usually {bedtime}"),
+        ("midnight", "00:00", "{bedtime}"),
+        ("tonight", "NI", "{bedtime}"),
+        ("i usually go to bed around ten thirty", "22:30", "i usually go to bed at {bedtime}"),
+        ("i'm in bed by eleven", "23:00", "{bedtime}"),
+    ],
+)
+def test_after_what_time_is_bedtime_the_answer_fills_the_bedtime(
+    said: str, bedtime: str, sample: str
+) -> None:
+    heard = resolve(said, eliciting=BEDTIME)
+    assert heard.intent == "SetReminderIntent"
+    assert heard.slots["bedtime"].value == bedtime
+    assert heard.slots["time"].value is None
+    assert heard.dialog_state == "IN_PROGRESS"
+    assert heard.sample == sample
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("stop", "AMAZON.StopIntent"),
+        ("cancel", "AMAZON.CancelIntent"),
+        ("no", "AMAZON.NoIntent"),
+        ("when to take it", "TimingIntent"),
+        ("cancel my reminder", "CancelReminderIntent"),
+    ],
+)
+def test_after_what_time_is_bedtime_other_requests_still_work(said: str, expected: str) -> None:
+    assert resolve(said, eliciting=BEDTIME).intent == expected
+
+
+def test_after_what_time_is_bedtime_anything_else_is_sent_as_said() -> None:
+    # Alexa fills the slot with what it heard; the skill finds no time in it and asks again.
+    heard = resolve("whenever i feel tired", eliciting=BEDTIME)
+    assert heard.intent == "SetReminderIntent"
+    bedtime = heard.slots["bedtime"]
+    assert (bedtime.value, bedtime.understood) == ("whenever i feel tired", False)
+
+
+# --- AMAZON.TIME ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        # Clock times, with and without am/pm; typed digits are spelled out first.
+        ("9:30", "21:30"),
+        ("9:30 pm", "21:30"),
+        ("9:30pm", "21:30"),
+        ("9:30 a.m.", "09:30"),
+        ("9.30pm", "21:30"),
+        ("nine thirty", "21:30"),
+        ("nine thirty pm", "21:30"),
+        ("nine thirty p m", "21:30"),
+        ("ten oh five", "22:05"),
+        ("10:05", "22:05"),
+        ("ten fifteen", "22:15"),
+        ("nine forty five", "21:45"),
+        ("twenty one thirty", "21:30"),
+        ("21:30", "21:30"),
+        ("23:59", "23:59"),
+        ("0:30", "00:30"),
+        # Hours.
+        ("ten", "22:00"),
+        ("10 pm", "22:00"),
+        ("10pm", "22:00"),
+        ("ten o'clock", "22:00"),
+        ("10:00", "22:00"),
+        ("ten o clock at night", "22:00"),
+        ("eleven tonight", "23:00"),
+        ("seven in the morning", "07:00"),
+        ("seven am", "07:00"),
+        ("three in the afternoon", "15:00"),
+        ("eight in the evening", "20:00"),
+        ("twenty one hundred", "21:00"),
+        ("21:00", "21:00"),
+        ("twenty one hundred hours", "21:00"),
+        ("oh nine hundred", "09:00"),
+        # Past and to.
+        ("half past nine", "21:30"),
+        ("half past nine pm", "21:30"),
+        ("quarter past ten", "22:15"),
+        ("a quarter past ten", "22:15"),
+        ("quarter after ten", "22:15"),
+        ("quarter to eleven", "22:45"),
+        ("a quarter to eleven", "22:45"),
+        ("quarter of eleven", "22:45"),
+        ("twenty to eleven", "22:40"),
+        ("twenty five to eleven", "22:35"),
+        ("ten minutes past ten", "22:10"),
+        ("half ten", "22:30"),
+        ("nine and a half", "21:30"),
+        # Noon and midnight.
+        ("noon", "12:00"),
+        ("midday", "12:00"),
+        ("twelve noon", "12:00"),
+        ("midnight", "00:00"),
+        ("twelve midnight", "00:00"),
+        ("quarter to midnight", "23:45"),
+        ("half past noon", "12:30"),
+        ("twelve pm", "12:00"),
+        ("twelve am", "00:00"),
+        # Around the time.
+        ("at ten", "22:00"),
+        ("around ten thirty", "22:30"),
+        ("about eleven pm", "23:00"),
+        ("ten thirty or so", "22:30"),
+        # The parts of the day: Alexa's special values.
+        ("tonight", "NI"),
+        ("night", "NI"),
+        ("at night", "NI"),
+        ("evening", "EV"),
+        ("this evening", "EV"),
+        ("in the evening", "EV"),
+        ("morning", "MO"),
+        ("in the morning", "MO"),
+        ("afternoon", "AF"),
+        ("this afternoon", "AF"),
+    ],
+)
+def test_spoken_times_become_alexas_time_values(said: str, value: str) -> None:
+    assert parse_time(normalise(said)) == value
+    assert is_value(value)
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        # No am/pm: a bedtime skill reads 5 to 11 as the evening...
+        ("five", "17:00"),
+        ("eight thirty", "20:30"),
+        ("eleven", "23:00"),
+        # ...twelve as midnight, and 1 to 4 as the small hours that follow.
+        ("twelve", "00:00"),
+        ("twelve thirty", "00:30"),
+        ("quarter to one", "00:45"),
+        ("one", "01:00"),
+        ("four", "04:00"),
+        # Said outright, am and pm win.
+        ("eleven am", "11:00"),
+        ("one pm", "13:00"),
+        ("quarter to one pm", "12:45"),
+        ("two at night", "02:00"),
+        ("twelve at night", "00:00"),
+    ],
+)
+def test_an_hour_without_am_or_pm_is_read_as_bedtime_would_be(said: str, value: str) -> None:
+    assert parse_time(normalise(said)) == value
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "",
+        "banana",
+        "whenever i feel tired",
+        "thirty",
+        "twenty one am",
+        "forty past ten",
+        "half to ten",
+        "ten ten ten",
+        "twenty five hundred",
+        "13:30 am",
+    ],
+)
+def test_words_that_are_no_time_have_no_time_value(said: str) -> None:
+    assert parse_time(normalise(said)) is None
+
+
+def test_a_time_is_found_among_other_words() -> None:
+    words = normalise("please remind me every night at 9:30 pm").split()
+    found = find_time(words)
+    assert found is not None and words[found] == ["nine", "thirty", "pm"]
+    # A vague time counts, unless it is only the sample's own words.
+    words = normalise("remind me every night").split()
+    found = find_time(words)
+    assert found is not None and words[found] == ["night"]
+    assert find_time(words, exclude=frozenset(words)) is None
+    assert find_time(normalise("how does it help with sleep").split()) is None
+
+
+def test_the_fuzzy_examples_are_times() -> None:
+    assert all(is_value(parse_time(example)) for example in EXAMPLES)
+
+
+@pytest.mark.parametrize(
     ("typed", "heard"),
     [
         ("What's the DOSE?", "what is the dose"),
@@ -317,6 +629,11 @@ def test_after_which_benefit_anything_else_is_an_unresolved_benefit() -> None:
         ("I\u2019m on   medication.", "i am on medication"),
         ("ok, sure", "okay sure"),
         ("magnesium-glycinate & sleep", "magnesium glycinate and sleep"),
+        ("remind me at 9:30pm", "remind me at nine thirty pm"),
+        ("21:00", "twenty one hundred"),
+        ("10:05 p.m.", "ten oh five p m"),
+        ("9.30 am", "nine thirty am"),
+        ("1.5 mg", "one point five milligrams"),
     ],
 )
 def test_typed_text_is_normalised_like_speech(typed: str, heard: str) -> None:

@@ -14,6 +14,11 @@ one-shot question, "no", "cancel") the console says so and the next line starts 
 session. "stop" is sent to the skill, so its goodnight is heard, and then the console
 exits; "exit" and "quit" end the session as Alexa does (SessionEndedRequest) and exit,
 and so does the end of input.
+
+When the skill asks Alexa to request a permission by voice (the reminders permission,
+a Connections.SendRequest directive), the console says so: only Alexa can ask, and
+the console's requests never carry a granted permission, so reminders need a real
+Alexa device.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from typing import Any, TextIO
 
 from skill.config import Settings
 from skill.console import requests
-from skill.console.nlu import Resolution, SlotMatch, normalise, resolve
+from skill.console.nlu import AMAZON_TIME, Resolution, SlotMatch, normalise, resolve
 from skill.console.session import ConsoleSession, Exchange, Reply, plain
 from skill.console.transport import TransportError, connect
 from skill.interaction_model import INVOCATION_NAME, LOCALES
+from skill.reminders import REMINDER_PERMISSION
 
 __all__ = [
     "ConsoleSession",
@@ -39,6 +45,7 @@ __all__ = [
     "TransportError",
     "ask",
     "chat",
+    "permission_note",
     "plain",
     "resolve",
 ]
@@ -49,6 +56,11 @@ STOP_INTENT = "AMAZON.StopIntent"
 LEAVE_WORDS = frozenset({"exit", "quit"})
 USER_PROMPT = "you> "
 SKILL_PROMPT = "alexa> "
+# What a permission asked for by voice is for, by scope.
+PERMISSION_PURPOSES = {REMINDER_PERMISSION: "to set reminders"}
+PERMISSION_NOTE = (
+    "(Alexa would now ask your permission {purpose}; the local console cannot grant it{needs}.)"
+)
 
 
 def _show_resolution(resolution: Resolution, out: TextIO) -> None:
@@ -65,6 +77,10 @@ def _show_resolution(resolution: Resolution, out: TextIO) -> None:
     for name, slot in resolution.slots.items():
         if slot.value is None:
             print(f"  slot {name}: (empty)", file=out)
+        elif slot.type == AMAZON_TIME and slot.understood:
+            print(f'  slot {name}: "{slot.value}" ({AMAZON_TIME}, heard "{slot.heard}")', file=out)
+        elif slot.type == AMAZON_TIME:
+            print(f'  slot {name}: "{slot.value}" ({AMAZON_TIME}: no time, sent as said)', file=out)
         elif slot.id is not None:
             print(f'  slot {name}: "{slot.value}" -> {slot.id} ({slot.status})', file=out)
         else:
@@ -74,6 +90,13 @@ def _show_resolution(resolution: Resolution, out: TextIO) -> None:
 def _show_json(label: str, data: dict[str, Any], out: TextIO) -> None:
     print(f"  {label}:", file=out)
     print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
+
+
+def permission_note(scope: str) -> str:
+    """What the console says instead of Alexa's voice permission prompt."""
+    purpose = PERMISSION_PURPOSES.get(scope, f"for {scope or 'something'}")
+    needs = " — reminders need a real Alexa device" if scope == REMINDER_PERMISSION else ""
+    return PERMISSION_NOTE.format(purpose=purpose, needs=needs)
 
 
 def _show_reply(exchange: Exchange, out: TextIO, *, verbose: bool, prefix: str = "") -> None:
@@ -86,6 +109,9 @@ def _show_reply(exchange: Exchange, out: TextIO, *, verbose: bool, prefix: str =
     if verbose and reply.card:
         title, text = reply.card
         print(f"  card: {title}: {text}", file=out)
+    scope = reply.permission_request
+    if scope is not None:
+        print(permission_note(scope), file=out)
 
 
 def _setup(settings: Settings, url: str | None, locale: str, err: TextIO) -> ConsoleSession | None:

@@ -7,10 +7,13 @@ it from the very model that is deployed (`skill.interaction_model`):
    <question>" is the question in a new session;
 2. exact matches: built-in phrases, then samples, each compiled to a regex where
    `{slot}` captures text, whose value is then resolved to its id like Alexa's entity
-   resolution;
+   resolution; an AMAZON.TIME slot sends the time as Alexa does ("nine thirty pm" ->
+   "21:30", see `skill.console.times`), or the words themselves if they are no time;
 3. near-misses (typos, paraphrases): rapidfuzz over every sample, with slots filled from
-   their type's values, kept only if the sample has at least half of the text's topic
-   words (so "what is the weather" is not "what is the dose");
+   their type's values (AMAZON.TIME slots from a few representative times, and a time in
+   the text stands in for the slot), kept only if the sample has at least half of the
+   text's topic words (so "what is the weather" is not "what is the dose", and "turn off
+   the lights" is not "turn off my reminder");
 4. otherwise AMAZON.FallbackIntent.
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from skill.console import times
 from skill.interaction_model import build_interaction_model
 
 logger = logging.getLogger(__name__)
@@ -34,10 +38,11 @@ LAUNCH_REQUEST = "LaunchRequest"
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 MATCH = "ER_SUCCESS_MATCH"
 NO_MATCH = "ER_SUCCESS_NO_MATCH"
+AMAZON_TIME = "AMAZON.TIME"
 
 # A near-miss must score at least this against a sample (`similarity`, 0-100). In
-# tests/test_nlu.py the paraphrases that need fuzzy matching score 72 to 98 (median 89);
-# off-topic requests reach 78 on carrier words alone ("what is the ..."), which the
+# tests/test_nlu.py the 47 paraphrases that need fuzzy matching score 72 to 98 (median
+# 89); off-topic requests reach 78 on carrier words alone ("what is the ..."), which the
 # topic-word check rejects, and at most 69 among samples that pass it.
 FUZZY_THRESHOLD = 70.0
 # Two words are "the same word" for the content-word check at this fuzz.ratio.
@@ -189,12 +194,14 @@ _WORDS: Mapping[str, str] = {
 }
 
 # Words that carry no topic: a near-miss must share half of the others with its sample.
+# "turn", "switch", "off" and "set" say what to do to something, not what it is about:
+# "turn off the lights" shares no topic with "turn off my reminder".
 _CARRIER_TEXT = """
 a an the i me my mine it its is are was were be am to of for with and or not no do does did
 should can could would will shall may might must what how when why which who where please
 about tell say give you your this that these those in on at by from some any just really so
 if there here get got need want like know let us we our one ones than then too very much
-many more also hey alexa
+many more also hey alexa turn switch off set
 """
 _CARRIER_WORDS = frozenset(_CARRIER_TEXT.split())
 _ONES_TEXT = "zero one two three four five six seven eight nine ten eleven twelve thirteen \
@@ -207,18 +214,27 @@ _ONE_SHOT_AFTER = r"(?:alexa )?(?P<question>.+) (?:using|with|from|on|in|via) {n
 # Words Alexa drops between the invocation name and the question.
 _CONNECTORS = re.compile(r"(?:to|about|for|if|whether|and|that|me) (?P<question>.+)")
 _SLOT = re.compile(r"\{(\w+)\}")
+# A typed clock time: "9:30", "21:00", and "9.30" when am or pm follows.
+_CLOCK = re.compile(
+    r"\b([01]?[0-9]|2[0-3])(?::([0-5][0-9])|\.([0-5][0-9])(?=\s*[ap]\.?\s?m\b))(?![0-9])"
+)
 _DETERMINER = re.compile(r"^(?:my|the|your|a|an|some) ")
 
 
 @dataclass(frozen=True)
 class SlotMatch:
-    """One slot as Alexa would fill it: what was said, and what it resolved to."""
+    """One slot as Alexa would fill it: what was said, and what it resolved to.
+
+    `value` is what Alexa sends: the words for a custom type, the time ("21:30") for
+    AMAZON.TIME, whose words are then kept in `heard`.
+    """
 
     name: str
     type: str
     value: str | None = None
     id: str | None = None
     resolved_name: str | None = None
+    heard: str | None = None
 
     @property
     def status(self) -> str | None:
@@ -226,6 +242,19 @@ class SlotMatch:
         if self.value is None or self.type.startswith("AMAZON."):
             return None
         return MATCH if self.id is not None else NO_MATCH
+
+    @property
+    def understood(self) -> bool:
+        """False when something was said that does not fit the slot's type.
+
+        That is an unresolved custom value, or words that are no time in an
+        AMAZON.TIME slot (sent as they are, so the skill can ask again).
+        """
+        if self.value is None:
+            return True
+        if self.type == AMAZON_TIME:
+            return times.is_value(self.value)
+        return self.status != NO_MATCH
 
 
 @dataclass(frozen=True)
@@ -273,13 +302,29 @@ def _number_words(number: int) -> str:
     return str(number)
 
 
+def _clock_words(found: re.Match[str]) -> str:
+    """A typed clock time as it is spoken: "9:30" -> "nine thirty", "21:00" -> "twenty one
+    hundred", "10:05" -> "ten oh five", "10:00" -> "ten oclock"."""
+    hour = int(found[1])
+    minute = int(found[2] or found[3])
+    if minute == 0:
+        said = "oclock" if 1 <= hour <= 12 else "hundred"
+    elif minute < 10:
+        said = f"oh {_number_words(minute)}"
+    else:
+        said = _number_words(minute)
+    return f" {_number_words(hour)} {said} "
+
+
 def normalise(text: str, *, keep_slots: bool = False) -> str:
     """Lowercase words without punctuation, contractions and digits spelled out.
 
     Alexa hands skills lowercase words with numbers spelled out; typed text and the
-    model's samples both go through here so they compare like for like.
+    model's samples both go through here so they compare like for like. A typed clock
+    time is spelled out as it is said ("9:30pm" -> "nine thirty pm").
     """
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
+    text = _CLOCK.sub(_clock_words, text)
     text = re.sub(r"(\d)\.(\d)", r"\1 point \2", text)
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
     allowed = r"[^a-z0-9'{}_ ]" if keep_slots else r"[^a-z0-9' ]"
@@ -337,10 +382,14 @@ class _Template:
 
 @dataclass(frozen=True)
 class _Choice:
-    """A fuzzy-match candidate: a sample with its slot (if any) filled with a known value."""
+    """A fuzzy-match candidate: a sample with its slot (if any) filled with a known value.
+
+    `timed` names the sample's AMAZON.TIME slot: the text's own time fills it instead.
+    """
 
     template: _Template
     fill: Mapping[str, str]
+    timed: str | None = None
 
 
 def _compile(intent: str, sample: str) -> _Template:
@@ -355,21 +404,17 @@ def _compile(intent: str, sample: str) -> _Template:
     return _Template(intent, sample, text, re.compile(regex))
 
 
-class _Fuzzy:
-    """Every candidate text of a set of templates, ready for rapidfuzz."""
+class _Pool:
+    """Candidate texts for rapidfuzz, and the choices they stand for."""
 
     def __init__(self, choices: Sequence[tuple[str, _Choice]]) -> None:
         self.texts = [text for text, _ in choices]
         self.choices = [choice for _, choice in choices]
 
-    def best(self, text: str, explain: str | None = None) -> tuple[_Choice, float] | None:
-        """The best candidate at or above the threshold that shares the text's topic.
-
-        At least half of the text's topic words (not carrier words) must appear in the
-        candidate, and half of `explain`'s too, if given.
-        """
-        wanted = _topic_words(text)
-        required = _topic_words(explain) if explain else []
+    def best(
+        self, text: str, wanted: Sequence[str], required: Sequence[str]
+    ) -> tuple[_Choice, float] | None:
+        """The best candidate at or above the threshold that has half of each word list."""
         for candidate, score, index in process.extract(
             text, self.texts, scorer=similarity, score_cutoff=FUZZY_THRESHOLD, limit=None
         ):
@@ -379,11 +424,54 @@ class _Fuzzy:
         return None
 
 
+class _Fuzzy:
+    """Every candidate text of a set of templates, ready for rapidfuzz.
+
+    Samples with an AMAZON.TIME slot are filled with `times.EXAMPLES`; a clock time in
+    the text is compared with them as the first example ("remind me at eight fifteen"
+    as "remind me at ten"). Its words are no topic words for any sample: any time fits
+    the slot, and a time says nothing about what is asked.
+    """
+
+    def __init__(self, choices: Sequence[tuple[str, _Choice]]) -> None:
+        self.plain = _Pool([(text, choice) for text, choice in choices if not choice.timed])
+        self.timed = _Pool([(text, choice) for text, choice in choices if choice.timed])
+
+    def best(self, text: str, explain: str | None = None) -> tuple[_Choice, float] | None:
+        """The best candidate at or above the threshold that shares the text's topic.
+
+        At least half of the text's topic words (not carrier words) must appear in the
+        candidate, and half of `explain`'s too, if given.
+        """
+        required = _topic_words(explain) if explain else []
+        words = text.split()
+        span = times.find_time(words)
+        if span is not None and times.parse_time(" ".join(words[span])) in times.VAGUE_VALUES:
+            span = None  # "tonight" stays a word; only a clock time stands in for the slot
+        if span is None:
+            found = self.plain.best(text, _topic_words(text), required)
+            timed = self.timed.best(text, _topic_words(text), required)
+        else:
+            # A clock time is no topic ("should i take it at ten pm" is about timing).
+            said = frozenset(words[span])
+            wanted = _topic_words(" ".join(words[: span.start] + words[span.stop :]))
+            required = [word for word in required if word not in said]
+            found = self.plain.best(text, wanted, required)
+            masked = [*words[: span.start], times.EXAMPLES[0], *words[span.stop :]]
+            timed = self.timed.best(" ".join(masked), wanted, required)
+        if timed is None or found is None:
+            return timed or found
+        # The same intent without the time would drop what the text says ("remind me to
+        # take my magnesium at ten thirty" is "remind me to take it at {time}").
+        same = span is not None and timed[0].template.intent == found[0].template.intent
+        return timed if same or timed[1] > found[1] else found
+
+
 def _unresolved_words(resolution: Resolution | None) -> str | None:
     if resolution is None:
         return None
     return " ".join(
-        slot.value for slot in resolution.slots.values() if slot.status == NO_MATCH and slot.value
+        slot.heard or slot.value or "" for slot in resolution.slots.values() if not slot.understood
     )
 
 
@@ -433,9 +521,11 @@ class CompiledModel:
                     self.slotted.append(template)
             for slot in intent.get("slots", ()):
                 if slot.get("samples"):
-                    self.elicitation[(name, slot["name"])] = [
-                        _compile(name, sample) for sample in slot["samples"]
-                    ]
+                    # The most specific sample first: "usually {bedtime}" before "{bedtime}".
+                    self.elicitation[(name, slot["name"])] = sorted(
+                        (_compile(name, sample) for sample in slot["samples"]),
+                        key=lambda template: -len(_SLOT.sub("", template.text)),
+                    )
         dialog = model["interactionModel"].get("dialog", {})
         self.dialog_intents = frozenset(intent["name"] for intent in dialog.get("intents", ()))
         self.fuzzy = _Fuzzy(
@@ -453,17 +543,30 @@ class CompiledModel:
             names = _SLOT.findall(template.text)
             if len(names) != 1:
                 continue
-            slot_type = self.slot_types[template.intent].get(names[0], "")
+            (name,) = names
+            slot_type = self.slot_types[template.intent].get(name, "")
+            if slot_type == AMAZON_TIME:
+                for spoken in times.EXAMPLES:
+                    filled = template.text.replace(f"{{{name}}}", spoken)
+                    yield filled, _Choice(template, {name: spoken}, timed=name)
+                continue
             for value in self.types.get(slot_type, ()):
                 for spoken in value.spoken:
-                    filled = template.text.replace(f"{{{names[0]}}}", spoken)
-                    yield filled, _Choice(template, {names[0]: spoken})
+                    filled = template.text.replace(f"{{{name}}}", spoken)
+                    yield filled, _Choice(template, {name: spoken})
 
     def resolve_value(self, intent: str, slot: str, value: str | None) -> SlotMatch:
-        """Entity resolution: a spoken value to its type value's id, as Alexa does."""
+        """Entity resolution: a spoken value to its type value's id, as Alexa does.
+
+        An AMAZON.TIME value becomes the time Alexa would send ("21:30", "NI"); words
+        that are no time are sent as they are.
+        """
         slot_type = self.slot_types.get(intent, {}).get(slot, "")
         if value is None:
             return SlotMatch(slot, slot_type)
+        if slot_type == AMAZON_TIME:
+            said = normalise(value)
+            return SlotMatch(slot, slot_type, times.parse_time(said) or said, heard=said)
         values = self.types.get(slot_type)
         if values is None:
             return SlotMatch(slot, slot_type, value)
@@ -520,7 +623,7 @@ class CompiledModel:
             if found is None:
                 continue
             result = self._resolution(template, found.groupdict(), 100.0, text, elicited=elicited)
-            if all(slot.status != NO_MATCH for slot in result.slots.values()):
+            if all(slot.understood for slot in result.slots.values()):
                 return result, unresolved
             unresolved = unresolved or result
         return None, unresolved
@@ -531,11 +634,20 @@ class CompiledModel:
         """A fuzzy match: the slot value the sample was filled with, resolved.
 
         If the carrier phrase lines up with the text, the value is what the text says
-        there; it keeps the near-miss's resolution when it does not resolve itself.
+        there; it keeps the near-miss's resolution when it does not resolve itself. An
+        AMAZON.TIME slot takes the time the text names, or stays empty.
         """
         result = self._resolution(choice.template, choice.fill, score, text, elicited=elicited)
         pattern = choice.template.pattern
         found = pattern.fullmatch(text) if pattern is not None else None
+        if choice.timed is not None:
+            said = found[choice.timed] if found is not None else None
+            heard = self.resolve_value(
+                choice.template.intent,
+                choice.timed,
+                self._time_in(said or text, choice.template) or said,
+            )
+            return replace(result, slots={**result.slots, choice.timed: heard})
         if found is None:
             return result
         slots = dict(result.slots)
@@ -546,6 +658,13 @@ class CompiledModel:
                 heard = replace(near, value=said)
             slots[name] = heard
         return replace(result, slots=slots)
+
+    @staticmethod
+    def _time_in(text: str, template: _Template) -> str | None:
+        """The words of the time `text` names; not a vague one the sample itself says."""
+        words = text.split()
+        span = times.find_time(words, exclude=frozenset(template.text.split()))
+        return " ".join(words[span]) if span is not None else None
 
     def match(self, text: str) -> Resolution:
         """Resolve normalised text inside a session (no invocation name)."""
@@ -583,6 +702,13 @@ class CompiledModel:
             return self._from_choice(near[0], near[1], text, elicited=True)
         if not ordinary.is_fallback:
             return ordinary
+        if unresolved is not None and self.slot_types[intent].get(slot) == AMAZON_TIME:
+            # A time among other words ("i'm in bed by eleven") is the time asked for.
+            words = text.split()
+            span = times.find_time(words)
+            if span is not None:
+                heard = self.resolve_value(intent, slot, " ".join(words[span]))
+                return replace(unresolved, slots={**unresolved.slots, slot: heard})
         # `{slot}` on its own takes anything: Alexa fills the slot, unresolved.
         return unresolved or ordinary
 

@@ -86,6 +86,23 @@ def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
     return {"type": "SessionEndedRequest", "reason": reason}
 
 
+def connections_response(
+    name: str, token: str, payload: Mapping[str, Any], *, code: str = "200"
+) -> dict[str, Any]:
+    """The body Alexa sends a skill after its Connections.SendRequest directive is done.
+
+    For "AskFor" (a permission asked for by voice) the payload holds the answer:
+    `{"status": "ACCEPTED" | "DENIED" | "NOT_ANSWERED", "permissionScope": ...}`.
+    """
+    return {
+        "type": "Connections.Response",
+        "name": name,
+        "status": {"code": code, "message": "OK" if code == "200" else "ERROR"},
+        "payload": dict(payload),
+        "token": token,
+    }
+
+
 def intent_request(
     name: str,
     slots: Mapping[str, dict[str, Any]] | None = None,

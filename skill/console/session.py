@@ -4,6 +4,12 @@ Alexa, not the skill, remembers a conversation: it sends `session.new` true only
 the first request, echoes back whatever `sessionAttributes` the last response held,
 ends the session when a response says `shouldEndSession`, and after a
 Dialog.ElicitSlot directive listens for that slot's value first.
+
+A Connections.SendRequest directive hands the conversation to Alexa itself (AskFor:
+"may this skill set reminders?"); Alexa then answers the skill with a
+Connections.Response request. The console has no Alexa account to ask, so it reports
+the request (`Reply.permission_request`) and sends nothing; `ConsoleSession.deliver`
+can still send such a request by hand.
 """
 
 from __future__ import annotations
@@ -56,7 +62,30 @@ class Reply:
         card = self.response.get("card")
         if not card:
             return None
+        if card.get("type") == "AskForPermissionsConsent":
+            return "Permission request", ", ".join(str(p) for p in card.get("permissions") or [])
         return str(card.get("title") or ""), str(card.get("content") or card.get("text") or "")
+
+    @property
+    def directives(self) -> list[dict[str, Any]]:
+        value = self.response.get("directives")
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    @property
+    def permission_request(self) -> str | None:
+        """The permission scope the skill asked Alexa to request by voice, if it did.
+
+        That is a Connections.SendRequest directive named AskFor; Alexa would ask the
+        listener and answer the skill with a Connections.Response.
+        """
+        for directive in self.directives:
+            if directive.get("type") == "Connections.SendRequest" and (
+                directive.get("name") == "AskFor"
+            ):
+                payload = directive.get("payload")
+                scope = payload.get("permissionScope") if isinstance(payload, dict) else None
+                return str(scope or "")
+        return None
 
     @property
     def ends_session(self) -> bool:
@@ -70,7 +99,7 @@ class Reply:
     @property
     def eliciting(self) -> tuple[str, str] | None:
         """(intent, slot) when the skill asked Alexa to listen for one slot's value."""
-        for directive in self.response.get("directives") or []:
+        for directive in self.directives:
             if directive.get("type") == "Dialog.ElicitSlot":
                 intent = (directive.get("updatedIntent") or {}).get("name")
                 slot = directive.get("slotToElicit")
@@ -149,9 +178,14 @@ class ConsoleSession:
 
     def send(self, resolution: Resolution) -> Exchange:
         """Send what was said: in a new session if it named the skill or none is open."""
-        if resolution.new_session or not self.is_open:
+        return self.deliver(self._body(resolution), new_session=resolution.new_session)
+
+    def deliver(self, body: dict[str, Any], *, new_session: bool = False) -> Exchange:
+        """Send one request body (an IntentRequest, or one Alexa itself originates, such
+        as the Connections.Response after a permission prompt) and keep its reply."""
+        if new_session or not self.is_open:
             self._start()
-        request = self._envelope(self._body(resolution))
+        request = self._envelope(body)
         reply = Reply(self.transport.send(request))
         self.started = True
         self.attributes = dict(reply.attributes)
