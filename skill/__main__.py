@@ -9,6 +9,7 @@ python -m skill build-lambda [--out DIR]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as problem:
         print(f"configuration error: {problem}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    # The console's output is the conversation: keep the log to warnings unless asked.
+    quiet_console = args.command in ("ask", "chat") and "SKILL_LOG_LEVEL" not in os.environ
+    configure_logging("WARNING" if quiet_console else settings.log_level)
 
     if args.command == "serve":
         from skill.web import serve

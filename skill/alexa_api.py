@@ -5,6 +5,9 @@ timeout, so one slow Alexa API call could hold the skill past Alexa's 8-second a
 deadline. `TimeoutApiClient` changes only that: every call gets a timeout and an explicit
 `verify` (the system trust store in production, a test CA bundle in tests). Everything
 else, including the SDK's refusal of non-HTTPS endpoints, is the SDK's own code.
+
+The SDK's client imports `requests` (about 30 ms), so it is loaded with the first
+Alexa API call rather than at Lambda cold start: most requests never call an API.
 """
 
 from __future__ import annotations
@@ -15,8 +18,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ask_sdk_core.api_client import DefaultApiClient
-from ask_sdk_model.services import ApiClientRequest
+from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientResponse
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 3.0
 
 
-class TimeoutApiClient(DefaultApiClient):
-    """`DefaultApiClient` whose every request has a timeout and an explicit `verify`.
+class TimeoutApiClient(ApiClient):
+    """The SDK's `DefaultApiClient`, with a timeout and an explicit `verify` on every request.
 
     `timeout` is in seconds (connect and read each). `verify` is True (the default trust
     store) or the path of a CA bundle; False is refused so that TLS checks cannot be
@@ -37,15 +39,27 @@ class TimeoutApiClient(DefaultApiClient):
         timeout: float = DEFAULT_TIMEOUT,
         verify: bool | str | os.PathLike[str] = True,
     ) -> None:
-        super().__init__()
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         if verify is False:
             raise ValueError("verify=False would accept any certificate; pass a CA bundle path")
         self.timeout = float(timeout)
         self.verify: bool | str = True if verify is True else os.fspath(verify)
+        self._client: ApiClient | None = None
 
-    def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:
-        """The SDK's `requests` function for the method, with our timeout and verify bound."""
-        method = super()._resolve_method(request)
-        return functools.partial(method, timeout=self.timeout, verify=self.verify)
+    def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
+        if self._client is None:
+            self._client = _sdk_client(self.timeout, self.verify)
+        return self._client.invoke(request)
+
+
+def _sdk_client(timeout: float, verify: bool | str) -> ApiClient:
+    """The SDK's client, its `requests` call bound to our timeout and verify."""
+    from ask_sdk_core.api_client import DefaultApiClient
+
+    class BoundDefaultApiClient(DefaultApiClient):
+        def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:
+            method = super()._resolve_method(request)
+            return functools.partial(method, timeout=timeout, verify=verify)
+
+    return BoundDefaultApiClient()

@@ -1,5 +1,9 @@
 """The nightly reminder conversation: bedtime, permission, create, tell, cancel.
 
+(`skill.reminders` is imported inside the functions that use it: it loads the SDK's
+reminder models and zoneinfo, which a cold start answering no reminder question
+should not pay for.)
+
 The article's practical advice is *when*: about 30 minutes to an hour before
 bed. The reminder is set 45 minutes before the listener's bedtime (inside that
 window), every night, in the device's time zone, through the SDK's Reminders
@@ -9,24 +13,24 @@ client (`skill.reminders`). Every API fault has a calm spoken answer here.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_slot
-from ask_sdk_model import Intent, IntentConfirmationStatus, Response
-from ask_sdk_model.dialog import ElicitSlotDirective
+from ask_sdk_model import Response
 
-from skill import memory, reminders
+from skill import memory
 from skill.content import load_content
-from skill.conversation import Reply, render, say_then_ask_next
-from skill.reminders import Outcome
+from skill.conversation import Reply, elicit_slot, render, say_then_ask_next
+
+if TYPE_CHECKING:
+    from skill.reminders import Outcome
 
 SET_INTENT = "SetReminderIntent"
 TIME_SLOT = "time"
 BEDTIME_SLOT = "bedtime"
 TOKEN_PREFIX = "reminder@"
 CANCEL_PENDING = "cancel_reminder"
-NOT_CONFIRMED_YET = IntentConfirmationStatus.NONE
 
 
 def spoken_time(at: datetime.time) -> str:
@@ -40,15 +44,19 @@ def _clock(at: datetime.time) -> str:
 
 
 def _slot_time(handler_input: HandlerInput, name: str) -> datetime.time | None:
+    from skill.reminders import parse_amazon_time
+
     slot = get_slot(handler_input, name)
-    return reminders.parse_amazon_time(getattr(slot, "value", None))
+    return parse_amazon_time(getattr(slot, "value", None))
 
 
 def _fault(handler_input: HandlerInput, outcome: Outcome) -> Response:
     """A calm answer for each way the Reminders API can fail."""
+    from skill.reminders import Outcome, consent_card
+
     prompts = load_content().prompts
     if outcome is Outcome.NO_PERMISSION:
-        handler_input.response_builder.set_card(reminders.consent_card())
+        handler_input.response_builder.set_card(consent_card())
         return say_then_ask_next(handler_input, prompts.reminder_no_permission)
     said = {
         Outcome.UNSUPPORTED: prompts.reminder_unsupported,
@@ -59,18 +67,20 @@ def _fault(handler_input: HandlerInput, outcome: Outcome) -> Response:
 
 def request_reminder(handler_input: HandlerInput) -> Response:
     """ "Remind me to take it" / "remind me at 9:30" / an answer to "what time is bedtime?"."""
+    from skill.reminders import has_permission, parse_amazon_time, reminder_time_for
+
     remembered = memory.memory_of(handler_input)
     bedtime = _slot_time(handler_input, BEDTIME_SLOT)
     if bedtime is not None:
         remembered.change(memory.set_bedtime(_clock(bedtime)))
     else:
-        bedtime = reminders.parse_amazon_time(remembered.record.bedtime)
+        bedtime = parse_amazon_time(remembered.record.bedtime)
     at = _slot_time(handler_input, TIME_SLOT)
     if at is None and bedtime is not None:
-        at = reminders.reminder_time_for(bedtime)
+        at = reminder_time_for(bedtime)
     if at is None:
         return ask_bedtime(handler_input)
-    if not reminders.has_permission(handler_input):
+    if not has_permission(handler_input):
         return ask_permission(handler_input, at)
     return create(handler_input, at)
 
@@ -78,14 +88,7 @@ def request_reminder(handler_input: HandlerInput) -> Response:
 def ask_bedtime(handler_input: HandlerInput) -> Response:
     """Ask for bedtime and let Alexa fill the AMAZON.TIME slot (dialog model)."""
     prompts = load_content().prompts
-    handler_input.response_builder.add_directive(
-        ElicitSlotDirective(
-            updated_intent=Intent(
-                name=SET_INTENT, confirmation_status=IntentConfirmationStatus.NONE
-            ),
-            slot_to_elicit=BEDTIME_SLOT,
-        )
-    )
+    elicit_slot(handler_input, SET_INTENT, BEDTIME_SLOT)
     return render(
         handler_input,
         Reply(speech=(prompts.ask_bedtime,), reprompt=prompts.ask_bedtime_reprompt),
@@ -95,27 +98,33 @@ def ask_bedtime(handler_input: HandlerInput) -> Response:
 
 def ask_permission(handler_input: HandlerInput, at: datetime.time) -> Response:
     """Ask for reminder permission by voice; Alexa answers with a Connections.Response."""
+    from skill.reminders import permission_request_directive
+
     prompts = load_content().prompts
     builder = handler_input.response_builder
-    builder.add_directive(reminders.permission_request_directive(TOKEN_PREFIX + _clock(at)))
+    builder.add_directive(permission_request_directive(TOKEN_PREFIX + _clock(at)))
     return render(handler_input, Reply(speech=(prompts.reminder_permission,)))
 
 
 def permission_answered(handler_input: HandlerInput) -> Response:
     """The listener answered the permission prompt: create the reminder, or explain."""
+    from skill.reminders import consent_card, parse_amazon_time
+
     request: Any = handler_input.request_envelope.request
     payload = request.payload if isinstance(request.payload, dict) else {}
     token = request.token if isinstance(request.token, str) else ""
-    at = reminders.parse_amazon_time(token.removeprefix(TOKEN_PREFIX))
+    at = parse_amazon_time(token.removeprefix(TOKEN_PREFIX))
     if payload.get("status") == "ACCEPTED" and token.startswith(TOKEN_PREFIX) and at is not None:
         return create(handler_input, at)
-    handler_input.response_builder.set_card(reminders.consent_card())
+    handler_input.response_builder.set_card(consent_card())
     return render(handler_input, Reply(speech=(load_content().prompts.reminder_declined,)))
 
 
 def create(handler_input: HandlerInput, at: datetime.time) -> Response:
+    from skill.reminders import Outcome, create_nightly_reminder
+
     prompts = load_content().prompts
-    result = reminders.create_nightly_reminder(handler_input, at, prompts.reminder_text)
+    result = create_nightly_reminder(handler_input, at, prompts.reminder_text)
     if result.outcome is not Outcome.CREATED:
         return _fault(handler_input, result.outcome)
     memory.memory_of(handler_input).change(memory.set_reminder(result.reminder_id, _clock(at)))
@@ -129,19 +138,23 @@ def create(handler_input: HandlerInput, at: datetime.time) -> Response:
 
 
 def _stored_reminder(handler_input: HandlerInput) -> tuple[str, datetime.time | None] | None:
+    from skill.reminders import parse_amazon_time
+
     record = memory.memory_of(handler_input).record
     if not record.reminder_id:
         return None
-    return record.reminder_id, reminders.parse_amazon_time(record.reminder_time)
+    return record.reminder_id, parse_amazon_time(record.reminder_time)
 
 
 def tell_reminder(handler_input: HandlerInput) -> Response:
     """ "When is my reminder?" """
+    from skill.reminders import Outcome, get_reminder
+
     prompts = load_content().prompts
     stored = _stored_reminder(handler_input)
     if stored is None:
         return say_then_ask_next(handler_input, prompts.reminder_none)
-    result = reminders.get_reminder(handler_input, stored[0])
+    result = get_reminder(handler_input, stored[0])
     if result.outcome is Outcome.NOT_FOUND:
         memory.memory_of(handler_input).change(memory.set_reminder(None, None))
         return say_then_ask_next(handler_input, prompts.reminder_none)
@@ -172,12 +185,14 @@ def ask_to_cancel(handler_input: HandlerInput) -> Response:
 
 
 def cancel(handler_input: HandlerInput, confirmed: bool) -> Response:
+    from skill.reminders import Outcome, delete_reminder
+
     prompts = load_content().prompts
     if not confirmed:
         return say_then_ask_next(handler_input, prompts.reminder_kept)
     stored = _stored_reminder(handler_input)
     if stored is not None:
-        result = reminders.delete_reminder(handler_input, stored[0])
+        result = delete_reminder(handler_input, stored[0])
         if result.outcome not in (Outcome.DELETED, Outcome.NOT_FOUND):
             return _fault(handler_input, result.outcome)
         memory.memory_of(handler_input).change(memory.set_reminder(None, None))

@@ -6,6 +6,8 @@ so every host runs the same handlers in the same order.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
@@ -19,7 +21,9 @@ from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
 from skill.handlers.routine import ConfirmationHandler, PermissionAnswerHandler
-from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
+
+if TYPE_CHECKING:
+    from skill.persistence import ResilientPersistenceAdapter
 
 
 def request_handlers() -> list[AbstractRequestHandler]:
@@ -62,7 +66,10 @@ def build_skill(
     default the SDK's client with a timeout (`SKILL_API_TIMEOUT`).
     """
     settings = settings or Settings()
-    if persistence_adapter is None:
+    if persistence_adapter is None and settings.persistence:
+        # Imported here: sqlite3 and the adapters cost cold-start time when memory is off.
+        from skill.persistence import build_persistence_adapter
+
         persistence_adapter = build_persistence_adapter(settings)
     builder = CustomSkillBuilder(
         api_client=api_client or TimeoutApiClient(timeout=settings.api_timeout)

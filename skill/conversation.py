@@ -23,7 +23,6 @@ from ask_sdk_model import (
     LaunchRequest,
     Response,
 )
-from ask_sdk_model.dialog import ElicitSlotDirective
 from ask_sdk_model.ui import SimpleCard
 
 from skill import memory
@@ -162,6 +161,18 @@ def answer(handler_input: HandlerInput, topic: str) -> Response:
     return _offer_next(handler_input, chosen, chosen.speech)
 
 
+def elicit_slot(handler_input: HandlerInput, intent_name: str, slot_name: str) -> None:
+    """Ask Alexa to listen for one slot's value next (needs the intent in the dialog model)."""
+    from ask_sdk_model.dialog import ElicitSlotDirective  # rare; kept off the cold start
+
+    handler_input.response_builder.add_directive(
+        ElicitSlotDirective(
+            updated_intent=Intent(name=intent_name, confirmation_status=NONE),
+            slot_to_elicit=slot_name,
+        )
+    )
+
+
 def choose_benefit(handler_input: HandlerInput) -> Response:
     """An empty or unknown benefit: list the benefits (and ask which, in a conversation)."""
     content = load_content()
@@ -178,12 +189,7 @@ def choose_benefit(handler_input: HandlerInput) -> Response:
         )
     which = content.prompts.which_benefit
     # Ask Alexa to listen for the slot, so a bare "sleep" fills it (dialog model).
-    handler_input.response_builder.add_directive(
-        ElicitSlotDirective(
-            updated_intent=Intent(name=BENEFIT_INTENT, confirmation_status=NONE),
-            slot_to_elicit=BENEFIT_SLOT,
-        )
-    )
+    elicit_slot(handler_input, BENEFIT_INTENT, BENEFIT_SLOT)
     return render(
         handler_input,
         Reply(

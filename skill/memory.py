@@ -17,11 +17,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
 
-from skill.persistence import ResilientPersistenceAdapter
+if TYPE_CHECKING:  # the store itself is imported only when persistence is on
+    from skill.persistence import ResilientPersistenceAdapter
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
-from dataclasses import fields
 
 import pytest
 
@@ -42,7 +41,7 @@ def _spoken(answer: Answer) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def _prompt_texts() -> list[tuple[str, str]]:
-    return [(f.name, getattr(CONTENT.prompts, f.name)) for f in fields(Prompts)]
+    return [(key, getattr(CONTENT.prompts, key)) for key in Prompts.names()]
 
 
 def test_the_packaged_article_is_the_shared_article() -> None:

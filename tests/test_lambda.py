@@ -233,13 +233,13 @@ def test_zip_has_the_entry_at_the_top_and_the_content_files(names: list[str]) ->
     assert "lambda_function.py" in names
     assert "skill/__init__.py" in names
     assert "skill/content/article.txt" in names
-    assert "skill/content/answers.toml" in names
+    assert "skill/content/answers.json" in names
 
 
 def test_zip_content_files_are_the_repo_files(unpacked: Path) -> None:
     bundled = unpacked / "skill" / "content"
     assert (bundled / "article.txt").read_bytes() == ARTICLE_PATH.read_bytes()
-    assert (bundled / "answers.toml").read_bytes() == ANSWERS_PATH.read_bytes()
+    assert (bundled / "answers.json").read_bytes() == ANSWERS_PATH.read_bytes()
     assert (unpacked / "lambda_function.py").read_bytes() == ENTRY.read_bytes()
 
 
@@ -338,7 +338,7 @@ def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) ->
     assert not stale.exists()
     with zipfile.ZipFile(archive) as zipped:
         assert "skill/removed_module.py" not in zipped.namelist()
-        assert "skill/content/answers.toml" in zipped.namelist()
+        assert "skill/content/answers.json" in zipped.namelist()
     assert no_pip == [tmp_path / BUNDLE_DIRNAME] * 2
 
 

@@ -7,7 +7,6 @@ import logging
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_slot
 from ask_sdk_model import Response
-from ask_sdk_model.slu.entityresolution import StatusCode
 
 from skill import conversation
 from skill.conversation import BENEFIT_INTENT, BENEFIT_SLOT
@@ -29,6 +28,7 @@ ANSWER_FOR_INTENT: dict[str, str] = {
 }
 
 # Slot value ids (BenefitType in the interaction model) are content topics.
+ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"  # compared by value: keeps the SDK's ER enums off cold start
 BENEFIT_TOPICS = frozenset(
     {"muscle_relaxation", "sleep_quality", "stress_anxiety", "nerve_function"}
 )
@@ -51,7 +51,7 @@ def resolved_benefit(handler_input: HandlerInput) -> str | None:
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(getattr(authority, "status", None), "code", None)
-        if status != StatusCode.ER_SUCCESS_MATCH:
+        if getattr(status, "value", None) != ER_SUCCESS_MATCH:
             continue
         for wrapper in getattr(authority, "values", None) or []:
             topic = getattr(getattr(wrapper, "value", None), "id", None)

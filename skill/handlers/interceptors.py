@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
     AbstractResponseInterceptor,
@@ -11,7 +13,9 @@ from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
 from skill import conversation, memory
-from skill.persistence import ResilientPersistenceAdapter
+
+if TYPE_CHECKING:
+    from skill.persistence import ResilientPersistenceAdapter
 
 # Requests that start a visit when they open a session.
 VISIT_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})

@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from skill import bedtime_reminder, conversation, reminders
+from skill import bedtime_reminder, conversation
 from skill.handlers.base import IntentHandler
 
 # A pending action, and what to do when the listener says yes (True) or no (False).
@@ -39,11 +39,11 @@ class PermissionAnswerHandler(AbstractRequestHandler):
     """Alexa's answer to our voice permission request (Connections.Response, AskFor)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        request = handler_input.request_envelope.request
-        return (
-            is_request_type("Connections.Response")(handler_input)
-            and getattr(request, "name", None) == reminders.ASK_FOR
-        )
+        if not is_request_type("Connections.Response")(handler_input):
+            return False
+        from skill.reminders import ASK_FOR  # only now: see skill.bedtime_reminder
+
+        return getattr(handler_input.request_envelope.request, "name", None) == ASK_FOR
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return bedtime_reminder.permission_answered(handler_input)
