@@ -21,6 +21,7 @@ from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
 from skill.handlers.routine import ConfirmationHandler, PermissionAnswerHandler
+from skill.serialize import CachingSerializer
 
 if TYPE_CHECKING:
     from skill.persistence import ResilientPersistenceAdapter
@@ -83,4 +84,6 @@ def build_skill(
         builder.add_global_response_interceptor(SaveMemoryInterceptor())
     builder.add_exception_handler(UnhandledRequestHandler())
     builder.add_exception_handler(CatchAllExceptionHandler())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = CachingSerializer()
+    return skill

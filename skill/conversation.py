@@ -33,7 +33,7 @@ from skill.speech import to_ssml
 LAST_TOPIC = "last_topic"
 OFFERED_TOPIC = "offered_topic"
 PENDING = "pending"  # an action waiting for yes/no, e.g. "forget"
-LAST_REPLY = "last_reply"
+LAST_REPLY = "last_reply"  # [reprompt, *speech] of the last reply that kept listening
 VOICE = "voice"
 RETURNING = "returning"
 ONE_SHOT = "one_shot"  # set while a one-shot question waits for a follow-up answer
@@ -115,14 +115,8 @@ def render(handler_input: HandlerInput, reply: Reply, *, remember: bool = True) 
             session[ONE_SHOT] = True
         builder.ask(to_ssml([reply.reprompt or ""], quiet=quiet))
         if remember:
-            session[LAST_REPLY] = {
-                "speech": list(reply.speech),
-                "reprompt": reply.reprompt,
-                "card_title": reply.card_title,
-                "card_text": reply.card_text,
-                "offer": reply.offer,
-                "pending": reply.pending,
-            }
+            # Compact on purpose: the SDK deep-copies session attributes on every request.
+            session[LAST_REPLY] = [reply.reprompt, *reply.speech]
     response: Response = builder.response
     return response
 
@@ -233,25 +227,24 @@ def pending_action(handler_input: HandlerInput) -> str | None:
     return pending if isinstance(pending, str) and pending else None
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _stored_reply(handler_input: HandlerInput) -> Reply | None:
-    """The last reply from the session, if still well-formed (attributes come from outside)."""
-    last = session_attributes(handler_input).get(LAST_REPLY)
-    if not isinstance(last, dict):
+    """The last reply from the session, if still well-formed (attributes come from outside).
+
+    Its offer or pending yes/no is whatever the session still holds, so "repeat that"
+    keeps the question it repeats answerable.
+    """
+    session = session_attributes(handler_input)
+    last = session.get(LAST_REPLY)
+    if not isinstance(last, list) or len(last) < 2:
         return None
-    speech = last.get("speech")
-    if not isinstance(speech, list) or not speech or not all(_text(part) for part in speech):
+    if not all(isinstance(part, str) and part for part in last):
         return None
+    offer, pending = session.get(OFFERED_TOPIC), session.get(PENDING)
     return Reply(
-        speech=tuple(speech),
-        reprompt=_text(last.get("reprompt")) or load_content().prompts.help_reprompt,
-        card_title=_text(last.get("card_title")),
-        card_text=_text(last.get("card_text")),
-        offer=_text(last.get("offer")),
-        pending=_text(last.get("pending")),
+        speech=tuple(last[1:]),
+        reprompt=last[0],
+        offer=offer if isinstance(offer, str) else None,
+        pending=pending if isinstance(pending, str) else None,
     )
 
 

@@ -50,6 +50,8 @@ class UserRecord:
     def from_attributes(cls, attributes: dict[str, Any]) -> UserRecord:
         """Tolerant of missing, unknown or wrong-typed fields (older or hand-edited records)."""
         record = cls()
+        if not attributes:
+            return record
         for spec in fields(cls):
             value = attributes.get(spec.name)
             default = getattr(record, spec.name)
@@ -91,11 +93,14 @@ class Memory:
             if self.enabled and self._adapter is not None:
                 stored = self._adapter.get_attributes(self._envelope)
             self._record = UserRecord.from_attributes(stored)
+            for change in self._changes:
+                change(self._record)
         return self._record
 
     def change(self, change: Change) -> None:
-        """Apply a change now (for this request) and queue it for the store."""
-        change(self.record)
+        """Queue a change for the store; `record` shows it too (without reading just for it)."""
+        if self._record is not None:
+            change(self._record)
         self._changes.append(change)
 
     def forget(self) -> None:

@@ -309,7 +309,6 @@ READS = {
     "returning": "launch continuing",
 }
 SESSION_KEYS = sorted(READS)
-LAST_REPLY_KEYS = ["speech", "reprompt", "card_title", "card_text", "offer", "pending"]
 #: Wrong types first (unhashable, empty, NUL), so a short run tries each of them.
 ODD_VALUES = st.one_of(
     st.sampled_from([None, [], {}, True, 0, 1.5, "", "\x00", [None], ["timing"], {"a": 1}]),
@@ -471,7 +470,7 @@ def session_attribute(draw: st.DrawFn, doc: Doc) -> Mutation | None:
     attributes = _dig(doc, "session", "attributes")
     if not isinstance(attributes, dict):
         return None
-    if isinstance(attributes.get("last_reply"), dict) and draw(st.booleans()):
+    if isinstance(attributes.get("last_reply"), list) and draw(st.booleans()):
         return last_reply_field(draw, doc)
     key = draw(st.sampled_from(SESSION_KEYS))
     value = draw(ODD_VALUES)
@@ -480,14 +479,20 @@ def session_attribute(draw: st.DrawFn, doc: Doc) -> Mutation | None:
 
 
 def last_reply_field(draw: st.DrawFn, doc: Doc) -> Mutation | None:
-    """Odd text or a wrong type in the reply the skill stored for "repeat that"."""
+    """Odd text or a wrong type in the reply the skill stored for "repeat that"
+    ([reprompt, *speech]): an entry replaced, or entries added or dropped."""
     last = _dig(doc, "session", "attributes", "last_reply")
-    if not isinstance(last, dict):
+    if not isinstance(last, list) or not last:
         return None
-    key = draw(st.sampled_from(LAST_REPLY_KEYS))
-    value = draw(ODD_VALUES | st.lists(TEXT, min_size=1, max_size=2))
-    last[key] = value
-    return Mutation("session-attr", f"last_reply.{key} = {_short(value)}")
+    if draw(st.booleans()):
+        index = draw(st.integers(min_value=0, max_value=len(last) - 1))
+        value = draw(ODD_VALUES | TEXT)
+        last[index] = value
+        return Mutation("session-attr", f"last_reply[{index}] = {_short(value)}")
+    kept = draw(st.integers(min_value=0, max_value=len(last)))
+    extra = draw(st.lists(ODD_VALUES | TEXT, max_size=2))
+    last[kept:] = extra
+    return Mutation("session-attr", f"last_reply[{kept}:] = {_short(extra)}")
 
 
 def _in_resolutions(path: KeyPath) -> bool:
