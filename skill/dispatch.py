@@ -13,6 +13,8 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
 
+from skill.serialize import CachingSerializer
+
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
 
 
@@ -47,6 +49,17 @@ def envelope_problem(data: Any) -> str | None:
     return None
 
 
+def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
+    """The SDK's model of a parsed request; skips a JSON round trip with our serializer."""
+    serializer = skill.serializer
+    if isinstance(serializer, CachingSerializer):
+        envelope = serializer.from_data(event, RequestEnvelope)
+    else:
+        envelope = serializer.deserialize(json.dumps(event), RequestEnvelope)
+    assert isinstance(envelope, RequestEnvelope)
+    return envelope
+
+
 def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Deserialize `event`, invoke the skill, and return the serialized response envelope.
 
@@ -56,7 +69,7 @@ def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) 
     problem = envelope_problem(event)
     if problem:
         raise InvalidEnvelope(problem)
-    request = skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
+    request = read_envelope(skill, event)
     response = skill.invoke(request_envelope=request, context=context)
     result = skill.serializer.serialize(response)
     assert isinstance(result, dict)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,23 +52,36 @@ class UserRecord:
         record = cls()
         if not attributes:
             return record
-        for spec in fields(cls):
-            value = attributes.get(spec.name)
-            default = getattr(record, spec.name)
-            if spec.name == "visits":
-                if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                    record.visits = value
-            elif spec.name == "topics_heard":
-                if isinstance(value, list):
-                    record.topics_heard = [str(t) for t in value if isinstance(t, str)]
-            elif isinstance(value, str) or (value is None and default is None):
-                setattr(record, spec.name, value)
-        if record.voice not in (NORMAL, QUIET):
-            record.voice = NORMAL
+        visits = attributes.get("visits")
+        if isinstance(visits, int) and not isinstance(visits, bool) and visits >= 0:
+            record.visits = visits
+        topics = attributes.get("topics_heard")
+        if isinstance(topics, list):
+            record.topics_heard = [topic for topic in topics if isinstance(topic, str)]
+        if attributes.get("voice") in (NORMAL, QUIET):
+            record.voice = attributes["voice"]
+        for name in _TEXT_FIELDS:
+            value = attributes.get(name)
+            if isinstance(value, str):
+                setattr(record, name, value)
         return record
 
     def to_attributes(self) -> dict[str, Any]:
-        return asdict(self)
+        # By hand, not dataclasses.asdict: this runs on every write, and asdict deep-copies.
+        return {
+            "first_seen": self.first_seen,
+            "visits": self.visits,
+            "topics_heard": list(self.topics_heard),
+            "last_topic": self.last_topic,
+            "voice": self.voice,
+            "bedtime": self.bedtime,
+            "reminder_id": self.reminder_id,
+            "reminder_time": self.reminder_time,
+        }
+
+
+# Optional text fields, copied from a stored record only when they are strings.
+_TEXT_FIELDS = ("first_seen", "last_topic", "bedtime", "reminder_id", "reminder_time")
 
 
 class Memory:

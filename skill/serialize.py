@@ -5,6 +5,10 @@ object, and for each one resolves the class from its dotted name with
 `__import__` (a request with a resolved slot has over twenty). The answer never
 changes within a process, so this subclass memoizes it; everything else is the
 SDK's own code. It saves about 10 µs per request on this machine.
+
+`from_data` takes JSON that is already parsed: Lambda hands the skill a dict, and
+the web endpoint parses the body once to check its shape, so neither needs the
+SDK's dump-and-reparse round trip.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 
 # The SDK's private, name-mangled class loader, which this subclass wraps.
 _sdk_load_class = getattr(DefaultSerializer, "_DefaultSerializer__load_class_from_name")  # noqa: B009
+_sdk_deserialize = getattr(DefaultSerializer, "_DefaultSerializer__deserialize")  # noqa: B009
 
 
 class CachingSerializer(DefaultSerializer):
@@ -23,6 +28,10 @@ class CachingSerializer(DefaultSerializer):
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, Any] = {}
+
+    def from_data(self, data: Any, obj_type: Any) -> Any:
+        """`deserialize` for JSON already parsed into Python values."""
+        return _sdk_deserialize(self, data, obj_type)
 
     # The SDK calls its private (name-mangled) loader; this is that method's real name.
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:

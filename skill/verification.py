@@ -172,10 +172,14 @@ class CachingRequestVerifier(RequestVerifier):
     def _retrieve_and_validate_certificate_chain(
         self, cert_url: str, x509_backend: object = None
     ) -> x509.Certificate:
-        """Validated leaf for `cert_url`: from the cache, or fetched and validated now."""
-        self._validate_certificate_url(cert_url)
+        """Validated leaf for `cert_url`: from the cache, or fetched and validated now.
+
+        Only URLs that passed the URL rules are ever cached (the rules depend on the
+        URL string alone), so a cache hit needs no second parse of the URL.
+        """
         entry = self._cached(cert_url)
         if entry is None:
+            self._validate_certificate_url(cert_url)
             chain = self._load_cert_chain(cert_url)
             entry = self._validate_new_chain(chain)
             self._store(cert_url, entry)

@@ -18,13 +18,12 @@ from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.config import Settings
-from skill.dispatch import envelope_problem
+from skill.dispatch import envelope_problem, read_envelope
 from skill.logs import configure_logging
 
 # Import order matters: skill.verification patches oscrypto before the SDK loads it.
@@ -77,7 +76,7 @@ class AlexaEndpoint(WebserviceSkillHandler):
         if problem:
             raise RejectedRequest(problem)
         try:
-            envelope = self._skill.serializer.deserialize(body, RequestEnvelope)
+            envelope = read_envelope(self._skill, data)
         except Exception:
             raise RejectedRequest("not a valid Alexa request envelope") from None
         for verifier in self._verifiers:
@@ -93,7 +92,10 @@ class AlexaEndpoint(WebserviceSkillHandler):
             except Exception as broken:
                 logger.warning("request rejected: %s: %s", type(broken).__name__, broken)
                 raise RejectedRequest("request verification failed") from None
-        if self._skill_id and envelope.context.system.application.application_id != self._skill_id:
+        # The shape check above guarantees this path exists.
+        if self._skill_id and data["context"]["System"]["application"]["applicationId"] != (
+            self._skill_id
+        ):
             logger.warning("request rejected: for another skill")
             raise RejectedRequest("request is for another skill")
         response = self._skill.invoke(request_envelope=envelope, context=None)

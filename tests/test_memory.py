@@ -1,0 +1,43 @@
+"""The stored record: every field written, read back, and odd stored values tolerated."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pytest
+
+from skill.memory import QUIET, UserRecord
+
+
+def test_every_field_is_written_and_read_back() -> None:
+    record = UserRecord(
+        first_seen="2026-11-25",
+        visits=3,
+        topics_heard=["timing", "dosage"],
+        last_topic="dosage",
+        voice=QUIET,
+        bedtime="22:30",
+        reminder_id="alert-token",
+        reminder_time="21:45",
+    )
+    stored = record.to_attributes()
+    assert set(stored) == {spec.name for spec in fields(UserRecord)}
+    assert UserRecord.from_attributes(stored) == record
+    stored["topics_heard"].append("hydration")
+    assert record.topics_heard == ["timing", "dosage"]  # the stored dict is a copy
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"visits": -1, "voice": "shout", "topics_heard": "timing", "bedtime": 2230},
+        {"visits": True, "topics_heard": ["timing", 7, None], "last_topic": ["x"]},
+        {"unknown": 1},
+    ],
+)
+def test_odd_stored_values_fall_back_to_defaults(odd: dict) -> None:
+    record = UserRecord.from_attributes(odd)
+    assert record.visits == 0
+    assert record.voice == "normal"
+    assert all(isinstance(topic, str) for topic in record.topics_heard)
+    assert record.bedtime is None and record.last_topic is None
