@@ -88,11 +88,13 @@ def is_one_shot(handler_input: HandlerInput) -> bool:
 
 
 def voice(handler_input: HandlerInput) -> str:
-    """The listener's voice preference: this session's, else their stored one."""
+    """The listener's voice preference: this session's, else their stored one if it was
+    read for this request anyway (a session copies it in when it opens), else normal."""
     chosen = session_attributes(handler_input).get(VOICE)
     if chosen in (memory.NORMAL, memory.QUIET):
         return str(chosen)
-    return memory.memory_of(handler_input).record.voice
+    record = memory.memory_of(handler_input).loaded_record
+    return record.voice if record is not None else memory.NORMAL
 
 
 def render(handler_input: HandlerInput, reply: Reply, *, remember: bool = True) -> Response:
@@ -123,7 +125,7 @@ def render(handler_input: HandlerInput, reply: Reply, *, remember: bool = True) 
 
 def _heard(handler_input: HandlerInput, topic: str) -> None:
     session_attributes(handler_input)[LAST_TOPIC] = topic
-    memory.memory_of(handler_input).change(memory.heard(topic))
+    memory.memory_of(handler_input).note_heard(topic)
 
 
 def _offer_next(handler_input: HandlerInput, answer: Answer, said: str) -> Response:
@@ -317,7 +319,11 @@ def say_then_ask_next(
 
 def change_voice(handler_input: HandlerInput, chosen: str) -> Response:
     """Switch between the normal and the quiet voice, remembered across sessions."""
-    session_attributes(handler_input)[VOICE] = chosen
+    session = session_attributes(handler_input)
+    if chosen == memory.NORMAL:
+        session.pop(VOICE, None)
+    else:
+        session[VOICE] = chosen
     memory.memory_of(handler_input).change(memory.set_voice(chosen))
     prompts = load_content().prompts
     return say_then_ask_next(

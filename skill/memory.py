@@ -4,11 +4,14 @@ Stored per Alexa user id: first seen, visits, topics heard, last topic, voice
 preference, bedtime and the id of their nightly reminder. Nothing about their
 health or doses.
 
-A request reads the record at most once (lazily) and queues its changes; the
-changes are applied at the end of the request in one atomic read-modify-write
-(`update_attributes`), so two devices of the same person never lose a visit. If
-the store is down, the skill answers without memory: reads give a blank record,
-writes are skipped, and the persistence layer logs it.
+A session reads the record once, when it opens. The visit and the topics heard
+ride along in the session attributes and are written once, when the session
+ends (the skill's closing answer, or Alexa's SessionEndedRequest); settings the
+listener asks for (voice, bedtime, reminder, "forget me") are written at once.
+Every write is one atomic read-modify-write (`update_attributes`), so two devices
+of the same person never lose a visit. If the store is down, the skill answers
+without memory: reads give a blank record, writes are skipped, and the
+persistence layer logs it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ logger = logging.getLogger(__name__)
 NORMAL = "normal"
 QUIET = "quiet"
 REQUEST_KEY = "memory"
+# Session attribute holding what this session has not written yet:
+# {"visit": true, "heard": ["timing", ...]} (plain JSON, echoed back by Alexa).
+UNSAVED = "unsaved"
+MAX_UNSAVED_TOPICS = 32
 
 Change = Callable[["UserRecord"], None]
 
@@ -85,11 +92,16 @@ _TEXT_FIELDS = ("first_seen", "last_topic", "bedtime", "reminder_id", "reminder_
 
 
 class Memory:
-    """The record for the listener behind one request, with queued changes."""
+    """The record for the listener behind one request, with its unsaved changes."""
 
     def __init__(self, adapter: ResilientPersistenceAdapter | None, handler_input: HandlerInput):
         self._adapter = adapter
         self._envelope = handler_input.request_envelope
+        self._session: dict[str, Any] = {}
+        if self._envelope.session is not None:
+            attributes = handler_input.attributes_manager.session_attributes
+            if isinstance(attributes, dict):
+                self._session = attributes
         self._record: UserRecord | None = None
         self._changes: list[Change] = []
         self._forget = False
@@ -100,39 +112,67 @@ class Memory:
 
     @property
     def record(self) -> UserRecord:
-        """The stored record as of this request (read once), with this request's changes."""
+        """The stored record as of this request (read once), with the unsaved changes."""
         if self._record is None:
             stored: dict[str, Any] = {}
             if self.enabled and self._adapter is not None:
                 stored = self._adapter.get_attributes(self._envelope)
             self._record = UserRecord.from_attributes(stored)
-            for change in self._changes:
+            for change in (*self._unsaved_changes(), *self._changes):
                 change(self._record)
         return self._record
 
+    @property
+    def loaded_record(self) -> UserRecord | None:
+        """The record if this request has read it already; never reads just for this."""
+        return self._record
+
     def change(self, change: Change) -> None:
-        """Queue a change for the store; `record` shows it too (without reading just for it)."""
+        """A setting the listener asked for: written at the end of this request."""
         if self._record is not None:
             change(self._record)
         self._changes.append(change)
 
+    def note_visit(self) -> None:
+        """A session opened: counted when it ends."""
+        self._unsaved()["visit"] = True
+        if self._record is not None:
+            record_visit(self._record)
+
+    def note_heard(self, topic: str) -> None:
+        """A topic was answered: remembered when the session ends."""
+        topics = self._unsaved().setdefault("heard", [])
+        if isinstance(topics, list):
+            if topic in topics:  # once each; the last one is the last topic
+                topics.remove(topic)
+            if len(topics) < MAX_UNSAVED_TOPICS:
+                topics.append(topic)
+        if self._record is not None:
+            heard(topic)(self._record)
+
     def forget(self) -> None:
         """Delete everything stored for this listener (after they confirmed)."""
         self._changes.clear()
+        self._session.pop(UNSAVED, None)
         self._record = UserRecord()
         self._forget = True
 
-    def commit(self) -> None:
-        """Write queued changes atomically; a store fault is logged by the adapter, not raised."""
+    def commit(self, *, session_ends: bool) -> None:
+        """Write what is due in one atomic update; a store fault is logged, not raised.
+
+        Settings are due now; the visit and topics are due when the session ends
+        (and go along with any earlier write, to save a second one).
+        """
         if not self.enabled or self._adapter is None:
             return
         if self._forget:
             self._adapter.delete_attributes(self._envelope)
             return
-        if not self._changes:
+        if not self._changes and not (session_ends and UNSAVED in self._session):
             return
-        changes = list(self._changes)
+        changes = [*self._unsaved_changes(), *self._changes]
         self._changes.clear()
+        self._session.pop(UNSAVED, None)
 
         def apply(stored: dict[str, Any]) -> dict[str, Any]:
             record = UserRecord.from_attributes(stored)
@@ -141,6 +181,23 @@ class Memory:
             return record.to_attributes()
 
         self._adapter.update_attributes(self._envelope, apply)
+
+    def _unsaved(self) -> dict[str, Any]:
+        unsaved = self._session.get(UNSAVED)
+        if not isinstance(unsaved, dict):
+            unsaved = self._session[UNSAVED] = {}
+        return unsaved
+
+    def _unsaved_changes(self) -> list[Change]:
+        """The session's unsaved visit and topics as changes (the session comes from outside)."""
+        unsaved = self._session.get(UNSAVED)
+        if not isinstance(unsaved, dict):
+            return []
+        changes: list[Change] = [record_visit] if unsaved.get("visit") is True else []
+        topics = unsaved.get("heard")
+        if isinstance(topics, list):
+            changes += [heard(t) for t in topics[:MAX_UNSAVED_TOPICS] if isinstance(t, str) and t]
+        return changes
 
 
 def _user_id(envelope: Any) -> str | None:

@@ -184,7 +184,8 @@ class CachingRequestVerifier(RequestVerifier):
             entry = self._validate_new_chain(chain)
             self._store(cert_url, entry)
         else:
-            self._validate_end_certificate(entry.leaf)
+            # The SAN was checked when the entry was cached; the dates move, so check them.
+            self._validate_dates(entry.leaf)
         return entry.leaf
 
     def _validate_certificate_url(self, cert_url: str) -> None:
@@ -213,17 +214,20 @@ class CachingRequestVerifier(RequestVerifier):
             raise VerificationException("Could not load signature certificate chain") from e
         return chain
 
+    def _validate_dates(self, x509_cert: x509.Certificate) -> None:
+        now = self._current_time()
+        if now < x509_cert.not_valid_before_utc:
+            raise VerificationException("Signing certificate is not yet valid")
+        if now > x509_cert.not_valid_after_utc:
+            raise VerificationException("Signing certificate expired")
+
     def _validate_end_certificate(self, x509_cert: x509.Certificate) -> None:
         """Leaf dates and SAN, as the SDK checks them but with timezone-aware dates.
 
         The SDK reads `not_valid_before`/`not_valid_after`, which cryptography >= 42
         deprecates (a warning on every request), and uses the real clock.
         """
-        now = self._current_time()
-        if now < x509_cert.not_valid_before_utc:
-            raise VerificationException("Signing certificate is not yet valid")
-        if now > x509_cert.not_valid_after_utc:
-            raise VerificationException("Signing certificate expired")
+        self._validate_dates(x509_cert)
         try:
             san = x509_cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         except (x509.ExtensionNotFound, ValueError):

@@ -14,6 +14,7 @@ from skill.config import Settings
 from skill.content import load_content
 from skill.persistence import SqlitePersistenceAdapter
 from skill.speech import QUIET_PROSODY
+from tests import envelopes
 from tests.envelopes import USER_ID, intent
 from tests.talk import Conversation, Turn, invoke
 
@@ -43,12 +44,15 @@ def test_first_visit_gets_the_full_welcome_and_a_return_gets_a_short_one(db_path
     first.say("AMAZON.StopIntent")
 
     restarted = start_skill(db_path)  # a new process, same database
-    again = Conversation(restarted).open()
+    second = Conversation(restarted)
+    again = second.open()
     assert again.speech.startswith(PROMPTS.welcome_back)
     assert PROMPTS.disclaimer not in again.speech
     assert len(again.speech.split()) < 15
     # Timing was heard, so the suggestion is the next practical topic, and "yes" takes it.
     assert again.speech == f"{PROMPTS.welcome_back} {CONTENT.answer('dosage').offer}"
+    assert stored(db_path)["visits"] == 1  # the open session is written when it ends
+    second.say("AMAZON.StopIntent")
     record = stored(db_path)
     assert record["visits"] == 2
     assert record["topics_heard"] == ["timing"]
@@ -57,11 +61,32 @@ def test_first_visit_gets_the_full_welcome_and_a_return_gets_a_short_one(db_path
 
 def test_yes_after_welcome_back_takes_the_suggestion(db_path: Path) -> None:
     skill = start_skill(db_path)
-    Conversation(skill).open()
+    first = Conversation(skill)
+    first.open()
+    first.say("AMAZON.StopIntent")
     talk = Conversation(skill)
     talk.open()
     turn = talk.say("AMAZON.YesIntent")
     assert turn.speech.startswith(CONTENT.answer("timing").speech)
+
+
+def test_a_session_is_written_once_when_it_ends(db_path: Path) -> None:
+    """Mid-session turns write nothing; Alexa's SessionEndedRequest (the listener went
+    quiet) writes the visit and every topic heard, in one update."""
+    skill = start_skill(db_path)
+    talk = Conversation(skill)
+    talk.open()
+    talk.say("TimingIntent")
+    talk.say("DosageIntent")
+    assert stored(db_path) == {}
+    ended = envelopes.session_ended(
+        "EXCEEDED_MAX_REPROMPTS", attributes=talk.attributes, session_id=talk.session_id
+    )
+    invoke(skill, ended)
+    record = stored(db_path)
+    assert record["visits"] == 1
+    assert record["topics_heard"] == ["timing", "dosage"]
+    assert record["last_topic"] == "dosage"
 
 
 def test_one_shot_questions_count_as_visits_and_remember_topics(db_path: Path) -> None:
@@ -126,6 +151,7 @@ def test_start_over_clears_nothing_stored(db_path: Path) -> None:
     talk.say("QuietVoiceIntent")
     talk.say("TimingIntent")
     talk.say("AMAZON.StartOverIntent")
+    talk.say("AMAZON.StopIntent")
     record = stored(db_path)
     assert record["voice"] == memory.QUIET
     assert record["topics_heard"] == ["timing"]
@@ -158,6 +184,7 @@ def test_forget_me_then_no_keeps_everything(db_path: Path) -> None:
     kept = talk.say("AMAZON.NoIntent")
     assert kept.speech.startswith(PROMPTS.forget_kept)
     assert not kept.ends_session
+    talk.say("AMAZON.StopIntent")
     assert stored(db_path)["topics_heard"] == ["timing"]
 
 
@@ -169,6 +196,7 @@ def test_a_question_after_forget_me_cancels_the_pending_yes(db_path: Path) -> No
     talk.say("TimingIntent")
     yes = talk.say("AMAZON.YesIntent")
     assert yes.speech.startswith(CONTENT.answer(CONTENT.answer("timing").next).speech)
+    talk.say("AMAZON.StopIntent")
     assert stored(db_path)["visits"] == 1
 
 

@@ -41,3 +41,24 @@ def test_class_lookups_are_remembered() -> None:
 
 def test_the_skill_uses_it() -> None:
     assert isinstance(build_skill(Settings(persistence=False)).serializer, CachingSerializer)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-11-25T21:14:40Z",
+        "2026-11-25T21:14:40.123Z",
+        "2026-11-25T21:14:40.123456Z",
+        "2026-11-25T21:14:40+02:00",  # not Alexa's form: the SDK's own parser
+        "2026-11-25T21:14:40",
+        "Wed, 25 Nov 2026 21:14:40 GMT",
+    ],
+)
+def test_timestamps_read_as_the_sdk_reads_them(stamp: str) -> None:
+    envelope = launch()
+    envelope["request"]["timestamp"] = stamp
+    body = json.dumps(envelope)
+    ours = CachingSerializer().deserialize(body, RequestEnvelope).request.timestamp
+    sdk = DefaultSerializer().deserialize(body, RequestEnvelope).request.timestamp
+    assert ours == sdk
+    assert ours.utcoffset() == sdk.utcoffset()

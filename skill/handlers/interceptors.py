@@ -37,13 +37,19 @@ class LoadMemoryInterceptor(AbstractRequestInterceptor):
             return
         session = conversation.session_attributes(handler_input)
         record = remembered.record
-        session[conversation.RETURNING] = record.visits > 0
-        session[conversation.VOICE] = record.voice
-        remembered.change(memory.record_visit)
+        # Only what differs from a first-time, normal-voice listener rides in the session.
+        if record.visits > 0:
+            session[conversation.RETURNING] = True
+        if record.voice != memory.NORMAL:
+            session[conversation.VOICE] = record.voice
+        remembered.note_visit()
 
 
 class SaveMemoryInterceptor(AbstractResponseInterceptor):
-    """Apply the request's queued memory changes in one atomic write."""
+    """Write what is due: settings now, the visit and topics when the session ends."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        memory.memory_of(handler_input).commit()
+        session_ends = response.should_end_session is True or (
+            get_request_type(handler_input) == "SessionEndedRequest"
+        )
+        memory.memory_of(handler_input).commit(session_ends=session_ends)
