@@ -35,6 +35,10 @@ from skill.verification import (  # isort: skip
     VerificationException,
     build_verifiers,
 )
+from ask_sdk_webservice_support.verifier_constants import (
+    SIGNATURE_CERT_CHAIN_URL_HEADER,
+    SIGNATURE_HEADER,
+)
 from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 
 logger = logging.getLogger(__name__)
@@ -105,6 +109,16 @@ class AlexaEndpoint(WebserviceSkillHandler):
         return result
 
 
+def _signature_headers() -> dict[str, str]:
+    """Just the two headers the verifier reads (it scans every header it is given)."""
+    headers = request.headers
+    return {
+        name: value
+        for name in (SIGNATURE_CERT_CHAIN_URL_HEADER, SIGNATURE_HEADER)
+        if (value := headers.get(name)) is not None
+    }
+
+
 def _error(reason: str, status: int) -> tuple[Response, int]:
     return jsonify(error=reason), status
 
@@ -147,7 +161,7 @@ def create_app(
         if not text.strip():
             return _error("empty body", 400)
         try:
-            return jsonify(endpoint.dispatch(dict(request.headers), text))
+            return jsonify(endpoint.dispatch(_signature_headers(), text))
         except RejectedRequest as rejected:
             return _error(rejected.reason, rejected.status)
 
