@@ -42,3 +42,8 @@ model: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Soak and faults against gunicorn, about 65 s (bench/soak.py); not part of `make test`.
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python -B -m bench.soak $(SOAK_ARGS)

@@ -184,8 +184,9 @@ def run(rounds: int = 1000, warmup: int = 100, users: int = 100) -> Section:
         "its catch-all handler is not exercised because no request of ours takes that path.",
         "Both handlers run in one process, alternating a round of the mix at a time; "
         "the garbage collector stays on (its pauses are part of p99).",
-        "The SQLite rows use a file in a temp dir with WAL (every request but SessionEnded "
-        "reads or writes a user's memory); their floor is measured again in the same process.",
+        "The SQLite rows use a file in a temp dir with WAL: a session reads a user's memory "
+        "when it opens and writes it once when it closes (the one-shot and the Stop here); "
+        "their floor is measured again in the same process.",
     ]
     table = [
         "Per request, p50 (floor: the equivalent LaunchRequest / HelloIntent / SessionEnded):",
