@@ -124,22 +124,22 @@ def _error(reason: str, status: int) -> tuple[Response, int]:
 
 
 def create_app(
-    settings: Settings | None = None,
+    config: Settings | None = None,
     *,
     cert_fetch: Fetch | None = None,
     trust_roots: Sequence[Any] | None = None,
     now: Clock | None = None,
 ) -> Flask:
-    """Build the Flask app; `settings` default to the environment (see README).
+    """Build the Flask app; `config` defaults to `Settings.from_env()` (see README).
 
     `cert_fetch`, `trust_roots` and `now` exist for tests and benchmarks that sign
     requests with their own PKI; production leaves them unset.
     """
-    settings = settings or Settings.from_env()
+    settings = config or Settings.from_env()
     if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
         configure_logging(settings.log_level)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, SKILL_SETTINGS=settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the SDK's order; no sort per response
     if not settings.verify_requests:
         logger.warning(
