@@ -102,20 +102,21 @@ class Memory:
             attributes = handler_input.attributes_manager.session_attributes
             if isinstance(attributes, dict):
                 self._session = attributes
+        self._enabled = adapter is not None and _user_id(self._envelope) is not None
         self._record: UserRecord | None = None
         self._changes: list[Change] = []
         self._forget = False
 
     @property
     def enabled(self) -> bool:
-        return self._adapter is not None and _user_id(self._envelope) is not None
+        return self._enabled
 
     @property
     def record(self) -> UserRecord:
         """The stored record as of this request (read once), with the unsaved changes."""
         if self._record is None:
             stored: dict[str, Any] = {}
-            if self.enabled and self._adapter is not None:
+            if self._enabled and self._adapter is not None:
                 stored = self._adapter.get_attributes(self._envelope)
             self._record = UserRecord.from_attributes(stored)
             for change in (*self._unsaved_changes(), *self._changes):
@@ -135,12 +136,16 @@ class Memory:
 
     def note_visit(self) -> None:
         """A session opened: counted when it ends."""
+        if not self._enabled:  # nothing will be written: carry nothing in the session
+            return
         self._unsaved()["visit"] = True
         if self._record is not None:
             record_visit(self._record)
 
     def note_heard(self, topic: str) -> None:
         """A topic was answered: remembered when the session ends."""
+        if not self._enabled:
+            return
         topics = self._unsaved().setdefault("heard", [])
         if isinstance(topics, list):
             if topic in topics:  # once each; the last one is the last topic
@@ -163,7 +168,7 @@ class Memory:
         Settings are due now; the visit and topics are due when the session ends
         (and go along with any earlier write, to save a second one).
         """
-        if not self.enabled or self._adapter is None:
+        if not self._enabled or self._adapter is None:
             return
         if self._forget:
             self._adapter.delete_attributes(self._envelope)

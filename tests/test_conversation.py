@@ -264,3 +264,11 @@ def test_a_failing_handler_gets_a_calm_apology_not_the_exception(
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert errors and errors[0].exc_info is not None
     assert "no_such_topic" in str(errors[0].exc_info[1])
+
+
+def test_without_memory_the_session_carries_no_unsaved_memory(conversation: Start) -> None:
+    """Persistence off: nothing will ever be written, so nothing rides in the session for it."""
+    talk = conversation()
+    talk.open()
+    turn = talk.say("TimingIntent")
+    assert "unsaved" not in turn.attributes
