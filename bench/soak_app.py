@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 from skill.config import Settings
-from skill.verification import fetch_cert_chain
+from skill.sdk.verification import fetch_cert_chain
 from skill.web import create_app
 
 HANG_FLAG = "cert-hang"

@@ -13,15 +13,17 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.services import ApiClient
 
-from skill import bedtime_reminder, conversation
-from skill.alexa_api import TimeoutApiClient
+from skill import conversation, preferences
 from skill.config import Settings
 from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler
 from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
 from skill.handlers.routine import ConfirmationHandler, PermissionAnswerHandler
-from skill.serialize import CachingSerializer
+from skill.names import Intent, RequestType
+from skill.reminders import dialog as reminder
+from skill.sdk.api_client import TimeoutApiClient
+from skill.sdk.serialize import CachingSerializer
 
 if TYPE_CHECKING:
     from skill.persistence import ResilientPersistenceAdapter
@@ -30,26 +32,26 @@ if TYPE_CHECKING:
 def request_handlers() -> list[AbstractRequestHandler]:
     """Every request handler, in the order the SDK tries them (first match wins)."""
     return [
-        RequestRoute("LaunchRequest", conversation.welcome),
+        RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
         BenefitDetailHandler(),
-        IntentRoute({"QuietVoiceIntent"}, conversation.speak_quietly),
-        IntentRoute({"NormalVoiceIntent"}, conversation.speak_normally),
-        IntentRoute({"ForgetMeIntent"}, conversation.ask_to_forget),
-        IntentRoute({bedtime_reminder.SET_INTENT}, bedtime_reminder.request_reminder),
-        IntentRoute({"ReminderStatusIntent"}, bedtime_reminder.tell_reminder),
-        IntentRoute({"CancelReminderIntent"}, bedtime_reminder.ask_to_cancel),
+        IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
+        IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),
+        IntentRoute({Intent.FORGET_ME}, preferences.ask_to_forget),
+        IntentRoute({Intent.SET_REMINDER}, reminder.request_reminder),
+        IntentRoute({Intent.REMINDER_STATUS}, reminder.tell_reminder),
+        IntentRoute({Intent.CANCEL_REMINDER}, reminder.ask_to_cancel),
         PermissionAnswerHandler(),
         ConfirmationHandler(),  # yes/no to a pending action, before plain yes/no
-        IntentRoute({"AMAZON.YesIntent"}, conversation.accept_offer),
-        IntentRoute({"AMAZON.NoIntent"}, conversation.goodbye),
-        IntentRoute({"AMAZON.MoreIntent"}, conversation.tell_more),
-        IntentRoute({"AMAZON.RepeatIntent"}, conversation.repeat),
-        IntentRoute({"AMAZON.HelpIntent"}, conversation.help_prompt),
-        IntentRoute({"AMAZON.StopIntent", "AMAZON.CancelIntent"}, conversation.goodbye),
-        IntentRoute({"AMAZON.StartOverIntent", "AMAZON.NavigateHomeIntent"}, conversation.welcome),
-        IntentRoute({"AMAZON.FallbackIntent"}, conversation.fallback),
-        RequestRoute("SessionEndedRequest", conversation.silence),
+        IntentRoute({Intent.YES}, conversation.accept_offer),
+        IntentRoute({Intent.NO}, conversation.goodbye),
+        IntentRoute({Intent.MORE}, conversation.tell_more),
+        IntentRoute({Intent.REPEAT}, conversation.repeat),
+        IntentRoute({Intent.HELP}, conversation.help_prompt),
+        IntentRoute({Intent.STOP, Intent.CANCEL}, conversation.goodbye),
+        IntentRoute({Intent.START_OVER, Intent.NAVIGATE_HOME}, conversation.welcome),
+        IntentRoute({Intent.FALLBACK}, conversation.fallback),
+        RequestRoute(RequestType.SESSION_ENDED, conversation.silence),
     ]
 
 

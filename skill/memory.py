@@ -16,25 +16,27 @@ persistence layer logs it.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_user_id
+
+from skill.names import SessionKey, Voice
+from skill.reminders.clock import from_clock, to_clock
 
 if TYPE_CHECKING:  # the store itself is imported only when persistence is on
     from skill.persistence import ResilientPersistenceAdapter
 
 logger = logging.getLogger(__name__)
 
-NORMAL = "normal"
-QUIET = "quiet"
 REQUEST_KEY = "memory"
-# Session attribute holding what this session has not written yet:
+# SessionKey.UNSAVED holds what this session has not written yet:
 # {"visit": true, "heard": ["timing", ...]} (plain JSON, echoed back by Alexa).
-UNSAVED = "unsaved"
+UNSAVED = SessionKey.UNSAVED
 MAX_UNSAVED_TOPICS = 32
 
 Change = Callable[["UserRecord"], None]
@@ -48,10 +50,10 @@ class UserRecord:
     visits: int = 0
     topics_heard: list[str] = field(default_factory=list)
     last_topic: str | None = None
-    voice: str = NORMAL
-    bedtime: str | None = None  # "HH:MM", local to the device
+    voice: str = Voice.NORMAL
+    bedtime: datetime.time | None = None  # local to the device; stored as "HH:MM"
     reminder_id: str | None = None
-    reminder_time: str | None = None  # "HH:MM"
+    reminder_time: datetime.time | None = None  # stored as "HH:MM"
 
     @classmethod
     def from_attributes(cls, attributes: dict[str, Any]) -> UserRecord:
@@ -65,8 +67,10 @@ class UserRecord:
         topics = attributes.get("topics_heard")
         if isinstance(topics, list):
             record.topics_heard = [topic for topic in topics if isinstance(topic, str)]
-        if attributes.get("voice") in (NORMAL, QUIET):
+        if attributes.get("voice") in (Voice.NORMAL, Voice.QUIET):
             record.voice = attributes["voice"]
+        record.bedtime = from_clock(attributes.get("bedtime"))
+        record.reminder_time = from_clock(attributes.get("reminder_time"))
         for name in _TEXT_FIELDS:
             value = attributes.get(name)
             if isinstance(value, str):
@@ -81,14 +85,18 @@ class UserRecord:
             "topics_heard": list(self.topics_heard),
             "last_topic": self.last_topic,
             "voice": self.voice,
-            "bedtime": self.bedtime,
+            "bedtime": _clock_or_none(self.bedtime),
             "reminder_id": self.reminder_id,
-            "reminder_time": self.reminder_time,
+            "reminder_time": _clock_or_none(self.reminder_time),
         }
 
 
 # Optional text fields, copied from a stored record only when they are strings.
-_TEXT_FIELDS = ("first_seen", "last_topic", "bedtime", "reminder_id", "reminder_time")
+_TEXT_FIELDS = ("first_seen", "last_topic", "reminder_id")
+
+
+def _clock_or_none(at: datetime.time | None) -> str | None:
+    return to_clock(at) if at is not None else None
 
 
 class Memory:
@@ -96,13 +104,13 @@ class Memory:
 
     def __init__(self, adapter: ResilientPersistenceAdapter | None, handler_input: HandlerInput):
         self._adapter = adapter
-        self._envelope = handler_input.request_envelope
         self._session: dict[str, Any] = {}
-        if self._envelope.session is not None:
+        if handler_input.request_envelope.session is not None:
             attributes = handler_input.attributes_manager.session_attributes
             if isinstance(attributes, dict):
                 self._session = attributes
-        self._enabled = adapter is not None and _user_id(self._envelope) is not None
+        self._user_id = _user_id(handler_input)
+        self._enabled = adapter is not None and self._user_id is not None
         self._record: UserRecord | None = None
         self._changes: list[Change] = []
         self._forget = False
@@ -116,8 +124,8 @@ class Memory:
         """The stored record as of this request (read once), with the unsaved changes."""
         if self._record is None:
             stored: dict[str, Any] = {}
-            if self._enabled and self._adapter is not None:
-                stored = self._adapter.get_attributes(self._envelope)
+            if self._adapter is not None and self._user_id is not None:
+                stored = self._adapter.get_attributes(self._user_id)
             self._record = UserRecord.from_attributes(stored)
             for change in (*self._unsaved_changes(), *self._changes):
                 change(self._record)
@@ -168,10 +176,10 @@ class Memory:
         Settings are due now; the visit and topics are due when the session ends
         (and go along with any earlier write, to save a second one).
         """
-        if not self._enabled or self._adapter is None:
+        if self._adapter is None or self._user_id is None:
             return
         if self._forget:
-            self._adapter.delete_attributes(self._envelope)
+            self._adapter.delete_attributes(self._user_id)
             return
         if not self._changes and not (session_ends and UNSAVED in self._session):
             return
@@ -185,7 +193,7 @@ class Memory:
                 change(record)
             return record.to_attributes()
 
-        self._adapter.update_attributes(self._envelope, apply)
+        self._adapter.update_attributes(self._user_id, apply)
 
     def _unsaved(self) -> dict[str, Any]:
         unsaved = self._session.get(UNSAVED)
@@ -205,9 +213,11 @@ class Memory:
         return changes
 
 
-def _user_id(envelope: Any) -> str | None:
-    user = getattr(getattr(getattr(envelope, "context", None), "system", None), "user", None)
-    user_id = getattr(user, "user_id", None)
+def _user_id(handler_input: HandlerInput) -> str | None:
+    """The Alexa user id that keys the store, if the request carries one."""
+    if handler_input.request_envelope.context is None:
+        return None
+    user_id = get_user_id(handler_input)
     return user_id if isinstance(user_id, str) and user_id else None
 
 
@@ -227,7 +237,7 @@ def memory_of(handler_input: HandlerInput) -> Memory:
 def record_visit(record: UserRecord) -> None:
     record.visits += 1
     if record.first_seen is None:
-        record.first_seen = datetime.now(UTC).date().isoformat()
+        record.first_seen = datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def heard(topic: str) -> Change:
@@ -246,14 +256,14 @@ def set_voice(voice: str) -> Change:
     return change
 
 
-def set_bedtime(bedtime: str) -> Change:
+def set_bedtime(bedtime: datetime.time) -> Change:
     def change(record: UserRecord) -> None:
         record.bedtime = bedtime
 
     return change
 
 
-def set_reminder(reminder_id: str | None, at: str | None) -> Change:
+def set_reminder(reminder_id: str | None, at: datetime.time | None) -> Change:
     def change(record: UserRecord) -> None:
         record.reminder_id = reminder_id
         record.reminder_time = at

@@ -27,8 +27,8 @@ from skill.config import Settings
 from skill.dispatch import envelope_problem, read_envelope
 from skill.logs import configure_logging
 
-# Import order matters: skill.verification patches oscrypto before the SDK loads it.
-from skill.verification import (  # isort: skip
+# Import order matters: skill.sdk.verification patches oscrypto before the SDK loads it.
+from skill.sdk.verification import (  # isort: skip
     AbstractVerifier,
     Clock,
     Fetch,

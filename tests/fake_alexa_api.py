@@ -1,7 +1,7 @@
 """A fake Alexa API (Reminders and the device time zone) over real HTTPS, for tests.
 
 The skill's service layer talks to it exactly as to Amazon: through the SDK's service
-clients and `skill.alexa_api.TimeoutApiClient`, over TLS checked against a throw-away CA
+clients and `skill.sdk.api_client.TimeoutApiClient`, over TLS checked against a throw-away CA
 (`api.ca_path`). Typical use::
 
     with fake_alexa_api(locale="en-GB", time_zone="Europe/London") as api:

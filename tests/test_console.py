@@ -21,7 +21,7 @@ from skill.console import requests as alexa
 from skill.console.session import ConsoleSession
 from skill.console.transport import InProcess
 from skill.content import load_content
-from skill.reminders import REMINDER_PERMISSION
+from skill.names import REMINDER_PERMISSION
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts

@@ -57,7 +57,7 @@ COLD_START_FORBIDDEN = (
     "gunicorn",
     "ask_sdk_webservice_support",
     "skill.web",
-    "skill.verification",
+    "skill.sdk.verification",
     "oscrypto",
     "certvalidator",
     "cryptography",

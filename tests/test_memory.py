@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import fields
 
 import pytest
 
-from skill.memory import QUIET, UserRecord
+from skill.memory import UserRecord
+from skill.names import Voice
 
 
 def test_every_field_is_written_and_read_back() -> None:
@@ -15,13 +17,14 @@ def test_every_field_is_written_and_read_back() -> None:
         visits=3,
         topics_heard=["timing", "dosage"],
         last_topic="dosage",
-        voice=QUIET,
-        bedtime="22:30",
+        voice=Voice.QUIET,
+        bedtime=datetime.time(22, 30),
         reminder_id="alert-token",
-        reminder_time="21:45",
+        reminder_time=datetime.time(21, 45),
     )
     stored = record.to_attributes()
     assert set(stored) == {spec.name for spec in fields(UserRecord)}
+    assert (stored["bedtime"], stored["reminder_time"]) == ("22:30", "21:45")  # JSON stays text
     assert UserRecord.from_attributes(stored) == record
     stored["topics_heard"].append("hydration")
     assert record.topics_heard == ["timing", "dosage"]  # the stored dict is a copy

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill.alexa_api import TimeoutApiClient
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
 from skill.persistence import SqlitePersistenceAdapter
+from skill.sdk.api_client import TimeoutApiClient
 from tests import envelopes
 from tests.envelopes import USER_ID, slot
 from tests.fake_alexa_api import REMINDERS_PATH, FakeAlexaApi, fake_alexa_api, point_at
@@ -244,7 +244,7 @@ def test_api_faults_get_a_calm_answer_not_the_error_handler(
     assert turn.ends_session
     assert PROMPTS.error not in turn.speech
     assert not [r for r in caplog.records if r.name.startswith("skill.handlers.errors")]
-    assert any(r.name == "skill.reminders" for r in caplog.records)
+    assert any(r.name == "skill.reminders.service" for r in caplog.records)
     if status == 401:
         assert turn.card == {"type": "AskForPermissionsConsent", "permissions": [SCOPE]}
 

@@ -24,9 +24,11 @@ from ask_sdk_model import Response
 from ask_sdk_model.services import ApiClient
 from ask_sdk_model.services.reminder_management import GetReminderResponse
 
-from skill import reminders
-from skill.alexa_api import TimeoutApiClient
-from skill.reminders import Outcome, ReminderResult
+from skill import names
+from skill.reminders import clock as reminder_clock
+from skill.reminders import service as reminders
+from skill.reminders.service import Outcome, ReminderResult
+from skill.sdk.api_client import TimeoutApiClient
 from tests import envelopes
 from tests.fake_alexa_api import (
     REMINDERS_PATH,
@@ -54,7 +56,7 @@ def api() -> Iterator[FakeAlexaApi]:
 
 @pytest.fixture
 def caplog_reminders(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.INFO, logger="skill.reminders")
+    caplog.set_level(logging.INFO, logger="skill.reminders.service")
     return caplog
 
 
@@ -126,7 +128,7 @@ def delete(api: FakeAlexaApi, reminder_id: str, **point: Any) -> ReminderResult:
 
 def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     records = [
-        r for r in caplog.records if r.name == "skill.reminders" and r.levelno >= logging.WARNING
+        r for r in caplog.records if r.name == "skill.reminders.service" and r.levelno >= logging.WARNING
     ]
     for record in records:
         assert record.exc_info is None, "expected faults are logged without a stack trace"
@@ -193,7 +195,7 @@ def test_an_empty_reminder_id_is_not_found_without_a_call(api: FakeAlexaApi) -> 
 
 
 def test_the_sdk_can_read_a_reminder_with_alert_info() -> None:
-    """ask-sdk-model names a module that does not exist; skill.reminders aliases it."""
+    """ask-sdk-model names a module that does not exist; skill.sdk.patches aliases it."""
     payload = (
         '{"alertToken": "t", "status": "ON", "alertInfo": {"spokenInfo": '
         '{"content": [{"locale": "en-US", "text": "hi"}]}}}'
@@ -460,7 +462,7 @@ def test_has_permission_reads_the_reminders_scope(api: FakeAlexaApi) -> None:
 
 def test_the_permission_request_directive_and_card() -> None:
     serializer = DefaultSerializer()
-    assert reminders.REMINDER_PERMISSION == REMINDERS_SCOPE
+    assert names.REMINDER_PERMISSION == REMINDERS_SCOPE
     assert serializer.serialize(reminders.permission_request_directive("remind")) == {
         "type": "Connections.SendRequest",
         "name": "AskFor",
@@ -503,12 +505,12 @@ def test_the_permission_request_directive_and_card() -> None:
     ],
 )
 def test_parse_amazon_time(value: str | None, expected: clock | None) -> None:
-    assert reminders.parse_amazon_time(value) == expected
+    assert reminder_clock.parse_amazon_time(value) == expected
 
 
 def test_parse_amazon_time_never_raises_on_odd_input() -> None:
     for odd in (42, b"21:30", ["21:30"], "٢١:٣٠", "21:30\n22:00"):
-        assert reminders.parse_amazon_time(odd) is None  # type: ignore[arg-type]
+        assert reminder_clock.parse_amazon_time(odd) is None  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -523,14 +525,14 @@ def test_parse_amazon_time_never_raises_on_odd_input() -> None:
     ],
 )
 def test_reminder_time_for_is_45_minutes_before_bed(bedtime: clock, reminder: clock) -> None:
-    assert reminders.reminder_time_for(bedtime) == reminder
-    assert reminders.minutes_before_bed(reminder, bedtime) == 45
+    assert reminder_clock.reminder_time_for(bedtime) == reminder
+    assert reminder_clock.minutes_before_bed(reminder, bedtime) == 45
 
 
 def test_every_bedtime_gets_a_reminder_inside_the_window() -> None:
     for minute in range(24 * 60):
         bedtime = clock(minute // 60, minute % 60)
-        assert reminders.in_window(reminders.reminder_time_for(bedtime), bedtime)
+        assert reminder_clock.in_window(reminder_clock.reminder_time_for(bedtime), bedtime)
 
 
 @pytest.mark.parametrize(
@@ -548,8 +550,8 @@ def test_every_bedtime_gets_a_reminder_inside_the_window() -> None:
 def test_minutes_before_bed_and_the_window(
     reminder: clock, bedtime: clock, minutes: int, inside: bool
 ) -> None:
-    assert reminders.minutes_before_bed(reminder, bedtime) == minutes
-    assert reminders.in_window(reminder, bedtime) is inside
+    assert reminder_clock.minutes_before_bed(reminder, bedtime) == minutes
+    assert reminder_clock.in_window(reminder, bedtime) is inside
 
 
 # --------------------------------------------------------------------------- the client

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill import memory
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
+from skill.names import Voice
 from skill.persistence import SqlitePersistenceAdapter
 from skill.speech import QUIET_PROSODY
 from tests import envelopes
@@ -135,14 +135,14 @@ def test_whisper_is_remembered_across_sessions_and_restarts(db_path: Path) -> No
 
     one_shot = Turn(invoke(start_skill(db_path), intent("TimingIntent", new=True)))
     assert QUIET_PROSODY not in one_shot.ssml
-    assert stored(db_path)["voice"] == memory.NORMAL
+    assert stored(db_path)["voice"] == Voice.NORMAL
 
 
 def test_one_shot_whisper_closes_the_session(db_path: Path) -> None:
     turn = Turn(invoke(start_skill(db_path), intent("QuietVoiceIntent", new=True)))
     assert turn.speech == PROMPTS.quiet_on
     assert turn.ends_session
-    assert stored(db_path)["voice"] == memory.QUIET
+    assert stored(db_path)["voice"] == Voice.QUIET
 
 
 def test_start_over_clears_nothing_stored(db_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_start_over_clears_nothing_stored(db_path: Path) -> None:
     talk.say("AMAZON.StartOverIntent")
     talk.say("AMAZON.StopIntent")
     record = stored(db_path)
-    assert record["voice"] == memory.QUIET
+    assert record["voice"] == Voice.QUIET
     assert record["topics_heard"] == ["timing"]
 
 

@@ -10,7 +10,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.builder import build_skill
 from skill.config import Settings
-from skill.serialize import CachingSerializer
+from skill.sdk.serialize import CachingSerializer
 from tests.envelopes import benefit, intent, launch, session_ended, slot
 
 ENVELOPES = {

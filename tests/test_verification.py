@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from skill.config import Settings
-from skill.verification import (
+from skill.sdk.verification import (
     DEFAULT_MAX_ENTRIES,
     CachingRequestVerifier,
     TimestampVerifier,
@@ -438,7 +438,7 @@ def test_fetch_failure_is_rejected_logged_and_not_cached(
 ) -> None:
     source.error = error
     with (
-        caplog.at_level(logging.WARNING, logger="skill.verification"),
+        caplog.at_level(logging.WARNING, logger="skill.sdk.verification"),
         pytest.raises(VerificationException, match=r"^Could not load signature certificate chain$"),
     ):
         check(verifier, signed(body), body)

@@ -35,7 +35,7 @@ from skill.console.nlu import AMAZON_TIME, Resolution, SlotMatch, normalise, res
 from skill.console.session import ConsoleSession, Exchange, Reply, plain
 from skill.console.transport import TransportError, connect
 from skill.interaction_model import INVOCATION_NAME, LOCALES
-from skill.reminders import REMINDER_PERMISSION
+from skill.names import REMINDER_PERMISSION
 
 __all__ = [
     "ConsoleSession",

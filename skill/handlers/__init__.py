@@ -1,1 +1,1 @@
-"""Request and exception handlers: each a predicate and one call into `skill.conversation`."""
+"""Request and exception handlers: each a predicate and one call into a feature module."""

@@ -9,29 +9,27 @@ from ask_sdk_core.utils import get_intent_name, get_slot
 from ask_sdk_model import Response
 
 from skill import conversation
-from skill.conversation import BENEFIT_INTENT, BENEFIT_SLOT
 from skill.handlers.base import IntentHandler
+from skill.names import Benefit, Intent, Slot
 
 logger = logging.getLogger(__name__)
 
 # Each article-answer intent and the content topic it speaks.
 ANSWER_FOR_INTENT: dict[str, str] = {
-    "WhatIsIntent": "what_is",
-    "WhyGlycinateIntent": "why_glycinate",
-    "BenefitsIntent": "how_it_helps",
-    "FormsIntent": "forms",
-    "DosageIntent": "dosage",
-    "TimingIntent": "timing",
-    "HydrationIntent": "hydration",
-    "SafetyIntent": "safety",
-    "SummaryIntent": "summary",
+    Intent.WHAT_IS: "what_is",
+    Intent.WHY_GLYCINATE: "why_glycinate",
+    Intent.BENEFITS: "how_it_helps",
+    Intent.FORMS: "forms",
+    Intent.DOSAGE: "dosage",
+    Intent.TIMING: "timing",
+    Intent.HYDRATION: "hydration",
+    Intent.SAFETY: "safety",
+    Intent.SUMMARY: "summary",
 }
 
 # Slot value ids (BenefitType in the interaction model) are content topics.
 ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"  # compared by value: keeps the SDK's ER enums off cold start
-BENEFIT_TOPICS = frozenset(
-    {"muscle_relaxation", "sleep_quality", "stress_anxiety", "nerve_function"}
-)
+BENEFIT_TOPICS = frozenset(Benefit)
 
 
 class ArticleAnswerHandler(IntentHandler):
@@ -47,7 +45,7 @@ class ArticleAnswerHandler(IntentHandler):
 
 def resolved_benefit(handler_input: HandlerInput) -> str | None:
     """The benefit topic Alexa resolved the slot to, or None if empty or unmatched."""
-    slot = get_slot(handler_input, BENEFIT_SLOT)
+    slot = get_slot(handler_input, Slot.BENEFIT)
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(getattr(authority, "status", None), "code", None)
@@ -66,7 +64,7 @@ def resolved_benefit(handler_input: HandlerInput) -> str | None:
 class BenefitDetailHandler(IntentHandler):
     """One of the four benefits; an empty or unknown one gets the list of all four."""
 
-    intent_names = frozenset({BENEFIT_INTENT})
+    intent_names = frozenset({Intent.BENEFIT_DETAIL})
 
     def handle(self, handler_input: HandlerInput) -> Response:
         topic = resolved_benefit(handler_input)

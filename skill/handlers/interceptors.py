@@ -12,13 +12,15 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
-from skill import conversation, memory
+from skill import memory
+from skill.names import RequestType, SessionKey, Voice
+from skill.replies import session_attributes
 
 if TYPE_CHECKING:
     from skill.persistence import ResilientPersistenceAdapter
 
 # Requests that start a visit when they open a session.
-VISIT_REQUESTS = frozenset({"LaunchRequest", "IntentRequest"})
+VISIT_REQUESTS = frozenset({RequestType.LAUNCH, RequestType.INTENT})
 
 
 class LoadMemoryInterceptor(AbstractRequestInterceptor):
@@ -35,13 +37,13 @@ class LoadMemoryInterceptor(AbstractRequestInterceptor):
             return
         if get_request_type(handler_input) not in VISIT_REQUESTS:
             return
-        session = conversation.session_attributes(handler_input)
+        session = session_attributes(handler_input)
         record = remembered.record
         # Only what differs from a first-time, normal-voice listener rides in the session.
         if record.visits > 0:
-            session[conversation.RETURNING] = True
-        if record.voice != memory.NORMAL:
-            session[conversation.VOICE] = record.voice
+            session[SessionKey.RETURNING] = True
+        if record.voice != Voice.NORMAL:
+            session[SessionKey.VOICE] = record.voice
         remembered.note_visit()
 
 
@@ -50,6 +52,6 @@ class SaveMemoryInterceptor(AbstractResponseInterceptor):
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         session_ends = response.should_end_session is True or (
-            get_request_type(handler_input) == "SessionEndedRequest"
+            get_request_type(handler_input) == RequestType.SESSION_ENDED
         )
         memory.memory_of(handler_input).commit(session_ends=session_ends)

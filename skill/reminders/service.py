@@ -1,31 +1,28 @@
-"""The nightly magnesium reminder: time arithmetic, permission checks and Reminders API calls.
+"""The Alexa Reminders and settings APIs, for the nightly reminder: permission, create, get, delete.
 
-The article advises taking magnesium glycinate 30 minutes to an hour before bedtime, so
-the reminder goes off 45 minutes before the bedtime the person gives. This module holds
-no prose: handlers pass in the words the reminder speaks and choose what to say about
-each `Outcome`.
+This module holds no prose: the dialog passes in the words the reminder speaks and
+chooses what to say about each `Outcome`.
 
 Every call goes through the SDK's service clients (`ReminderManagementServiceClient`,
-`UpsServiceClient`) and so through the skill's api client (`skill.alexa_api`). A failed
-call never raises: it is logged at warning with its HTTP status and a short reason, and
-comes back as an `Outcome` the handler can speak about.
+`UpsServiceClient`) and so through the skill's api client (`skill.sdk.api_client`). A
+failed call never raises: it is logged at warning with its HTTP status and a short
+reason, and comes back as an `Outcome` the dialog can speak about.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
-import importlib.util
 import json
 import logging
 import re
-import sys
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_core.exceptions import ApiClientException, SerializationException
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_device_id
 from ask_sdk_model import PermissionStatus
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 from ask_sdk_model.services import ServiceClientFactory, ServiceException
@@ -41,29 +38,23 @@ from ask_sdk_model.services.reminder_management import (
     Trigger,
     TriggerType,
 )
-from ask_sdk_model.services.reminder_management import spoken_info as _spoken_info_module
 from ask_sdk_model.ui import AskForPermissionsConsentCard
+
+from skill.names import ASK_FOR_TASK, REMINDER_PERMISSION
+from skill.reminders.clock import daily_rule
+from skill.sdk.patches import alias_spoken_info_module
 
 logger = logging.getLogger(__name__)
 
-#: The permission scope a skill needs to create, read and delete its reminders.
-REMINDER_PERMISSION = "alexa::alerts:reminders:skill:readwrite"
-
-#: The article's window: 30 minutes to an hour before bedtime. We aim for the middle.
-WINDOW_MINUTES = (30, 60)
-LEAD = datetime.timedelta(minutes=45)
-
 # The voice-permission request for reminders ("Set Up Voice Permissions for Reminders",
 # section "Send a Connections.SendRequest directive"): task AskFor, version 1, one scope.
-ASK_FOR = "AskFor"
+ASK_FOR = ASK_FOR_TASK
 ASK_FOR_PAYLOAD: dict[str, str] = {
     "@type": "AskForPermissionsConsentRequest",
     "@version": "1",
     "permissionScope": REMINDER_PERMISSION,
 }
 
-_MINUTES_PER_DAY = 24 * 60
-_AMAZON_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 _RULE_PART = re.compile(r"\b(BYHOUR|BYMINUTE)=([0-9]{1,2})\b")
 _REASON_LIMIT = 240
 # What the SDK puts in front of every transport error ("Call to service failed: Error ...").
@@ -94,57 +85,6 @@ class ReminderResult:
     outcome: Outcome
     reminder_id: str | None = None
     time: datetime.time | None = None
-
-
-# --------------------------------------------------------------------------- time
-
-
-def _minute_of_day(value: datetime.time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def _from_minute_of_day(minutes: int) -> datetime.time:
-    minutes %= _MINUTES_PER_DAY
-    return datetime.time(minutes // 60, minutes % 60)
-
-
-def reminder_time_for(bedtime: datetime.time) -> datetime.time:
-    """45 minutes before `bedtime` (to the minute), wrapping past midnight."""
-    lead = int(LEAD.total_seconds()) // 60
-    return _from_minute_of_day(_minute_of_day(bedtime) - lead)
-
-
-def minutes_before_bed(reminder: datetime.time, bedtime: datetime.time) -> int:
-    """How many minutes (0..1439) the reminder goes off before bedtime, across midnight."""
-    return (_minute_of_day(bedtime) - _minute_of_day(reminder)) % _MINUTES_PER_DAY
-
-
-def in_window(reminder: datetime.time, bedtime: datetime.time) -> bool:
-    """True when the reminder is 30 to 60 minutes (inclusive) before bedtime."""
-    low, high = WINDOW_MINUTES
-    return low <= minutes_before_bed(reminder, bedtime) <= high
-
-
-def parse_amazon_time(value: str | None) -> datetime.time | None:
-    """An AMAZON.TIME slot value ("21:30") as a time; None for "MO"/"AF"/"EV"/"NI" or junk.
-
-    The vague values (morning, afternoon, evening, night) name no minute to set a
-    reminder for, so the handler should ask again. Never raises.
-    """
-    if not isinstance(value, str):
-        return None
-    match = _AMAZON_TIME.fullmatch(value.strip())
-    if match is None:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    second = int(match.group(3) or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return datetime.time(hour, minute)
-
-
-def _daily_rule(at: datetime.time) -> str:
-    return f"FREQ=DAILY;BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0;INTERVAL=1;"
 
 
 # --------------------------------------------------------------------------- permission
@@ -262,8 +202,7 @@ def _failed(operation: str, error: Exception, *, missing_is_not_found: bool = Fa
 
 def _device_time_zone(handler_input: HandlerInput, factory: ServiceClientFactory) -> str | None:
     """The device's IANA time zone from the settings API, or None (logged) if unknown."""
-    system = getattr(handler_input.request_envelope.context, "system", None)
-    device_id = getattr(getattr(system, "device", None), "device_id", None)
+    device_id = get_device_id(handler_input)
     if not device_id:
         logger.warning("No device id in the request; the reminder will use the device's zone")
         return None
@@ -310,7 +249,7 @@ def _reminder_request(
         trigger=Trigger(
             object_type=TriggerType.SCHEDULED_ABSOLUTE,
             time_zone_id=zone_name,
-            recurrence=Recurrence(start_date_time=start, recurrence_rules=[_daily_rule(at)]),
+            recurrence=Recurrence(start_date_time=start, recurrence_rules=[daily_rule(at)]),
         ),
         alert_info=AlertInfo(
             spoken_info=SpokenInfo(content=[SpokenText(locale=locale, text=spoken_text)])
@@ -403,27 +342,4 @@ def delete_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderRe
     return ReminderResult(Outcome.DELETED, reminder_id)
 
 
-# --------------------------------------------------------------------------- SDK fix
-
-_MISSING_MODULE = "ask_sdk_model.services.reminder_management.alert_info_spoken_info"
-
-
-def _alias_spoken_info_module() -> None:
-    """Let the SDK deserialize fetched reminders (ask-sdk-model bug, still in 1.82).
-
-    `AlertInfo.deserialized_types` names its `spokenInfo` type as
-    `...reminder_management.alert_info_spoken_info.SpokenInfo`, a module the package does
-    not ship (the class lives in `spoken_info`). Every GET of a reminder carrying
-    `alertInfo` (all real ones) therefore fails with "Unable to resolve class". Aliasing
-    the missing module name to the real one fixes exactly that lookup, and only while
-    the SDK still points at a module that does not exist.
-    """
-    expected = f"{_MISSING_MODULE}.SpokenInfo"
-    if AlertInfo.deserialized_types.get("spoken_info") != expected:
-        return
-    if _MISSING_MODULE in sys.modules or importlib.util.find_spec(_MISSING_MODULE) is not None:
-        return
-    sys.modules[_MISSING_MODULE] = _spoken_info_module
-
-
-_alias_spoken_info_module()
+alias_spoken_info_module()

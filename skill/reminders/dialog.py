@@ -1,13 +1,12 @@
 """The nightly reminder conversation: bedtime, permission, create, tell, cancel.
 
-(`skill.reminders` is imported inside the functions that use it: it loads the SDK's
-reminder models and zoneinfo, which a cold start answering no reminder question
+(`skill.reminders.service` is imported inside the functions that use it: it loads the
+SDK's reminder models and zoneinfo, which a cold start answering no reminder question
 should not pay for.)
 
-The article's practical advice is *when*: about 30 minutes to an hour before
-bed. The reminder is set 45 minutes before the listener's bedtime (inside that
-window), every night, in the device's time zone, through the SDK's Reminders
-client (`skill.reminders`). Every API fault has a calm spoken answer here.
+The reminder is set 45 minutes before the listener's bedtime (inside the article's
+30-minutes-to-an-hour window), every night, in the device's time zone, through the
+SDK's Reminders client. Every API fault has a calm spoken answer here.
 """
 
 from __future__ import annotations
@@ -21,61 +20,53 @@ from ask_sdk_model import Response
 
 from skill import memory
 from skill.content import load_content
-from skill.conversation import Reply, elicit_slot, render, say_then_ask_next
+from skill.names import Intent, Pending, Slot
+from skill.reminders.clock import (
+    from_clock,
+    parse_amazon_time,
+    reminder_time_for,
+    spoken_time,
+    to_clock,
+)
+from skill.replies import Reply, render, then_ask_next
 
 if TYPE_CHECKING:
-    from skill.reminders import Outcome
+    from skill.reminders.service import Outcome
 
-SET_INTENT = "SetReminderIntent"
-TIME_SLOT = "time"
-BEDTIME_SLOT = "bedtime"
 TOKEN_PREFIX = "reminder@"
-CANCEL_PENDING = "cancel_reminder"
-
-
-def spoken_time(at: datetime.time) -> str:
-    """ "9:45 PM": how Alexa reads a clock time naturally."""
-    hour = at.hour % 12 or 12
-    return f"{hour}:{at.minute:02d} {'AM' if at.hour < 12 else 'PM'}"
-
-
-def _clock(at: datetime.time) -> str:
-    return at.strftime("%H:%M")
 
 
 def _slot_time(handler_input: HandlerInput, name: str) -> datetime.time | None:
-    from skill.reminders import parse_amazon_time
-
     slot = get_slot(handler_input, name)
     return parse_amazon_time(getattr(slot, "value", None))
 
 
 def _fault(handler_input: HandlerInput, outcome: Outcome) -> Response:
     """A calm answer for each way the Reminders API can fail."""
-    from skill.reminders import Outcome, consent_card
+    from skill.reminders.service import Outcome, consent_card
 
     prompts = load_content().prompts
     if outcome is Outcome.NO_PERMISSION:
         handler_input.response_builder.set_card(consent_card())
-        return say_then_ask_next(handler_input, prompts.reminder_no_permission)
+        return render(handler_input, then_ask_next(prompts.reminder_no_permission))
     said = {
         Outcome.UNSUPPORTED: prompts.reminder_unsupported,
         Outcome.THROTTLED: prompts.reminder_throttled,
     }.get(outcome, prompts.reminder_unavailable)
-    return say_then_ask_next(handler_input, said)
+    return render(handler_input, then_ask_next(said))
 
 
 def request_reminder(handler_input: HandlerInput) -> Response:
     """ "Remind me to take it" / "remind me at 9:30" / an answer to "what time is bedtime?"."""
-    from skill.reminders import has_permission, parse_amazon_time, reminder_time_for
+    from skill.reminders.service import has_permission
 
     remembered = memory.memory_of(handler_input)
-    bedtime = _slot_time(handler_input, BEDTIME_SLOT)
+    bedtime = _slot_time(handler_input, Slot.BEDTIME)
     if bedtime is not None:
-        remembered.change(memory.set_bedtime(_clock(bedtime)))
+        remembered.change(memory.set_bedtime(bedtime))
     else:
-        bedtime = parse_amazon_time(remembered.record.bedtime)
-    at = _slot_time(handler_input, TIME_SLOT)
+        bedtime = remembered.record.bedtime
+    at = _slot_time(handler_input, Slot.TIME)
     if at is None and bedtime is not None:
         at = reminder_time_for(bedtime)
     if at is None:
@@ -88,32 +79,36 @@ def request_reminder(handler_input: HandlerInput) -> Response:
 def ask_bedtime(handler_input: HandlerInput) -> Response:
     """Ask for bedtime and let Alexa fill the AMAZON.TIME slot (dialog model)."""
     prompts = load_content().prompts
-    elicit_slot(handler_input, SET_INTENT, BEDTIME_SLOT)
     return render(
         handler_input,
-        Reply(speech=(prompts.ask_bedtime,), reprompt=prompts.ask_bedtime_reprompt),
-        remember=False,
+        Reply(
+            speech=(prompts.ask_bedtime,),
+            reprompt=prompts.ask_bedtime_reprompt,
+            question=True,
+            elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
+            remember=False,
+        ),
     )
 
 
 def ask_permission(handler_input: HandlerInput, at: datetime.time) -> Response:
     """Ask for reminder permission by voice; Alexa answers with a Connections.Response."""
-    from skill.reminders import permission_request_directive
+    from skill.reminders.service import permission_request_directive
 
     prompts = load_content().prompts
     builder = handler_input.response_builder
-    builder.add_directive(permission_request_directive(TOKEN_PREFIX + _clock(at)))
+    builder.add_directive(permission_request_directive(TOKEN_PREFIX + to_clock(at)))
     return render(handler_input, Reply(speech=(prompts.reminder_permission,)))
 
 
 def permission_answered(handler_input: HandlerInput) -> Response:
     """The listener answered the permission prompt: create the reminder, or explain."""
-    from skill.reminders import consent_card, parse_amazon_time
+    from skill.reminders.service import consent_card
 
     request: Any = handler_input.request_envelope.request
     payload = request.payload if isinstance(request.payload, dict) else {}
     token = request.token if isinstance(request.token, str) else ""
-    at = parse_amazon_time(token.removeprefix(TOKEN_PREFIX))
+    at = from_clock(token.removeprefix(TOKEN_PREFIX))
     if payload.get("status") == "ACCEPTED" and token.startswith(TOKEN_PREFIX) and at is not None:
         return create(handler_input, at)
     handler_input.response_builder.set_card(consent_card())
@@ -121,47 +116,49 @@ def permission_answered(handler_input: HandlerInput) -> Response:
 
 
 def create(handler_input: HandlerInput, at: datetime.time) -> Response:
-    from skill.reminders import Outcome, create_nightly_reminder
+    from skill.reminders.service import Outcome, create_nightly_reminder
 
     prompts = load_content().prompts
     result = create_nightly_reminder(handler_input, at, prompts.reminder_text)
     if result.outcome is not Outcome.CREATED:
         return _fault(handler_input, result.outcome)
-    memory.memory_of(handler_input).change(memory.set_reminder(result.reminder_id, _clock(at)))
+    memory.memory_of(handler_input).change(memory.set_reminder(result.reminder_id, at))
     when = spoken_time(at)
-    return say_then_ask_next(
+    return render(
         handler_input,
-        prompts.reminder_set.format(time=when),
-        card_title=prompts.reminder_card_title,
-        card_text=prompts.reminder_card_text.format(time=when),
+        then_ask_next(
+            prompts.reminder_set.format(time=when),
+            card_title=prompts.reminder_card_title,
+            card_text=prompts.reminder_card_text.format(time=when),
+        ),
     )
 
 
 def _stored_reminder(handler_input: HandlerInput) -> tuple[str, datetime.time | None] | None:
-    from skill.reminders import parse_amazon_time
-
     record = memory.memory_of(handler_input).record
     if not record.reminder_id:
         return None
-    return record.reminder_id, parse_amazon_time(record.reminder_time)
+    return record.reminder_id, record.reminder_time
 
 
 def tell_reminder(handler_input: HandlerInput) -> Response:
     """ "When is my reminder?" """
-    from skill.reminders import Outcome, get_reminder
+    from skill.reminders.service import Outcome, get_reminder
 
     prompts = load_content().prompts
     stored = _stored_reminder(handler_input)
     if stored is None:
-        return say_then_ask_next(handler_input, prompts.reminder_none)
+        return render(handler_input, then_ask_next(prompts.reminder_none))
     result = get_reminder(handler_input, stored[0])
     if result.outcome is Outcome.NOT_FOUND:
         memory.memory_of(handler_input).change(memory.set_reminder(None, None))
-        return say_then_ask_next(handler_input, prompts.reminder_none)
+        return render(handler_input, then_ask_next(prompts.reminder_none))
     at = result.time or stored[1]
     if result.outcome is not Outcome.FOUND or at is None:
         return _fault(handler_input, result.outcome)
-    return say_then_ask_next(handler_input, prompts.reminder_status.format(time=spoken_time(at)))
+    return render(
+        handler_input, then_ask_next(prompts.reminder_status.format(time=spoken_time(at)))
+    )
 
 
 def ask_to_cancel(handler_input: HandlerInput) -> Response:
@@ -169,7 +166,7 @@ def ask_to_cancel(handler_input: HandlerInput) -> Response:
     prompts = load_content().prompts
     stored = _stored_reminder(handler_input)
     if stored is None:
-        return say_then_ask_next(handler_input, prompts.reminder_none)
+        return render(handler_input, then_ask_next(prompts.reminder_none))
     at = stored[1]
     question = (
         prompts.reminder_cancel_confirm.format(time=spoken_time(at))
@@ -179,21 +176,24 @@ def ask_to_cancel(handler_input: HandlerInput) -> Response:
     return render(
         handler_input,
         Reply(
-            speech=(question,), reprompt=prompts.reminder_cancel_reprompt, pending=CANCEL_PENDING
+            speech=(question,),
+            reprompt=prompts.reminder_cancel_reprompt,
+            question=True,
+            pending=Pending.CANCEL_REMINDER,
         ),
     )
 
 
 def cancel(handler_input: HandlerInput, confirmed: bool) -> Response:
-    from skill.reminders import Outcome, delete_reminder
+    from skill.reminders.service import Outcome, delete_reminder
 
     prompts = load_content().prompts
     if not confirmed:
-        return say_then_ask_next(handler_input, prompts.reminder_kept)
+        return render(handler_input, then_ask_next(prompts.reminder_kept))
     stored = _stored_reminder(handler_input)
     if stored is not None:
         result = delete_reminder(handler_input, stored[0])
         if result.outcome not in (Outcome.DELETED, Outcome.NOT_FOUND):
             return _fault(handler_input, result.outcome)
         memory.memory_of(handler_input).change(memory.set_reminder(None, None))
-    return say_then_ask_next(handler_input, prompts.reminder_cancelled)
+    return render(handler_input, then_ask_next(prompts.reminder_cancelled))

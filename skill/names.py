@@ -1,0 +1,103 @@
+"""The skill's one vocabulary: intent, slot, session-key and permission names.
+
+Every module, the interaction-model source and the tests import these, so a rename
+happens in one place and the model-handler test catches any side that did not follow.
+`StrEnum` members are plain strings: they compare equal to what Alexa sends and
+serialize as themselves.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    """Every intent in the interaction model, custom and built-in."""
+
+    WHAT_IS = "WhatIsIntent"
+    WHY_GLYCINATE = "WhyGlycinateIntent"
+    BENEFITS = "BenefitsIntent"
+    BENEFIT_DETAIL = "BenefitDetailIntent"
+    FORMS = "FormsIntent"
+    DOSAGE = "DosageIntent"
+    TIMING = "TimingIntent"
+    HYDRATION = "HydrationIntent"
+    SAFETY = "SafetyIntent"
+    SUMMARY = "SummaryIntent"
+    QUIET_VOICE = "QuietVoiceIntent"
+    NORMAL_VOICE = "NormalVoiceIntent"
+    FORGET_ME = "ForgetMeIntent"
+    SET_REMINDER = "SetReminderIntent"
+    REMINDER_STATUS = "ReminderStatusIntent"
+    CANCEL_REMINDER = "CancelReminderIntent"
+    YES = "AMAZON.YesIntent"
+    NO = "AMAZON.NoIntent"
+    MORE = "AMAZON.MoreIntent"
+    REPEAT = "AMAZON.RepeatIntent"
+    HELP = "AMAZON.HelpIntent"
+    STOP = "AMAZON.StopIntent"
+    CANCEL = "AMAZON.CancelIntent"
+    START_OVER = "AMAZON.StartOverIntent"
+    NAVIGATE_HOME = "AMAZON.NavigateHomeIntent"
+    FALLBACK = "AMAZON.FallbackIntent"
+
+
+class Slot(StrEnum):
+    """Slot names, as declared on their intents."""
+
+    BENEFIT = "benefit"  # BenefitDetailIntent
+    TIME = "time"  # SetReminderIntent: an explicit reminder time
+    BEDTIME = "bedtime"  # SetReminderIntent: the listener's bedtime
+
+
+class Benefit(StrEnum):
+    """BenefitType slot value ids; each is also a content topic."""
+
+    MUSCLE_RELAXATION = "muscle_relaxation"
+    SLEEP_QUALITY = "sleep_quality"
+    STRESS_ANXIETY = "stress_anxiety"
+    NERVE_FUNCTION = "nerve_function"
+
+
+class RequestType(StrEnum):
+    """The request types the skill answers."""
+
+    LAUNCH = "LaunchRequest"
+    INTENT = "IntentRequest"
+    SESSION_ENDED = "SessionEndedRequest"
+    CONNECTIONS_RESPONSE = "Connections.Response"
+
+
+class SessionKey(StrEnum):
+    """Session attribute keys (values are plain strings, booleans or lists of strings)."""
+
+    LAST_TOPIC = "last_topic"
+    OFFERED_TOPIC = "offered_topic"
+    PENDING = "pending"  # a Pending action waiting for yes/no
+    LAST_REPLY = "last_reply"  # [reprompt, *speech] of the last reply that kept listening
+    VOICE = "voice"
+    RETURNING = "returning"
+    ONE_SHOT = "one_shot"  # a one-shot question waiting for a follow-up answer
+    UNSAVED = "unsaved"  # the visit and topics this session has not written yet
+
+
+class Pending(StrEnum):
+    """Actions that wait for the listener's yes or no."""
+
+    FORGET = "forget"
+    CANCEL_REMINDER = "cancel_reminder"
+
+
+class Voice(StrEnum):
+    """The listener's voice preference."""
+
+    NORMAL = "normal"
+    QUIET = "quiet"
+
+
+#: The permission scope a skill needs to create, read and delete its reminders.
+REMINDER_PERMISSION = "alexa::alerts:reminders:skill:readwrite"
+
+#: The Connections task that asks for a permission by voice; Alexa answers with a
+#: Connections.Response of the same name.
+ASK_FOR_TASK = "AskFor"

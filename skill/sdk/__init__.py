@@ -1,0 +1,13 @@
+"""Everything we change in, or add to, the ASK SDK for Python, in one place.
+
+Each module names the SDK version it was written for and has a test that fails
+loudly if an upgrade changes what it relies on:
+
+* `serialize`: `CachingSerializer`, the SDK's serializer with memoized class lookups
+  and fast Alexa timestamps (ask-sdk-core 1.19).
+* `api_client`: `TimeoutApiClient`, the SDK's API client with a timeout (ask-sdk-core 1.19).
+* `patches`: the missing reminder model module aliased (ask-sdk-model 1.82).
+* `verification` and `oscrypto_fix`: request-signature checks with a cached chain, and
+  oscrypto 1.3's OpenSSL version fix (ask-sdk-webservice-support 1.3.3; web only, never
+  in the Lambda bundle).
+"""
