@@ -128,7 +128,9 @@ def delete(api: FakeAlexaApi, reminder_id: str, **point: Any) -> ReminderResult:
 
 def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     records = [
-        r for r in caplog.records if r.name == "skill.reminders.service" and r.levelno >= logging.WARNING
+        r
+        for r in caplog.records
+        if r.name == "skill.reminders.service" and r.levelno >= logging.WARNING
     ]
     for record in records:
         assert record.exc_info is None, "expected faults are logged without a stack trace"
