@@ -69,15 +69,18 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read `ALEXA_SKILL_ID`, `SKILL_*` variables; keyword overrides win."""
         env = os.environ if env is None else env
+        default = cls()  # each default is written once, on the fields above
         sqlite = env.get("SKILL_SQLITE_PATH")
         settings = cls(
             skill_id=(env.get("ALEXA_SKILL_ID") or "").strip() or None,
-            verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", True),
-            log_level=(env.get("SKILL_LOG_LEVEL") or "INFO").strip().upper(),
-            sqlite_path=Path(sqlite).expanduser() if sqlite else default_sqlite_path(),
+            verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", default.verify_requests),
+            log_level=(env.get("SKILL_LOG_LEVEL") or default.log_level).strip().upper(),
+            sqlite_path=Path(sqlite).expanduser() if sqlite else default.sqlite_path,
             dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,
-            persistence=_flag(env, "SKILL_PERSISTENCE", True),
-            cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", 5.0),
-            api_timeout=_number(env, "SKILL_API_TIMEOUT", 3.0),
+            persistence=_flag(env, "SKILL_PERSISTENCE", default.persistence),
+            cert_fetch_timeout=_number(
+                env, "SKILL_CERT_FETCH_TIMEOUT", default.cert_fetch_timeout
+            ),
+            api_timeout=_number(env, "SKILL_API_TIMEOUT", default.api_timeout),
         )
         return replace(settings, **overrides)

@@ -1,5 +1,7 @@
 """The Alexa Reminders and settings APIs, for the nightly reminder: permission, create, get, delete.
 
+(Over 300 lines on purpose: one API surface and the one mapping of its faults to outcomes.)
+
 This module holds no prose: the dialog passes in the words the reminder speaks and
 chooses what to say about each `Outcome`.
 

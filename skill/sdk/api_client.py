@@ -20,10 +20,12 @@ from typing import Any
 
 from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientResponse
 
+from skill.config import Settings
+
 logger = logging.getLogger(__name__)
 
 #: Seconds for each of connect and read; well inside Alexa's 8 s for the whole turn.
-DEFAULT_TIMEOUT = 3.0
+DEFAULT_TIMEOUT: float = Settings.api_timeout
 
 
 class TimeoutApiClient(ApiClient):

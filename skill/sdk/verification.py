@@ -1,5 +1,7 @@
 """Check that a request really comes from Alexa, without re-validating the chain each time.
 
+(Over 300 lines on purpose: every check Alexa requires, in the order it runs, in one file.)
+
 The SDK's `RequestVerifier` caches the downloaded certificate bytes per URL but runs
 the full certvalidator chain validation on every request (about a millisecond), has
 no fetch timeout, reads naive certificate dates that cryptography deprecated, and
@@ -137,7 +139,7 @@ class CachingRequestVerifier(RequestVerifier):
         fetch: Fetch | None = None,
         trust_roots: Sequence[Any] | None = None,
         now: Clock | None = None,
-        timeout: float = 5.0,
+        timeout: float = Settings.cert_fetch_timeout,
         max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> None:
         super().__init__()  # SDK defaults: Signature-256 header, PKCS1v15, SHA-256
