@@ -1,0 +1,59 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (see README).
+
+gunicorn runs behind nginx (deploy/nginx/bedtime-magnesium.conf), which reads each
+request completely before passing it on and takes each answer at once. That is what
+makes sync workers safe: a worker never waits on a slow client, only on the skill.
+Never expose this port to the internet directly. tests/test_proxy.py runs this file.
+
+The command line wins over this file (`gunicorn -c gunicorn.conf.py --workers 4`).
+"""
+
+from __future__ import annotations
+
+import os
+
+# The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
+wsgi_app = "skill.web:create_app()"
+
+# Loopback only: nginx on the same host is the one client. nginx's upstream names it too.
+bind = ["127.0.0.1:8000"]
+
+# Sync workers: one request at a time per process, the fastest choice on 2 cores
+# (gthread measured 7-16% less throughput and a 2-3x worse p99; see issue 12).
+worker_class = "sync"
+
+# Two workers for two cores; WEB_CONCURRENCY (gunicorn's own variable) overrides it.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+# A request normally takes milliseconds. The slowest honest one fetches Alexa's
+# certificate chain (SKILL_CERT_FETCH_TIMEOUT, 5 s) and calls the reminders API
+# (SKILL_API_TIMEOUT, 3 s per call): 20 s covers that; a worker silent longer is stuck
+# and is replaced. nginx's proxy_read_timeout (30 s) is longer, so nginx answers 503.
+timeout = 20
+
+# On restart or shutdown, finish the requests in flight (seconds, well under timeout).
+graceful_timeout = 10
+
+# Sync workers close the connection after every answer and ignore this; it applies
+# only if someone switches worker_class. Small, since the only client is nginx.
+keepalive = 2
+
+# Request limits, checked before any app code runs. The app has two paths and Alexa
+# sends about ten short headers: "POST / HTTP/1.1" needs a few bytes, not gunicorn's
+# default 4094; nginx refuses header lines over 8 KiB (large_client_header_buffers 8k),
+# so gunicorn's field limit matches it and never refuses what nginx let through.
+limit_request_line = 1024
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Each worker builds the app itself (imports, the skill, the verifier cache). Preloading
+# in the master would save memory but is evaluated separately (fork and the SDK's state).
+preload_app = False
+
+# No access log here: nginx writes one without query strings. Errors go to stderr.
+accesslog = None
+errorlog = "-"
+
+# gunicorn's runtime control socket (gunicornc) is not needed and would be one more
+# thing listening; several instances on one host would also share its default path.
+control_socket_disable = True
