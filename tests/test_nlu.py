@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from skill.console.nlu import (
+from skill.dev.console.nlu import (
     AMAZON_TIME,
     BUILT_IN_SAMPLES,
     FALLBACK_INTENT,
@@ -19,13 +19,9 @@ from skill.console.nlu import (
     normalise,
     resolve,
 )
-from skill.console.times import EXAMPLES, find_time, is_value, parse_time
-from skill.interaction_model import (
-    BUILT_IN_INTENTS,
-    BUILT_IN_PHRASES,
-    LOCALES,
-    build_interaction_model,
-)
+from skill.dev.console.times import EXAMPLES, find_time, is_value, parse_time
+from skill.dev.model.build import build_interaction_model
+from skill.dev.model.source import BUILT_IN_INTENTS, BUILT_IN_PHRASES, LOCALES
 
 BENEFIT = ("BenefitDetailIntent", "benefit")
 BEDTIME = ("SetReminderIntent", "bedtime")

@@ -1,14 +1,15 @@
 """Typed text to an intent and slots, resolved against the interaction model as Alexa would.
 
 Alexa's language understanding is not available offline, so the console approximates
-it from the very model that is deployed (`skill.interaction_model`):
+it from the very model that is deployed (`skill/dev/model/intents.yaml`, through
+`skill.dev.model.build`):
 
 1. the invocation forms: "open bedtime magnesium" is a launch, "ask bedtime magnesium
    <question>" is the question in a new session;
 2. exact matches: built-in phrases, then samples, each compiled to a regex where
    `{slot}` captures text, whose value is then resolved to its id like Alexa's entity
    resolution; an AMAZON.TIME slot sends the time as Alexa does ("nine thirty pm" ->
-   "21:30", see `skill.console.times`), or the words themselves if they are no time;
+   "21:30", see `skill.dev.console.times`), or the words themselves if they are no time;
 3. near-misses (typos, paraphrases): rapidfuzz over every sample, with slots filled from
    their type's values (AMAZON.TIME slots from a few representative times, and a time in
    the text stands in for the slot), kept only if the sample has at least half of the
@@ -28,8 +29,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from skill.console import times
-from skill.interaction_model import build_interaction_model
+from skill.dev.console import times
+from skill.dev.model.build import build_interaction_model
+from skill.dev.model.source import SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -51,97 +53,11 @@ WORD_THRESHOLD = 80.0
 # typo ("sleeep") resolves; speech recognition would not have made it.
 VALUE_THRESHOLD = 85.0
 
-# Alexa supplies the samples of built-in intents; the console needs its own. Every phrase
-# in skill.interaction_model.BUILT_IN_PHRASES is here (tests check).
+# Alexa supplies the samples of built-in intents; the console takes its own from the
+# source (intents.yaml: built_in_intents). Every phrase of its built_in_phrases is among
+# them (tests check).
 BUILT_IN_SAMPLES: Mapping[str, tuple[str, ...]] = {
-    "AMAZON.HelpIntent": (
-        "help",
-        "help me",
-        "help please",
-        "can you help me",
-        "i need help",
-        "what can i say",
-        "what can i ask",
-        "what can i ask you",
-        "what can you do",
-        "what do you do",
-        "what do i say",
-    ),
-    "AMAZON.StopIntent": (
-        "stop",
-        "off",
-        "shut up",
-        "quiet",
-        "be quiet",
-        "exit",
-        "quit",
-        "goodbye",
-        "bye",
-        "good night",
-        "goodnight",
-        "that is all",
-        "that is enough",
-        "i am done",
-    ),
-    "AMAZON.CancelIntent": ("cancel", "never mind", "nevermind", "forget it"),
-    "AMAZON.NavigateHomeIntent": ("go home", "home"),
-    "AMAZON.RepeatIntent": (
-        "repeat",
-        "repeat that",
-        "repeat it",
-        "please repeat",
-        "can you repeat that",
-        "say that again",
-        "say it again",
-        "again",
-        "what was that",
-        "what did you say",
-        "come again",
-        "pardon",
-        "sorry what",
-    ),
-    "AMAZON.YesIntent": (
-        "yes",
-        "yes please",
-        "yeah",
-        "yeah sure",
-        "yep",
-        "yup",
-        "sure",
-        "sure thing",
-        "okay",
-        "alright",
-        "all right",
-        "please do",
-        "go ahead",
-        "of course",
-        "definitely",
-        "i would like that",
-    ),
-    "AMAZON.NoIntent": (
-        "no",
-        "nope",
-        "nah",
-        "no thanks",
-        "no thank you",
-        "not now",
-        "not really",
-        "i am good",
-    ),
-    "AMAZON.MoreIntent": (
-        "more",
-        "tell me more",
-        "more please",
-        "more about that",
-        "tell me more about that",
-        "go on",
-        "keep going",
-        "continue",
-        "what else",
-        "anything else",
-        "next",
-    ),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start again", "begin again"),
+    name: samples for name, samples in SOURCE.built_in_samples.items() if samples
 }
 
 # Typed shorthand and contractions, spelled out the way the samples are written.
