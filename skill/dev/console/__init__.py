@@ -31,9 +31,10 @@ from typing import Any, TextIO
 
 from skill.config import Settings
 from skill.dev.console import requests
-from skill.dev.console.nlu import AMAZON_TIME, Resolution, SlotMatch, normalise, resolve
+from skill.dev.console.nlu import AMAZON_TIME, Resolution, SlotMatch, resolve
 from skill.dev.console.session import ConsoleSession, Exchange, Reply, plain
 from skill.dev.console.transport import TransportError, connect
+from skill.dev.console.words import normalise
 from skill.dev.model.source import INVOCATION_NAME, LOCALES
 from skill.reminders import REMINDER_PERMISSION
 
