@@ -4,7 +4,7 @@ launch()                                   "Alexa, open bedtime magnesium"
 intent("TimingIntent", new=True)           "Alexa, ask bedtime magnesium when to take it"
 intent("BenefitDetailIntent", slots={"benefit": benefit("sleep")})
 
-The shapes come from skill/console/requests.py, the one envelope builder, so the
+The shapes come from skill/dev/console/requests.py, the one envelope builder, so the
 tests and the local console send the skill the same JSON; only the ids differ.
 """
 

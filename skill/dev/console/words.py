@@ -135,4 +135,5 @@ def normalise(text: str, *, keep_slots: bool = False) -> str:
 
 
 def topic_words(text: str) -> list[str]:
+    """The words of `text` that say what it is about (not carrier words like "what is")."""
     return [word for word in text.split() if word not in _CARRIER_WORDS]
