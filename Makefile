@@ -36,7 +36,7 @@ clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
 
 model: $(STAMP)
-	$(BIN)/python -m skill.interaction_model
+	$(BIN)/python -m skill.dev.model.build
 
 # Ours against the SDK floor (see BENCHMARKS.md); `make bench BENCH_ARGS=--write` rewrites it.
 .PHONY: bench

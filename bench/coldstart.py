@@ -285,7 +285,7 @@ def _report(python: Variant, floor: Variant, ours: Variant, sqlite: Variant) -> 
         f"{(ours.median - base) * 1000:.1f} ms and the floor {(floor.median - base) * 1000:.1f} ms "
         f"({over:.2f}x the floor's import and first-request work).",
         "Bytecode caches (.pyc) are warm on both sides. The real Lambda bundle ships no .pyc "
-        "(skill/lambda_bundle.py installs with --no-compile and skips them), so a real INIT "
+        "(skill/dev/bundle.py installs with --no-compile and skips them), so a real INIT "
         "also compiles every bundled module, ours and the SDK's alike.",
     ]
     table = ["Phase medians inside the child (perf_counter):"]

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(settings, host=args.host, port=args.port, verify=not args.no_verify)
     if args.command in ("ask", "chat"):
-        from skill import console
+        from skill.dev import console
 
         if args.command == "ask":
             return console.ask(
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings=settings, url=args.url, verbose=args.verbose, locale=args.locale
         )
     if args.command == "build-lambda":
-        from skill.lambda_bundle import BundleError, build_bundle
+        from skill.dev.bundle import BundleError, build_bundle
 
         try:
             print(build_bundle(args.out))

@@ -78,9 +78,7 @@ class Settings:
             sqlite_path=Path(sqlite).expanduser() if sqlite else default.sqlite_path,
             dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,
             persistence=_flag(env, "SKILL_PERSISTENCE", default.persistence),
-            cert_fetch_timeout=_number(
-                env, "SKILL_CERT_FETCH_TIMEOUT", default.cert_fetch_timeout
-            ),
+            cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", default.cert_fetch_timeout),
             api_timeout=_number(env, "SKILL_API_TIMEOUT", default.api_timeout),
         )
         return replace(settings, **overrides)

@@ -4,7 +4,7 @@ launch()                                   "Alexa, open bedtime magnesium"
 intent("TimingIntent", new=True)           "Alexa, ask bedtime magnesium when to take it"
 intent("BenefitDetailIntent", slots={"benefit": benefit("sleep")})
 
-The shapes come from skill/console/requests.py, the one envelope builder, so the
+The shapes come from skill/dev/console/requests.py, the one envelope builder, so the
 tests and the local console send the skill the same JSON; only the ids differ.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from skill.console import requests as alexa
-from skill.interaction_model import BENEFIT_TYPE
+from skill.dev.console import requests as alexa
+from skill.dev.model.source import BENEFIT_TYPE
 
 APPLICATION_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 USER_ID = "amzn1.ask.account.TESTUSER"

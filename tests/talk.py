@@ -8,7 +8,7 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
-from skill.console.session import Reply, plain
+from skill.dev.console.session import Reply, plain
 from skill.dispatch import invoke_json
 from tests import envelopes
 

@@ -30,14 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    (
-        "skill.web",
-        "skill.__main__",
-        "skill.dev",
-        "skill.console",
-        "skill.interaction_model",
-        "skill.lambda_bundle",
-    ),
+    ("skill.web", "skill.__main__", "skill.dev"),
 )
 
 

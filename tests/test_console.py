@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from skill import console
 from skill.__main__ import main
 from skill.config import Settings
-from skill.console import requests as alexa
-from skill.console.session import ConsoleSession
-from skill.console.transport import InProcess
 from skill.content import load_content
+from skill.dev import console
+from skill.dev.console import requests as alexa
+from skill.dev.console.session import ConsoleSession
+from skill.dev.console.transport import InProcess
 from skill.names import REMINDER_PERMISSION
 
 CONTENT = load_content()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from skill import interaction_model as im
+from skill.dev.model import build, source
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = REPO_ROOT / "interaction_model"
@@ -45,15 +45,16 @@ MAX_WORDS = 15
 WORD = r"(?:[a-z]+(?:'[a-z]+)?|\{[A-Za-z_]+\})"
 SAMPLE_RE = re.compile(rf"^{WORD}(?: {WORD})*$")
 SLOT_RE = re.compile(r"\{([A-Za-z_]+)\}")
-ASK_PREFIX = f"alexa, ask {im.INVOCATION_NAME} "
-LAUNCH_PHRASE = f"alexa, open {im.INVOCATION_NAME}"
+ASK_PREFIX = f"alexa, ask {source.INVOCATION_NAME} "
+LAUNCH_PHRASE = f"alexa, open {source.INVOCATION_NAME}"
 
-ALL_SAMPLES = [(i.name, s) for i in im.CUSTOM_INTENTS for s in i.samples]
+ALL_SAMPLES = [(i.name, s) for i in source.CUSTOM_INTENTS for s in i.samples]
 
 
 def _language_model(locale: str) -> dict[str, Any]:
-    model: dict[str, Any] = im.build_interaction_model(locale)["interactionModel"]["languageModel"]
-    return model
+    model: dict[str, Any] = build.build_interaction_model(locale)["interactionModel"]
+    language: dict[str, Any] = model["languageModel"]
+    return language
 
 
 def _load(path: Path) -> Any:
@@ -63,104 +64,149 @@ def _load(path: Path) -> Any:
 # --- committed files ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_committed_model_matches_generated(locale: str) -> None:
     path = PACKAGE_DIR / "interactionModels" / "custom" / f"{locale}.json"
-    assert path.read_text(encoding="utf-8") == im.render_json(im.build_interaction_model(locale)), (
-        "stale: run `python -m skill.interaction_model`"
-    )
+    expected = build.render_json(build.build_interaction_model(locale))
+    assert path.read_text(encoding="utf-8") == expected, f"stale: run `{build.COMMAND}`"
 
 
 def test_nothing_stale_in_repo() -> None:
-    assert im.stale_interaction_models(PACKAGE_DIR) == []
-    assert im.main(["--check"]) == 0
+    assert build.stale_interaction_models(PACKAGE_DIR) == []
+    assert build.main(["--check"]) == 0
 
 
 def test_default_root_is_the_repo_package() -> None:
-    assert im.DEFAULT_ROOT == PACKAGE_DIR
-    assert im.REPO_ROOT == REPO_ROOT
-    assert im.model_path(PACKAGE_DIR, "en-GB") == (
+    assert build.DEFAULT_ROOT == PACKAGE_DIR
+    assert build.REPO_ROOT == REPO_ROOT
+    assert build.model_path(PACKAGE_DIR, "en-GB") == (
         PACKAGE_DIR / "interactionModels" / "custom" / "en-GB.json"
     )
 
 
 def test_write_then_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert len(im.stale_interaction_models(tmp_path)) == len(im.LOCALES) + 1
-    assert im.main(["--check", "--root", str(tmp_path)]) == 1
+    assert len(build.stale_interaction_models(tmp_path)) == len(source.LOCALES) + 1
+    assert build.main(["--check", "--root", str(tmp_path)]) == 1
     assert "stale:" in capsys.readouterr().err
 
-    written = im.write_interaction_models(tmp_path)
+    written = build.write_interaction_models(tmp_path)
     assert written == [
-        *(im.model_path(tmp_path, loc) for loc in im.LOCALES),
+        *(build.model_path(tmp_path, loc) for loc in source.LOCALES),
         tmp_path / "skill.json",
     ]
-    assert im.stale_interaction_models(tmp_path) == []
-    assert im.main(["--check", "--root", str(tmp_path)]) == 0
+    assert build.stale_interaction_models(tmp_path) == []
+    assert build.main(["--check", "--root", str(tmp_path)]) == 0
     text = written[0].read_text(encoding="utf-8")
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert '\n  "interactionModel"' in text  # two-space indent
 
     written[1].write_text(text.replace("bedtime magnesium", "bedtime", 1), encoding="utf-8")
-    assert im.stale_interaction_models(tmp_path) == [written[1]]
-    assert im.main(["--root", str(tmp_path)]) == 0
-    assert im.stale_interaction_models(tmp_path) == []
+    assert build.stale_interaction_models(tmp_path) == [written[1]]
+    assert build.main(["--root", str(tmp_path)]) == 0
+    assert build.stale_interaction_models(tmp_path) == []
 
 
 def test_endpoint_added_by_ask_deploy_is_not_drift(tmp_path: Path) -> None:
-    im.write_interaction_models(tmp_path)
+    build.write_interaction_models(tmp_path)
     skill_json = tmp_path / "skill.json"
     deployed = _load(skill_json)
     endpoint = {"uri": "arn:aws:lambda:us-east-1:123456789012:function:bedtime"}
     deployed["manifest"]["apis"]["custom"]["endpoint"] = endpoint
     skill_json.write_text(json.dumps(deployed), encoding="utf-8")  # ASK CLI's own formatting
-    assert im.stale_interaction_models(tmp_path) == []
-    im.write_interaction_models(tmp_path)
+    assert build.stale_interaction_models(tmp_path) == []
+    build.write_interaction_models(tmp_path)
     assert _load(skill_json)["manifest"]["apis"]["custom"]["endpoint"] == endpoint
 
     deployed["manifest"]["manifestVersion"] = "2.0"
     skill_json.write_text(json.dumps(deployed), encoding="utf-8")
-    assert im.stale_interaction_models(tmp_path) == [skill_json]
+    assert build.stale_interaction_models(tmp_path) == [skill_json]
 
 
 def test_unknown_locale_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown locale"):
-        im.build_interaction_model("fr-FR")
+        build.build_interaction_model("fr-FR")
     with pytest.raises(ValueError, match="unknown locale"):
-        im.model_path(PACKAGE_DIR, "en")
+        build.model_path(PACKAGE_DIR, "en")
+
+
+# --- the source files ----------------------------------------------------------------
+
+
+def _edited_source(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of intents.yaml with one exact edit, for the loader to refuse."""
+    text = source.INTENTS_PATH.read_text(encoding="utf-8")
+    assert old in text, old
+    edited = tmp_path / "intents.yaml"
+    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return edited
+
+
+def test_source_files_load_as_committed() -> None:
+    assert source.load() == source.SOURCE
+    assert source.SOURCE.manifest.name == "Bedtime Magnesium"
+    assert source.MODEL_DIR == REPO_ROOT / "skill" / "dev" / "model"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("    samples:\n      - what is magnesium", "    sample:\n      - what is", "keys"),
+        ('      - "yes"\n', "      - yes\n", "quote words"),
+        ("      - what am i taking\n", "      - 400\n", "expected text"),
+        ("  en-GB:\n    BenefitType:", "  en-XX:\n    BenefitType:", "keys"),
+        ("      nerve_function: [nerve signalling]", "      nerves: [nerve signalling]", "id"),
+        ("  AMAZON.HelpIntent:", "  HelpIntent:", "AMAZON"),
+        ("invocation_name: bedtime magnesium", "invocation_name: [bedtime", "intents.yaml"),
+    ],
+)
+def test_source_of_the_wrong_shape_is_refused(
+    tmp_path: Path, old: str, new: str, complaint: str
+) -> None:
+    """A typo in the YAML stops the build with where it is, never a smaller model."""
+    with pytest.raises(source.ModelSourceError, match=complaint):
+        source.load(_edited_source(tmp_path, old, new))
+
+
+def test_manifest_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    text = source.MANIFEST_PATH.read_text(encoding="utf-8")
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(text.replace("containsAds: false", "containsAds: no way"), encoding="utf-8")
+    with pytest.raises(source.ModelSourceError, match="containsAds"):
+        source.load(manifest=manifest)
 
 
 # --- model structure ---------------------------------------------------------------
 
 
 def test_intent_names_and_locales() -> None:
-    assert im.LOCALES == ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
-    assert im.INVOCATION_NAME == "bedtime magnesium"
-    assert {i.name for i in im.CUSTOM_INTENTS} >= REQUIRED_INTENTS
-    assert set(im.BUILT_IN_INTENTS) == REQUIRED_BUILT_INS
+    assert source.LOCALES == ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+    assert source.INVOCATION_NAME == "bedtime magnesium"
+    assert {i.name for i in source.CUSTOM_INTENTS} >= REQUIRED_INTENTS
+    assert set(source.BUILT_IN_INTENTS) == REQUIRED_BUILT_INS
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_every_model_has_custom_and_built_in_intents(locale: str) -> None:
     model = _language_model(locale)
     assert model["invocationName"] == "bedtime magnesium"
     assert model["modelConfiguration"] == {"fallbackIntentSensitivity": {"level": "LOW"}}
     intents = {intent["name"]: intent for intent in model["intents"]}
     assert len(intents) == len(model["intents"])
-    assert set(intents) == {i.name for i in im.CUSTOM_INTENTS} | REQUIRED_BUILT_INS
+    assert set(intents) == {i.name for i in source.CUSTOM_INTENTS} | REQUIRED_BUILT_INS
     assert set(intents) >= REQUIRED_INTENTS
     for name in REQUIRED_BUILT_INS:
         assert intents[name] == {"name": name, "samples": []}
-    for intent in im.CUSTOM_INTENTS:
+    for intent in source.CUSTOM_INTENTS:
         assert intents[intent.name]["samples"]
 
 
 def test_locales_differ_only_by_declared_synonyms() -> None:
     base = _language_model("en-US")
-    for locale in im.LOCALES:
+    for locale in source.LOCALES:
         model = _language_model(locale)
         assert model["intents"] == base["intents"]
         assert model["invocationName"] == base["invocationName"]
-        extras = im.LOCALE_SYNONYMS.get(locale, {})
+        extras = source.LOCALE_SYNONYMS.get(locale, {})
         for slot_type, base_type in zip(model["types"], base["types"], strict=True):
             for value, base_value in zip(slot_type["values"], base_type["values"], strict=True):
                 added = list(extras.get((slot_type["name"], value["id"]), ()))
@@ -168,22 +214,22 @@ def test_locales_differ_only_by_declared_synonyms() -> None:
 
 
 def test_locale_synonyms_refer_to_real_values() -> None:
-    values = {(t.name, v.id) for t in im.SLOT_TYPES for v in t.values}
-    for locale, extras in im.LOCALE_SYNONYMS.items():
-        assert locale in im.LOCALES
+    values = {(t.name, v.id) for t in source.SLOT_TYPES for v in t.values}
+    for locale, extras in source.LOCALE_SYNONYMS.items():
+        assert locale in source.LOCALES
         assert set(extras) <= values
 
 
 # --- samples -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("intent", im.CUSTOM_INTENTS, ids=lambda i: i.name)
-def test_enough_samples(intent: im.Intent) -> None:
+@pytest.mark.parametrize("intent", source.CUSTOM_INTENTS, ids=lambda i: i.name)
+def test_enough_samples(intent: source.Intent) -> None:
     assert len(intent.samples) >= MIN_SAMPLES
 
 
 def test_samples_unique_across_all_intents() -> None:
-    counts = Counter(im.normalise_sample(sample) for _, sample in ALL_SAMPLES)
+    counts = Counter(source.normalise_sample(sample) for _, sample in ALL_SAMPLES)
     duplicates = {sample: n for sample, n in counts.items() if n > 1}
     assert duplicates == {}
 
@@ -191,36 +237,36 @@ def test_samples_unique_across_all_intents() -> None:
 @pytest.mark.parametrize(("intent", "sample"), ALL_SAMPLES)
 def test_sample_text_is_valid(intent: str, sample: str) -> None:
     assert SAMPLE_RE.fullmatch(sample), f"{intent}: {sample!r}"
-    assert sample == im.normalise_sample(sample)
+    assert sample == source.normalise_sample(sample)
     assert len(sample.split()) <= MAX_WORDS
 
 
 @pytest.mark.parametrize(("intent", "sample"), ALL_SAMPLES)
 def test_sample_leaves_built_in_phrases_alone(intent: str, sample: str) -> None:
-    assert im.normalise_sample(sample) not in im.BUILT_IN_PHRASES, f"{intent}: {sample!r}"
+    assert source.normalise_sample(sample) not in source.BUILT_IN_PHRASES, f"{intent}: {sample!r}"
     assert "more" not in sample.split(), f"{intent}: {sample!r} belongs to AMAZON.MoreIntent"
 
 
 def test_built_in_phrases_cover_the_obvious() -> None:
     for phrase in ("help", "stop", "repeat that", "tell me more", "yes", "no", "start over"):
-        assert phrase in im.BUILT_IN_PHRASES
+        assert phrase in source.BUILT_IN_PHRASES
 
 
-@pytest.mark.parametrize("intent", im.CUSTOM_INTENTS, ids=lambda i: i.name)
-def test_slots_are_declared_used_and_typed(intent: im.Intent) -> None:
+@pytest.mark.parametrize("intent", source.CUSTOM_INTENTS, ids=lambda i: i.name)
+def test_slots_are_declared_used_and_typed(intent: source.Intent) -> None:
     declared = {slot.name for slot in intent.slots}
     assert len(declared) == len(intent.slots)
     used = {name for sample in intent.samples for name in SLOT_RE.findall(sample)}
     assert used <= declared, f"undeclared slots {used - declared}"
     assert declared <= used, f"slots never sampled {declared - used}"
-    custom_types = {t.name for t in im.SLOT_TYPES}
+    custom_types = {t.name for t in source.SLOT_TYPES}
     for slot in intent.slots:
         assert slot.type in custom_types or slot.type.startswith("AMAZON.")
     for sample in intent.samples:
         assert SLOT_RE.sub("", sample).strip(), f"slot-only sample {sample!r} swallows everything"
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_no_slot_value_turns_a_sample_into_another(locale: str) -> None:
     """Alexa's utterance-conflict check: a filled-in slot sample must not equal another sample."""
     model = _language_model(locale)
@@ -228,29 +274,30 @@ def test_no_slot_value_turns_a_sample_into_another(locale: str) -> None:
         t["name"]: [p for v in t["values"] for p in (v["name"]["value"], *v["name"]["synonyms"])]
         for t in model["types"]
     }
-    owner = {im.normalise_sample(s): i["name"] for i in model["intents"] for s in i["samples"]}
+    owner = {source.normalise_sample(s): i["name"] for i in model["intents"] for s in i["samples"]}
     for intent in model["intents"]:
         types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
         for sample in intent["samples"]:
             for name in SLOT_RE.findall(sample):
                 for phrase in phrases.get(types[name], []):
-                    filled = im.normalise_sample(sample.replace(f"{{{name}}}", phrase))
+                    filled = source.normalise_sample(sample.replace(f"{{{name}}}", phrase))
                     assert owner.get(filled, intent["name"]) == intent["name"], (
                         f"{intent['name']} {sample!r} with {phrase!r} is {owner[filled]}'s"
                     )
 
 
 def test_benefit_slot() -> None:
-    detail = next(i for i in im.CUSTOM_INTENTS if i.name == "BenefitDetailIntent")
+    detail = next(i for i in source.CUSTOM_INTENTS if i.name == "BenefitDetailIntent")
     assert [(slot.name, slot.type) for slot in detail.slots] == [("benefit", "BenefitType")]
-    benefit_type = next(t for t in im.SLOT_TYPES if t.name == "BenefitType")
+    assert source.BENEFIT_TYPE == "BenefitType"
+    benefit_type = next(t for t in source.SLOT_TYPES if t.name == "BenefitType")
     assert {v.id for v in benefit_type.values} == BENEFIT_IDS
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_elicited_slots_are_in_the_dialog_model(locale: str) -> None:
     """The skill asks "which benefit?" with Dialog.ElicitSlot, which needs a dialog model."""
-    model = im.build_interaction_model(locale)["interactionModel"]
+    model = build.build_interaction_model(locale)["interactionModel"]
     dialog = {intent["name"]: intent for intent in model["dialog"]["intents"]}
     assert model["dialog"]["delegationStrategy"] == "SKILL_RESPONSE"
     for intent in model["languageModel"]["intents"]:
@@ -266,7 +313,7 @@ def test_elicited_slots_are_in_the_dialog_model(locale: str) -> None:
     assert "BenefitDetailIntent" in dialog
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_slot_type_values_unique(locale: str) -> None:
     types = _language_model(locale)["types"]
     assert len({t["name"] for t in types}) == len(types)
@@ -274,7 +321,7 @@ def test_slot_type_values_unique(locale: str) -> None:
         ids = [value["id"] for value in slot_type["values"]]
         assert len(set(ids)) == len(ids)
         phrases = [
-            im.normalise_sample(phrase)
+            source.normalise_sample(phrase)
             for value in slot_type["values"]
             for phrase in (value["name"]["value"], *value["name"]["synonyms"])
         ]
@@ -293,10 +340,10 @@ def _sample_patterns() -> list[re.Pattern[str]]:
     """Each sample as a regex; custom slots match their values and synonyms."""
     values = {
         t.name: sorted({p for v in t.values for p in (v.name, *v.synonyms)}, key=len, reverse=True)
-        for t in im.SLOT_TYPES
+        for t in source.SLOT_TYPES
     }
     patterns = []
-    for intent in im.CUSTOM_INTENTS:
+    for intent in source.CUSTOM_INTENTS:
         types = {slot.name: slot.type for slot in intent.slots}
         for sample in intent.samples:
             parts = re.split(r"(\{[A-Za-z_]+\})", sample)
@@ -336,7 +383,7 @@ def test_skill_manifest() -> None:
     manifest = _load(PACKAGE_DIR / "skill.json")["manifest"]
     assert manifest["manifestVersion"] == "1.0"
     publishing = manifest["publishingInformation"]
-    assert set(publishing["locales"]) == set(im.LOCALES)
+    assert set(publishing["locales"]) == set(source.LOCALES)
     assert publishing["isAvailableWorldwide"] is False
     assert sorted(publishing["distributionCountries"]) == ["AU", "CA", "GB", "IN", "US"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
@@ -352,7 +399,7 @@ def test_skill_manifest() -> None:
     assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_skill_manifest_locale(locale: str) -> None:
     info = _load(PACKAGE_DIR / "skill.json")["manifest"]["publishingInformation"]["locales"][locale]
     assert info["name"] == "Bedtime Magnesium"

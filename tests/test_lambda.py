@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,13 +27,12 @@ from typing import Any
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill import lambda_bundle
 from skill.__main__ import _parser
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import ANSWERS_PATH, ARTICLE_PATH, load_content
-from skill.dispatch import invoke_json
-from skill.lambda_bundle import (
+from skill.dev import bundle
+from skill.dev.bundle import (
     BUNDLE_DIRNAME,
     DEFAULT_OUT,
     LAMBDA_PYTHON,
@@ -41,6 +41,7 @@ from skill.lambda_bundle import (
     build_bundle,
     zip_folder,
 )
+from skill.dispatch import invoke_json
 from skill.web import create_app
 from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
 from tests.talk import plain
@@ -279,7 +280,7 @@ def test_bundle_folder_and_zip_hold_the_same_files(built: Path, names: list[str]
 
 
 def test_bundle_installs_exactly_the_pinned_distributions(built: Path) -> None:
-    pins = read_pins(lambda_bundle.REQUIREMENTS)
+    pins = read_pins(bundle.REQUIREMENTS)
     installed = {}
     for dist_info in (built / BUNDLE_DIRNAME).glob("*.dist-info"):
         name, version = dist_info.name.removesuffix(".dist-info").split("-", 1)
@@ -287,11 +288,105 @@ def test_bundle_installs_exactly_the_pinned_distributions(built: Path) -> None:
     assert installed == pins
 
 
+# --- the bundle holds exactly what a Lambda request can import -------------------------
+
+IMPORT_ALL = """
+import importlib, json, sys
+folder = sys.argv[1]
+sys.path[:0] = [folder]
+failed = {}
+for name in sys.argv[2:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as problem:
+        failed[name] = f"{type(problem).__name__}: {problem}"
+files = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+json.dump(
+    {
+        "version": list(sys.version_info[:2]),
+        "failed": failed,
+        "sys_path": sys.path,
+        "outside": [f for f in files if f and not f.startswith((folder, sys.base_prefix))],
+    },
+    sys.stdout,
+)
+"""
+"""Runs in the Lambda runtime's Python: import every module named, report as JSON."""
+
+
+def lambda_interpreter() -> str:
+    """The Lambda runtime's Python (python3.12): a pyenv build of it, or one on PATH."""
+    versions = Path.home() / ".pyenv" / "versions"
+    built = sorted(versions.glob(f"{LAMBDA_PYTHON}.*/bin/python{LAMBDA_PYTHON}"))
+    found = [str(path) for path in built] + [shutil.which(f"python{LAMBDA_PYTHON}") or ""]
+    for candidate in filter(None, found):
+        if subprocess.run([candidate, "-I", "-S", "-c", ""], check=False).returncode == 0:
+            return candidate
+    pytest.fail(f"python{LAMBDA_PYTHON} (the Lambda runtime) is needed to check the bundle")
+
+
+def bundled_modules(unpacked: Path) -> list[str]:
+    """Every module of the bundle's skill package, and the entry point, by import name."""
+    modules = ["lambda_function"]
+    for path in sorted((unpacked / "skill").rglob("*.py")):
+        parts = path.relative_to(unpacked).with_suffix("").parts
+        modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return modules
+
+
+def test_bundle_leaves_out_tools_the_cli_and_web_only_modules(names: list[str]) -> None:
+    assert [n for n in names if n.startswith("skill/dev/")] == []
+    assert "skill/dev/bundle.py" not in names and "skill/__main__.py" not in names
+    for web_only in bundle.WEB_ONLY_MODULES:
+        assert (PROJECT / "skill" / web_only).is_file(), web_only
+        assert f"skill/{web_only}" not in names
+    assert "skill/builder.py" in names and "skill/persistence/dynamodb.py" in names
+
+
+def test_every_bundled_module_imports_on_the_lambda_python_alone(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    """python3.12 -I -S with only the bundle on the path: no site-packages, no repo."""
+    modules = bundled_modules(unpacked)
+    assert "skill.persistence.dynamodb" in modules and "skill.dev" not in modules
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "ALEXA_SKILL_ID": APPLICATION_ID,
+        "SKILL_PERSISTENCE": "false",
+    }
+    done = subprocess.run(
+        [lambda_interpreter(), "-I", "-S", "-c", IMPORT_ALL, str(unpacked), *modules],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["version"] == [int(part) for part in LAMBDA_PYTHON.split(".")]
+    assert result["failed"] == {}
+    assert result["outside"] == []
+    assert not any("site-packages" in entry for entry in result["sys_path"])
+
+
+def test_a_missing_not_bundled_path_stops_the_build(
+    tmp_path: Path, no_pip: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web-only module renamed without updating NOT_BUNDLED would slip into the zip."""
+    monkeypatch.setattr(bundle, "NOT_BUNDLED", (*bundle.NOT_BUNDLED, "moved_away.py"))
+    with pytest.raises(BundleError, match=r"moved_away\.py"):
+        build_bundle(tmp_path)
+    assert no_pip == []
+
+
 # --- requirements and configuration agree ---------------------------------------------
 
 
 def test_lambda_pins_are_the_tested_versions() -> None:
-    pins = read_pins(lambda_bundle.REQUIREMENTS)
+    pins = read_pins(bundle.REQUIREMENTS)
     app_pins = read_pins(PROJECT / "requirements.txt")
     for name, version in pins.items():
         assert importlib.metadata.version(name) == version, name
@@ -321,9 +416,7 @@ def test_ask_deploy_uploads_the_default_bundle_folder() -> None:
 def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Replace the pip step, recording where it would have installed."""
     targets: list[Path] = []
-    monkeypatch.setattr(
-        lambda_bundle, "install_requirements", lambda target, _: targets.append(target)
-    )
+    monkeypatch.setattr(bundle, "install_requirements", lambda target, _: targets.append(target))
     return targets
 
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill import interaction_model as im
 from skill.builder import request_handlers
 from skill.content import load_content
+from skill.dev.model import build, source
 from skill.handlers.base import IntentHandler
 from tests.envelopes import intent, slot
 from tests.talk import Conversation, Turn, invoke
@@ -24,17 +24,17 @@ HANDLED_INTENTS = frozenset().union(
 
 def model_intents(locale: str) -> dict[str, list[str]]:
     """Intent name -> slot names, read from the committed model file for a locale."""
-    path = im.model_path(im.DEFAULT_ROOT, locale)
+    path = build.model_path(build.DEFAULT_ROOT, locale)
     model = json.loads(path.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
     return {i["name"]: [s["name"] for s in i.get("slots", [])] for i in model["intents"]}
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_every_model_intent_has_a_handler(locale: str) -> None:
     assert set(model_intents(locale)) - HANDLED_INTENTS == set()
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_every_handled_intent_is_in_the_model(locale: str) -> None:
     assert HANDLED_INTENTS - set(model_intents(locale)) == set()
 
@@ -47,7 +47,7 @@ def _assert_handled(turn: Turn, intent_name: str, caplog: pytest.LogCaptureFixtu
         assert turn.speech != PROMPTS.fallback
 
 
-@pytest.mark.parametrize("locale", im.LOCALES)
+@pytest.mark.parametrize("locale", source.LOCALES)
 def test_every_model_intent_runs_through_the_real_skill(
     locale: str,
     skill: CustomSkill,

@@ -6,26 +6,22 @@ from typing import Any
 
 import pytest
 
-from skill.console.nlu import (
+from skill.dev.console.fuzzy import FUZZY_THRESHOLD
+from skill.dev.console.nlu import (
     AMAZON_TIME,
     BUILT_IN_SAMPLES,
     FALLBACK_INTENT,
-    FUZZY_THRESHOLD,
     LAUNCH_REQUEST,
     MATCH,
     NO_MATCH,
     Resolution,
     compiled_model,
-    normalise,
     resolve,
 )
-from skill.console.times import EXAMPLES, find_time, is_value, parse_time
-from skill.interaction_model import (
-    BUILT_IN_INTENTS,
-    BUILT_IN_PHRASES,
-    LOCALES,
-    build_interaction_model,
-)
+from skill.dev.console.times import EXAMPLES, find_time, is_value, parse_time
+from skill.dev.console.words import normalise
+from skill.dev.model.build import build_interaction_model
+from skill.dev.model.source import BUILT_IN_INTENTS, BUILT_IN_PHRASES, LOCALES
 
 BENEFIT = ("BenefitDetailIntent", "benefit")
 BEDTIME = ("SetReminderIntent", "bedtime")

@@ -30,11 +30,12 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from skill.config import Settings
-from skill.console import requests
-from skill.console.nlu import AMAZON_TIME, Resolution, SlotMatch, normalise, resolve
-from skill.console.session import ConsoleSession, Exchange, Reply, plain
-from skill.console.transport import TransportError, connect
-from skill.interaction_model import INVOCATION_NAME, LOCALES
+from skill.dev.console import requests
+from skill.dev.console.nlu import AMAZON_TIME, Resolution, SlotMatch, resolve
+from skill.dev.console.session import ConsoleSession, Exchange, Reply, plain
+from skill.dev.console.transport import TransportError, connect
+from skill.dev.console.words import normalise
+from skill.dev.model.source import INVOCATION_NAME, LOCALES
 from skill.names import REMINDER_PERMISSION
 
 __all__ = [

@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from skill.console import requests
-from skill.console.nlu import Resolution
-from skill.console.transport import Transport
+from skill.dev.console import requests
+from skill.dev.console.nlu import Resolution
+from skill.dev.console.transport import Transport
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ A slot of type AMAZON.TIME never carries the words that were said: Alexa sends t
 time as "HH:MM" on a 24-hour clock ("nine thirty pm" -> "21:30"), or one of four
 special values for a vague part of the day: "MO" (morning), "AF" (afternoon), "EV"
 (evening) and "NI" (night, "tonight"). `parse_time` does the same for the console,
-over words as `skill.console.nlu.normalise` leaves them (lowercase, digits spelled
+over words as `skill.dev.console.words.normalise` leaves them (lowercase, digits spelled
 out, so "9:30 pm" arrives as "nine thirty pm").
 
 It understands, with or without "am"/"pm", "a m"/"p m", "in the morning", "in the
@@ -132,7 +132,7 @@ def is_value(value: str | None) -> bool:
 def parse_time(text: str) -> str | None:
     """The AMAZON.TIME value of spoken words ("nine thirty pm" -> "21:30"), or None.
 
-    `text` is normalised words (`skill.console.nlu.normalise`); "at", "around" or
+    `text` is normalised words (`skill.dev.console.words.normalise`); "at", "around" or
     "about" before the time and "or so" or "please" after it are allowed. None means
     the words are not a time Alexa would understand.
     """

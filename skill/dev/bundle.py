@@ -19,7 +19,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-SKILL_DIR = Path(__file__).resolve().parent
+SKILL_DIR = Path(__file__).resolve().parents[1]
 PROJECT_DIR = SKILL_DIR.parent
 ENTRY_POINT = PROJECT_DIR / "lambda" / "lambda_function.py"
 REQUIREMENTS = PROJECT_DIR / "requirements-lambda.txt"
@@ -33,6 +33,14 @@ LAMBDA_PYTHON = "3.12"
 """The runtime in ask-resources.json (python3.12); wheels are chosen for it."""
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 """The Lambda default architecture; ask-resources.json does not ask for arm64."""
+
+WEB_ONLY_MODULES: tuple[str, ...] = ("web.py", "sdk/verification.py", "sdk/oscrypto_fix.py")
+"""Modules under skill/ that only the web endpoint imports (they need Flask or the
+request-signature stack, which the bundle does not install)."""
+NOT_BUNDLED: tuple[str, ...] = ("dev", "__main__.py", *WEB_ONLY_MODULES)
+"""Paths under skill/ that never go in the bundle: the developer tools (this module
+among them), the local CLI, and the web-only modules. Every one must exist, so a
+renamed module cannot slip back in unnoticed."""
 
 _SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
@@ -49,23 +57,21 @@ class BundleError(RuntimeError):
 def build_bundle(out: str | Path = DEFAULT_OUT, *, requirements: str | Path = REQUIREMENTS) -> Path:
     """Rebuild `<out>/lambda/` from scratch and zip it; return the zip's path.
 
-    Only the entry point, the `skill` package (with its content files) and the pinned
-    runtime dependencies go in: never tests, benchmarks or the interaction model.
+    Only the entry point, the `skill` package (with its content files) less
+    NOT_BUNDLED, and the pinned runtime dependencies go in: never tests, benchmarks,
+    developer tools or the interaction model.
     """
     out = Path(out)
     bundle = out / BUNDLE_DIRNAME
     archive = out / ZIP_NAME
     _refuse_source_folders(bundle)
+    _check_not_bundled_exist()
     _remove(bundle)
     _remove(archive)
 
     bundle.mkdir(parents=True)
     shutil.copy2(ENTRY_POINT, bundle / ENTRY_POINT.name)
-    shutil.copytree(
-        SKILL_DIR,
-        bundle / SKILL_DIR.name,
-        ignore=shutil.ignore_patterns(*_SKIPPED_DIRS, *(f"*{s}" for s in _SKIPPED_SUFFIXES)),
-    )
+    shutil.copytree(SKILL_DIR, bundle / SKILL_DIR.name, ignore=_left_out)
     install_requirements(bundle, Path(requirements))
     # pip --target also writes console scripts whose shebang names this machine's python.
     shutil.rmtree(bundle / "bin", ignore_errors=True)
@@ -147,6 +153,27 @@ def zip_folder(folder: Path, archive: Path) -> Path:
             info.external_attr = _ZIP_FILE_MODE
             zipped.writestr(info, path.read_bytes(), compresslevel=9)
     return archive
+
+
+def _left_out(folder: str, names: list[str]) -> set[str]:
+    """shutil.copytree's ignore hook: caches, and the NOT_BUNDLED paths under skill/."""
+    under_skill = Path(folder).resolve().relative_to(SKILL_DIR)
+    return {
+        name
+        for name in names
+        if name in _SKIPPED_DIRS
+        or Path(name).suffix in _SKIPPED_SUFFIXES
+        or (under_skill / name).as_posix() in NOT_BUNDLED
+    }
+
+
+def _check_not_bundled_exist() -> None:
+    missing = [path for path in NOT_BUNDLED if not (SKILL_DIR / path).exists()]
+    if missing:
+        raise BundleError(
+            f"NOT_BUNDLED names {', '.join(missing)}, not found under {SKILL_DIR}: "
+            "update skill/dev/bundle.py after moving a module"
+        )
 
 
 def _overlaps(first: Path, second: Path) -> bool:

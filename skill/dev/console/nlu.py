@@ -1,19 +1,23 @@
 """Typed text to an intent and slots, resolved against the interaction model as Alexa would.
 
+(Over 300 lines: one class, CompiledModel, holds the matching order, read best in one place;
+text normalising is in `words`, near-miss scoring in `fuzzy`.)
+
 Alexa's language understanding is not available offline, so the console approximates
-it from the very model that is deployed (`skill.interaction_model`):
+it from the very model that is deployed (`skill/dev/model/intents.yaml`, through
+`skill.dev.model.build`):
 
 1. the invocation forms: "open bedtime magnesium" is a launch, "ask bedtime magnesium
    <question>" is the question in a new session;
 2. exact matches: built-in phrases, then samples, each compiled to a regex where
    `{slot}` captures text, whose value is then resolved to its id like Alexa's entity
    resolution; an AMAZON.TIME slot sends the time as Alexa does ("nine thirty pm" ->
-   "21:30", see `skill.console.times`), or the words themselves if they are no time;
-3. near-misses (typos, paraphrases): rapidfuzz over every sample, with slots filled from
-   their type's values (AMAZON.TIME slots from a few representative times, and a time in
-   the text stands in for the slot), kept only if the sample has at least half of the
-   text's topic words (so "what is the weather" is not "what is the dose", and "turn off
-   the lights" is not "turn off my reminder");
+   "21:30", see `skill.dev.console.times`), or the words themselves if they are no time;
+3. near-misses (typos, paraphrases; `skill.dev.console.fuzzy`): rapidfuzz over every
+   sample, with slots filled from their type's values (AMAZON.TIME slots from a few
+   representative times, and a time in the text stands in for the slot), kept only if
+   the sample has at least half of the text's topic words (so "what is the weather" is
+   not "what is the dose", and "turn off the lights" is not "turn off my reminder");
 4. otherwise AMAZON.FallbackIntent.
 """
 
@@ -22,14 +26,17 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from skill.console import times
-from skill.interaction_model import build_interaction_model
+from skill.dev.console import times
+from skill.dev.console.fuzzy import SLOT, Choice, Fuzzy, Template, compile_sample
+from skill.dev.console.words import normalise
+from skill.dev.model.build import build_interaction_model
+from skill.dev.model.source import SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -40,184 +47,22 @@ MATCH = "ER_SUCCESS_MATCH"
 NO_MATCH = "ER_SUCCESS_NO_MATCH"
 AMAZON_TIME = "AMAZON.TIME"
 
-# A near-miss must score at least this against a sample (`similarity`, 0-100). In
-# tests/test_nlu.py the 47 paraphrases that need fuzzy matching score 72 to 98 (median
-# 89); off-topic requests reach 78 on carrier words alone ("what is the ..."), which the
-# topic-word check rejects, and at most 69 among samples that pass it.
-FUZZY_THRESHOLD = 70.0
-# Two words are "the same word" for the content-word check at this fuzz.ratio.
-WORD_THRESHOLD = 80.0
 # A typed slot value resolves to a type value (name or synonym) at this fuzz.ratio, so a
 # typo ("sleeep") resolves; speech recognition would not have made it.
 VALUE_THRESHOLD = 85.0
 
-# Alexa supplies the samples of built-in intents; the console needs its own. Every phrase
-# in skill.interaction_model.BUILT_IN_PHRASES is here (tests check).
+# Alexa supplies the samples of built-in intents; the console takes its own from the
+# source (intents.yaml: built_in_intents). Every phrase of its built_in_phrases is among
+# them (tests check).
 BUILT_IN_SAMPLES: Mapping[str, tuple[str, ...]] = {
-    "AMAZON.HelpIntent": (
-        "help",
-        "help me",
-        "help please",
-        "can you help me",
-        "i need help",
-        "what can i say",
-        "what can i ask",
-        "what can i ask you",
-        "what can you do",
-        "what do you do",
-        "what do i say",
-    ),
-    "AMAZON.StopIntent": (
-        "stop",
-        "off",
-        "shut up",
-        "quiet",
-        "be quiet",
-        "exit",
-        "quit",
-        "goodbye",
-        "bye",
-        "good night",
-        "goodnight",
-        "that is all",
-        "that is enough",
-        "i am done",
-    ),
-    "AMAZON.CancelIntent": ("cancel", "never mind", "nevermind", "forget it"),
-    "AMAZON.NavigateHomeIntent": ("go home", "home"),
-    "AMAZON.RepeatIntent": (
-        "repeat",
-        "repeat that",
-        "repeat it",
-        "please repeat",
-        "can you repeat that",
-        "say that again",
-        "say it again",
-        "again",
-        "what was that",
-        "what did you say",
-        "come again",
-        "pardon",
-        "sorry what",
-    ),
-    "AMAZON.YesIntent": (
-        "yes",
-        "yes please",
-        "yeah",
-        "yeah sure",
-        "yep",
-        "yup",
-        "sure",
-        "sure thing",
-        "okay",
-        "alright",
-        "all right",
-        "please do",
-        "go ahead",
-        "of course",
-        "definitely",
-        "i would like that",
-    ),
-    "AMAZON.NoIntent": (
-        "no",
-        "nope",
-        "nah",
-        "no thanks",
-        "no thank you",
-        "not now",
-        "not really",
-        "i am good",
-    ),
-    "AMAZON.MoreIntent": (
-        "more",
-        "tell me more",
-        "more please",
-        "more about that",
-        "tell me more about that",
-        "go on",
-        "keep going",
-        "continue",
-        "what else",
-        "anything else",
-        "next",
-    ),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start again", "begin again"),
+    name: samples for name, samples in SOURCE.built_in_samples.items() if samples
 }
-
-# Typed shorthand and contractions, spelled out the way the samples are written.
-_WORDS: Mapping[str, str] = {
-    "what's": "what is",
-    "whats": "what is",
-    "it's": "it is",
-    "that's": "that is",
-    "thats": "that is",
-    "there's": "there is",
-    "theres": "there is",
-    "how's": "how is",
-    "where's": "where is",
-    "who's": "who is",
-    "i'm": "i am",
-    "im": "i am",
-    "i'd": "i would",
-    "i've": "i have",
-    "ive": "i have",
-    "i'll": "i will",
-    "you're": "you are",
-    "don't": "do not",
-    "dont": "do not",
-    "doesn't": "does not",
-    "doesnt": "does not",
-    "isn't": "is not",
-    "isnt": "is not",
-    "aren't": "are not",
-    "can't": "can not",
-    "cant": "can not",
-    "cannot": "can not",
-    "won't": "will not",
-    "wont": "will not",
-    "shouldn't": "should not",
-    "let's": "let us",
-    "ok": "okay",
-    "k": "okay",
-    "mg": "milligrams",
-    "mgs": "milligrams",
-    "meds": "medications",
-    "med": "medication",
-    "pls": "please",
-    "plz": "please",
-    "u": "you",
-    "ur": "your",
-    "doc": "doctor",
-    "dr": "doctor",
-    "abt": "about",
-    "w": "with",
-}
-
-# Words that carry no topic: a near-miss must share half of the others with its sample.
-# "turn", "switch", "off" and "set" say what to do to something, not what it is about:
-# "turn off the lights" shares no topic with "turn off my reminder".
-_CARRIER_TEXT = """
-a an the i me my mine it its is are was were be am to of for with and or not no do does did
-should can could would will shall may might must what how when why which who where please
-about tell say give you your this that these those in on at by from some any just really so
-if there here get got need want like know let us we our one ones than then too very much
-many more also hey alexa turn switch off set
-"""
-_CARRIER_WORDS = frozenset(_CARRIER_TEXT.split())
-_ONES_TEXT = "zero one two three four five six seven eight nine ten eleven twelve thirteen \
-fourteen fifteen sixteen seventeen eighteen nineteen"
-_TENS_TEXT = "_ _ twenty thirty forty fifty sixty seventy eighty ninety"
 
 _LAUNCH = r"(?:alexa )?(?:(?:open|launch|start|begin|load|run|use|play|ask|talk to) )?{name}"
 _ONE_SHOT = r"(?:alexa )?(?:ask|tell|open|launch|start|use|load|run) {name} (?P<question>.+)"
 _ONE_SHOT_AFTER = r"(?:alexa )?(?P<question>.+) (?:using|with|from|on|in|via) {name}"
 # Words Alexa drops between the invocation name and the question.
 _CONNECTORS = re.compile(r"(?:to|about|for|if|whether|and|that|me) (?P<question>.+)")
-_SLOT = re.compile(r"\{(\w+)\}")
-# A typed clock time: "9:30", "21:00", and "9.30" when am or pm follows.
-_CLOCK = re.compile(
-    r"\b([01]?[0-9]|2[0-3])(?::([0-5][0-9])|\.([0-5][0-9])(?=\s*[ap]\.?\s?m\b))(?![0-9])"
-)
 _DETERMINER = re.compile(r"^(?:my|the|your|a|an|some) ")
 
 
@@ -284,187 +129,11 @@ class Resolution:
         return slot.id if slot else None
 
 
-def _number_words(number: int) -> str:
-    """Digits as the samples write them: 400 -> "four hundred"."""
-    ones = _ONES_TEXT.split()
-    tens = _TENS_TEXT.split()
-    if number < 20:
-        return ones[number]
-    if number < 100:
-        return tens[number // 10] + (f" {ones[number % 10]}" if number % 10 else "")
-    if number < 1000:
-        rest = number % 100
-        return f"{ones[number // 100]} hundred" + (f" {_number_words(rest)}" if rest else "")
-    if number < 1_000_000:
-        rest = number % 1000
-        thousands = _number_words(number // 1000)
-        return f"{thousands} thousand" + (f" {_number_words(rest)}" if rest else "")
-    return str(number)
-
-
-def _clock_words(found: re.Match[str]) -> str:
-    """A typed clock time as it is spoken: "9:30" -> "nine thirty", "21:00" -> "twenty one
-    hundred", "10:05" -> "ten oh five", "10:00" -> "ten oclock"."""
-    hour = int(found[1])
-    minute = int(found[2] or found[3])
-    if minute == 0:
-        said = "oclock" if 1 <= hour <= 12 else "hundred"
-    elif minute < 10:
-        said = f"oh {_number_words(minute)}"
-    else:
-        said = _number_words(minute)
-    return f" {_number_words(hour)} {said} "
-
-
-def normalise(text: str, *, keep_slots: bool = False) -> str:
-    """Lowercase words without punctuation, contractions and digits spelled out.
-
-    Alexa hands skills lowercase words with numbers spelled out; typed text and the
-    model's samples both go through here so they compare like for like. A typed clock
-    time is spelled out as it is said ("9:30pm" -> "nine thirty pm").
-    """
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
-    text = _CLOCK.sub(_clock_words, text)
-    text = re.sub(r"(\d)\.(\d)", r"\1 point \2", text)
-    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
-    allowed = r"[^a-z0-9'{}_ ]" if keep_slots else r"[^a-z0-9' ]"
-    text = re.sub(allowed, " ", text)
-    words: list[str] = []
-    for raw in text.split():
-        word = raw.strip("'")
-        if not word:
-            continue
-        word = _WORDS.get(word, word)
-        if word.isdigit():
-            word = _number_words(int(word))
-        words.append(word.replace("'", "") if "{" not in word else word)
-    return " ".join(words)
-
-
-def similarity(query: str, candidate: str, *, score_cutoff: float | None = None) -> float:
-    """Mean of token_set_ratio (forgives word order and extra words) and ratio (does not)."""
-    score = (fuzz.token_set_ratio(query, candidate) + fuzz.ratio(query, candidate)) / 2
-    return score if score_cutoff is None or score >= score_cutoff else 0.0
-
-
-def _topic_words(text: str) -> list[str]:
-    return [word for word in text.split() if word not in _CARRIER_WORDS]
-
-
-def _covers(words: Sequence[str], wanted: Sequence[str]) -> bool:
-    """True when at least half of `wanted` appear (or nearly) among `words`."""
-    return sum(_found(word, words) for word in wanted) * 2 >= len(wanted)
-
-
-def _found(word: str, words: Sequence[str]) -> bool:
-    """True when `word`, or a near spelling of it, is among `words`."""
-    return (
-        process.extractOne(word, words, scorer=fuzz.ratio, score_cutoff=WORD_THRESHOLD) is not None
-    )
-
-
 @dataclass(frozen=True)
 class _Value:
     id: str
     name: str
     spoken: tuple[str, ...]  # the name and every synonym, normalised
-
-
-@dataclass(frozen=True)
-class _Template:
-    """One sample: literal text, or a regex whose groups are the sample's slots."""
-
-    intent: str
-    sample: str
-    text: str
-    pattern: re.Pattern[str] | None
-
-
-@dataclass(frozen=True)
-class _Choice:
-    """A fuzzy-match candidate: a sample with its slot (if any) filled with a known value.
-
-    `timed` names the sample's AMAZON.TIME slot: the text's own time fills it instead.
-    """
-
-    template: _Template
-    fill: Mapping[str, str]
-    timed: str | None = None
-
-
-def _compile(intent: str, sample: str) -> _Template:
-    text = normalise(sample, keep_slots=True)
-    if not _SLOT.search(text):
-        return _Template(intent, sample, text, None)
-    parts = _SLOT.split(text)  # literal, name, literal, name, ..., literal
-    regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
-    return _Template(intent, sample, text, re.compile(regex))
-
-
-class _Pool:
-    """Candidate texts for rapidfuzz, and the choices they stand for."""
-
-    def __init__(self, choices: Sequence[tuple[str, _Choice]]) -> None:
-        self.texts = [text for text, _ in choices]
-        self.choices = [choice for _, choice in choices]
-
-    def best(
-        self, text: str, wanted: Sequence[str], required: Sequence[str]
-    ) -> tuple[_Choice, float] | None:
-        """The best candidate at or above the threshold that has half of each word list."""
-        for candidate, score, index in process.extract(
-            text, self.texts, scorer=similarity, score_cutoff=FUZZY_THRESHOLD, limit=None
-        ):
-            words = candidate.split()
-            if _covers(words, required) and _covers(words, wanted):
-                return self.choices[index], score
-        return None
-
-
-class _Fuzzy:
-    """Every candidate text of a set of templates, ready for rapidfuzz.
-
-    Samples with an AMAZON.TIME slot are filled with `times.EXAMPLES`; a clock time in
-    the text is compared with them as the first example ("remind me at eight fifteen"
-    as "remind me at ten"). Its words are no topic words for any sample: any time fits
-    the slot, and a time says nothing about what is asked.
-    """
-
-    def __init__(self, choices: Sequence[tuple[str, _Choice]]) -> None:
-        self.plain = _Pool([(text, choice) for text, choice in choices if not choice.timed])
-        self.timed = _Pool([(text, choice) for text, choice in choices if choice.timed])
-
-    def best(self, text: str, explain: str | None = None) -> tuple[_Choice, float] | None:
-        """The best candidate at or above the threshold that shares the text's topic.
-
-        At least half of the text's topic words (not carrier words) must appear in the
-        candidate, and half of `explain`'s too, if given.
-        """
-        required = _topic_words(explain) if explain else []
-        words = text.split()
-        span = times.find_time(words)
-        if span is not None and times.parse_time(" ".join(words[span])) in times.VAGUE_VALUES:
-            span = None  # "tonight" stays a word; only a clock time stands in for the slot
-        if span is None:
-            found = self.plain.best(text, _topic_words(text), required)
-            timed = self.timed.best(text, _topic_words(text), required)
-        else:
-            # A clock time is no topic ("should i take it at ten pm" is about timing).
-            said = frozenset(words[span])
-            wanted = _topic_words(" ".join(words[: span.start] + words[span.stop :]))
-            required = [word for word in required if word not in said]
-            found = self.plain.best(text, wanted, required)
-            masked = [*words[: span.start], times.EXAMPLES[0], *words[span.stop :]]
-            timed = self.timed.best(" ".join(masked), wanted, required)
-        if timed is None or found is None:
-            return timed or found
-        # The same intent without the time would drop what the text says ("remind me to
-        # take my magnesium at ten thirty" is "remind me to take it at {time}").
-        same = span is not None and timed[0].template.intent == found[0].template.intent
-        return timed if same or timed[1] > found[1] else found
 
 
 def _unresolved_words(resolution: Resolution | None) -> str | None:
@@ -502,19 +171,19 @@ class CompiledModel:
             for kind in language.get("types", ())
         }
         self.slot_types: dict[str, dict[str, str]] = {}
-        self.literal: dict[str, _Template] = {}
-        self.slotted: list[_Template] = []
-        self.elicitation: dict[tuple[str, str], list[_Template]] = {}
+        self.literal: dict[str, Template] = {}
+        self.slotted: list[Template] = []
+        self.elicitation: dict[tuple[str, str], list[Template]] = {}
         for built_in, phrases in BUILT_IN_SAMPLES.items():
             for phrase in phrases:
                 self.literal.setdefault(
-                    normalise(phrase), _Template(built_in, phrase, normalise(phrase), None)
+                    normalise(phrase), Template(built_in, phrase, normalise(phrase), None)
                 )
         for intent in language["intents"]:
             name = intent["name"]
             self.slot_types[name] = {slot["name"]: slot["type"] for slot in intent.get("slots", ())}
             for sample in intent.get("samples", ()):
-                template = _compile(name, sample)
+                template = compile_sample(name, sample)
                 if template.pattern is None:
                     self.literal.setdefault(template.text, template)
                 else:
@@ -523,24 +192,23 @@ class CompiledModel:
                 if slot.get("samples"):
                     # The most specific sample first: "usually {bedtime}" before "{bedtime}".
                     self.elicitation[(name, slot["name"])] = sorted(
-                        (_compile(name, sample) for sample in slot["samples"]),
-                        key=lambda template: -len(_SLOT.sub("", template.text)),
+                        (compile_sample(name, sample) for sample in slot["samples"]),
+                        key=lambda template: -len(SLOT.sub("", template.text)),
                     )
         dialog = model["interactionModel"].get("dialog", {})
         self.dialog_intents = frozenset(intent["name"] for intent in dialog.get("intents", ()))
-        self.fuzzy = _Fuzzy(
-            [(text, _Choice(template, {})) for text, template in self.literal.items()]
+        self.fuzzy = Fuzzy(
+            [(text, Choice(template, {})) for text, template in self.literal.items()]
             + list(self._filled(self.slotted))
         )
         self.elicitation_fuzzy = {
-            key: _Fuzzy(list(self._filled(templates)))
-            for key, templates in self.elicitation.items()
+            key: Fuzzy(list(self._filled(templates))) for key, templates in self.elicitation.items()
         }
 
-    def _filled(self, templates: Iterable[_Template]) -> Iterable[tuple[str, _Choice]]:
+    def _filled(self, templates: Iterable[Template]) -> Iterable[tuple[str, Choice]]:
         """Each slotted sample once per spoken value (single-slot samples, as in this model)."""
         for template in templates:
-            names = _SLOT.findall(template.text)
+            names = SLOT.findall(template.text)
             if len(names) != 1:
                 continue
             (name,) = names
@@ -548,12 +216,12 @@ class CompiledModel:
             if slot_type == AMAZON_TIME:
                 for spoken in times.EXAMPLES:
                     filled = template.text.replace(f"{{{name}}}", spoken)
-                    yield filled, _Choice(template, {name: spoken}, timed=name)
+                    yield filled, Choice(template, {name: spoken}, timed=name)
                 continue
             for value in self.types.get(slot_type, ()):
                 for spoken in value.spoken:
                     filled = template.text.replace(f"{{{name}}}", spoken)
-                    yield filled, _Choice(template, {name: spoken})
+                    yield filled, Choice(template, {name: spoken})
 
     def resolve_value(self, intent: str, slot: str, value: str | None) -> SlotMatch:
         """Entity resolution: a spoken value to its type value's id, as Alexa does.
@@ -593,7 +261,7 @@ class CompiledModel:
 
     def _resolution(
         self,
-        template: _Template,
+        template: Template,
         said: Mapping[str, str],
         score: float,
         text: str,
@@ -613,7 +281,7 @@ class CompiledModel:
         )
 
     def _regex(
-        self, templates: Iterable[_Template], text: str, *, elicited: bool = False
+        self, templates: Iterable[Template], text: str, *, elicited: bool = False
     ) -> tuple[Resolution | None, Resolution | None]:
         """The first sample match whose slots all resolve, and the first whose do not."""
         unresolved: Resolution | None = None
@@ -629,7 +297,7 @@ class CompiledModel:
         return None, unresolved
 
     def _from_choice(
-        self, choice: _Choice, score: float, text: str, *, elicited: bool = False
+        self, choice: Choice, score: float, text: str, *, elicited: bool = False
     ) -> Resolution:
         """A fuzzy match: the slot value the sample was filled with, resolved.
 
@@ -660,7 +328,7 @@ class CompiledModel:
         return replace(result, slots=slots)
 
     @staticmethod
-    def _time_in(text: str, template: _Template) -> str | None:
+    def _time_in(text: str, template: Template) -> str | None:
         """The words of the time `text` names; not a vague one the sample itself says."""
         words = text.split()
         span = times.find_time(words, exclude=frozenset(template.text.split()))

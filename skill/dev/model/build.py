@@ -1,0 +1,251 @@
+"""Generate the Alexa interaction models and skill.json from the source (intents.yaml,
+manifest.yaml), so the five English locales cannot drift apart.
+
+    python -m skill.dev.model.build          # write interaction_model/
+    python -m skill.dev.model.build --check  # exit 1 if the committed files are stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from skill.dev.model.source import SOURCE, Intent, Slot, SlotType
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# The ASK CLI skill package (skillMetadata.src in ask-resources.json).
+DEFAULT_ROOT = REPO_ROOT / "interaction_model"
+COMMAND = "python -m skill.dev.model.build"
+
+
+def _check_locale(locale: str) -> None:
+    if locale not in SOURCE.locales:
+        expected = ", ".join(SOURCE.locales)
+        raise ValueError(f"unknown locale {locale!r}; expected one of {expected}")
+
+
+def example_phrases() -> list[str]:
+    """The skill.json example phrases: the launch phrase, then one-shot questions."""
+    name = SOURCE.invocation_name
+    asked = (f"Alexa, ask {name} {u}" for u in SOURCE.manifest.example_utterances)
+    return [f"Alexa, open {name}", *asked][:3]
+
+
+def _slot_json(slot: Slot) -> dict[str, Any]:
+    declared: dict[str, Any] = {"name": slot.name, "type": slot.type}
+    if slot.elicitation_samples:
+        declared["samples"] = list(slot.elicitation_samples)
+    return declared
+
+
+def _intent_json(intent: Intent) -> dict[str, Any]:
+    return {
+        "name": intent.name,
+        "slots": [_slot_json(slot) for slot in intent.slots],
+        "samples": list(intent.samples),
+    }
+
+
+def _dialog_json() -> dict[str, Any]:
+    """The dialog model: intents whose slots the skill elicits itself (SKILL_RESPONSE)."""
+    return {
+        "intents": [
+            {
+                "name": intent.name,
+                "confirmationRequired": False,
+                "prompts": {},
+                "slots": [
+                    {
+                        "name": slot.name,
+                        "type": slot.type,
+                        "confirmationRequired": False,
+                        "elicitationRequired": False,
+                        "prompts": {},
+                    }
+                    for slot in intent.slots
+                ],
+            }
+            for intent in SOURCE.intents
+            if any(slot.elicitation_samples for slot in intent.slots)
+        ],
+        "delegationStrategy": "SKILL_RESPONSE",
+    }
+
+
+def _type_json(slot_type: SlotType, locale: str) -> dict[str, Any]:
+    extra = SOURCE.locale_synonyms.get(locale, {})
+    return {
+        "name": slot_type.name,
+        "values": [
+            {
+                "id": value.id,
+                "name": {
+                    "value": value.name,
+                    "synonyms": [*value.synonyms, *extra.get((slot_type.name, value.id), ())],
+                },
+            }
+            for value in slot_type.values
+        ],
+    }
+
+
+def build_interaction_model(locale: str) -> dict[str, Any]:
+    """The full ASK interaction model JSON for one locale."""
+    _check_locale(locale)
+    return {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": SOURCE.invocation_name,
+                "modelConfiguration": {
+                    "fallbackIntentSensitivity": {"level": SOURCE.fallback_sensitivity}
+                },
+                "intents": [
+                    *(_intent_json(intent) for intent in SOURCE.intents),
+                    *({"name": name, "samples": []} for name in SOURCE.built_in_samples),
+                ],
+                "types": [_type_json(slot_type, locale) for slot_type in SOURCE.slot_types],
+            },
+            "dialog": _dialog_json(),
+        }
+    }
+
+
+def build_skill_manifest() -> dict[str, Any]:
+    """skill.json without `apis.custom.endpoint`, which `ask deploy` fills in."""
+    text = SOURCE.manifest
+    locale_info = {
+        "name": text.name,
+        "summary": text.summary,
+        "description": text.description,
+        "examplePhrases": example_phrases(),
+        "keywords": list(text.keywords),
+    }
+    return {
+        "manifest": {
+            "publishingInformation": {
+                "locales": {locale: copy.deepcopy(locale_info) for locale in SOURCE.locales},
+                "isAvailableWorldwide": False,
+                "distributionCountries": [locale.split("-")[1] for locale in SOURCE.locales],
+                "testingInstructions": text.testing_instructions,
+                "category": text.category,
+            },
+            "privacyAndCompliance": dict(text.privacy_and_compliance),
+            "apis": {"custom": {"interfaces": []}},
+            "permissions": [{"name": name} for name in text.permissions],
+            "manifestVersion": "1.0",
+        }
+    }
+
+
+def model_path(root: Path, locale: str) -> Path:
+    """Where the ASK CLI skill package keeps one locale's custom model."""
+    _check_locale(locale)
+    return root / "interactionModels" / "custom" / f"{locale}.json"
+
+
+def manifest_path(root: Path) -> Path:
+    """The skill package manifest."""
+    return root / "skill.json"
+
+
+def render_json(data: Mapping[str, Any]) -> str:
+    """Pretty JSON as committed: 2-space indent, insertion order, trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _deployed_endpoint(existing: Any) -> Any:
+    """The endpoint `ask deploy` wrote into skill.json, if any, so regeneration keeps it."""
+    if not isinstance(existing, dict):
+        return None
+    custom = existing.get("manifest", {}).get("apis", {}).get("custom", {})
+    return custom.get("endpoint") if isinstance(custom, dict) else None
+
+
+def _manifest_for(root: Path) -> dict[str, Any]:
+    manifest = build_skill_manifest()
+    endpoint = _deployed_endpoint(_read_json(manifest_path(root)))
+    if endpoint is not None:
+        custom = manifest["manifest"]["apis"]["custom"]
+        manifest["manifest"]["apis"]["custom"] = {"endpoint": endpoint, **custom}
+    return manifest
+
+
+def write_interaction_models(root: Path = DEFAULT_ROOT) -> list[Path]:
+    """Write every locale's model and skill.json under `root`; return the paths written."""
+    written: list[Path] = []
+    for locale in SOURCE.locales:
+        path = model_path(root, locale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_json(build_interaction_model(locale)), encoding="utf-8")
+        written.append(path)
+    path = manifest_path(root)
+    manifest = _manifest_for(root)
+    path.write_text(render_json(manifest), encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def stale_interaction_models(root: Path = DEFAULT_ROOT) -> list[Path]:
+    """Generated files under `root` that are missing or differ from the source.
+
+    Models must match byte for byte; skill.json is compared as JSON, ignoring the
+    endpoint `ask deploy` adds, because the ASK CLI rewrites that file itself.
+    """
+    stale: list[Path] = []
+    for locale in SOURCE.locales:
+        path = model_path(root, locale)
+        expected = render_json(build_interaction_model(locale))
+        try:
+            actual = path.read_text(encoding="utf-8")
+        except OSError:
+            actual = None
+        if actual != expected:
+            stale.append(path)
+    path = manifest_path(root)
+    if _read_json(path) != _manifest_for(root):
+        stale.append(path)
+    return stale
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the generated skill package files, or with --check list stale ones."""
+    parser = argparse.ArgumentParser(
+        prog=COMMAND,
+        description="Generate the Alexa interaction models and skill.json from one source.",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if any file is stale"
+    )
+    parser.add_argument(
+        "--root", type=Path, default=DEFAULT_ROOT, help="skill package directory to use"
+    )
+    args = parser.parse_args(argv)
+    root: Path = args.root
+    if args.check:
+        stale = stale_interaction_models(root)
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        if stale:
+            print(f"regenerate with: {COMMAND}", file=sys.stderr)
+            return 1
+        print(f"up to date: {root}")
+        return 0
+    for path in write_interaction_models(root):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
