@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
-import importlib.util
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench import mix, profiling
+from bench import mix, web_profile
 from bench.common import FLOOR_DIR, ROOT, clean_env, close_to_limit, progress, wait_quiet
 from bench.harness import WORKER_CLASS, WORKERS, gunicorn, wait_ready
 from bench.report import INFO, SKIPPED, Row, Section, verdict
@@ -33,58 +30,6 @@ WRK_INSTALL = (
     "`sudo apt-get install -y wrk` (Debian/Ubuntu), `sudo dnf install wrk` (Fedora) or "
     "`brew install wrk` (macOS), or build it from https://github.com/wg/wrk, then rerun."
 )
-
-
-# --- profile (child) -----------------------------------------------------------------------
-
-
-def _profile_child(args: argparse.Namespace) -> int:
-    """Both apps in this process via Flask's test client, under cProfile; print the report."""
-    sys.path.append(str(FLOOR_DIR))
-    from bench.app import build
-
-    spec = importlib.util.spec_from_file_location("floor_web", FLOOR_DIR / "web.py")
-    assert spec is not None and spec.loader is not None
-    floor_web = importlib.util.module_from_spec(spec)
-    sys.modules["floor_web"] = floor_web
-    spec.loader.exec_module(floor_web)
-    clients = {"ours": build().test_client(), "floor": floor_web.app.test_client()}
-    profiles = {}
-    for side, path in (("ours", args.ours), ("floor", args.floor)):
-        requests = []
-        for line in Path(path).read_bytes().splitlines()[: args.count]:
-            signature, body = line.split(b"\t", 1)
-            headers = {
-                "Content-Type": "application/json",
-                "Signature-256": signature.decode(),
-                "SignatureCertChainUrl": args.cert_url,
-            }
-            requests.append((body, headers))
-        client = clients[side]
-        for body, headers in requests[:50]:  # warm: chain validation, SQLite open
-            client.post("/", data=body, headers=headers)
-        profile = cProfile.Profile()
-        profile.enable()
-        for body, headers in requests:
-            answer = client.post("/", data=body, headers=headers)
-            if answer.status_code != 200:
-                raise RuntimeError(f"{side}: {answer.status_code} {answer.data[:300]!r}")
-        profile.disable()
-        profiles[side] = profile
-    title = "Web, one worker in-process (Flask test client, verification + SQLite on)"
-    print(profiling.report(profiles["floor"], profiles["ours"], args.count, title))
-    return 0
-
-
-def _profile(folder: Path, files: dict[str, Path], cert_url: str, env: dict[str, str]) -> str:
-    args = [sys.executable, "-m", "bench.throughput", "--profile-child", "--count=1000"]
-    args += [f"--ours={files['ours']}", f"--floor={files['floor']}", f"--cert-url={cert_url}"]
-    done = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"web profile failed:\n{done.stderr[-3000:]}")
-    return done.stdout.rstrip()
 
 
 # --- parent --------------------------------------------------------------------------------
@@ -177,7 +122,7 @@ def run(seconds: int = 10, runs: int = 3, warmup: int = 3, users: int = 100) -> 
             fresh("ours")
             fresh("floor")
             env = dict(ours_env, SKILL_SQLITE_PATH=str(folder / "profile" / "users.sqlite3"))
-            section.details.append(_profile(folder, files, signer.cert_url, env))
+            section.details.append(web_profile.run(files, signer.cert_url, env))
     return section
 
 
@@ -294,16 +239,9 @@ def _seconds(loads: list[Load], run: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput")
-    parser.add_argument("--profile-child", action="store_true", help="internal")
-    parser.add_argument("--ours", default="")
-    parser.add_argument("--floor", default="")
-    parser.add_argument("--cert-url", default="")
-    parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    if args.profile_child:
-        return _profile_child(args)
     from bench.report import as_text
 
     print(as_text([run(seconds=args.seconds, runs=args.runs)]))
