@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(SOURCES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy skill
+	$(BIN)/mypy $(SOURCES)
 
 test: lint typecheck
 	$(BIN)/python -m pytest

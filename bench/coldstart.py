@@ -11,7 +11,6 @@ spread evenly over all of them.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import mix
+from bench import importtime, mix
 from bench.common import (
     FLOOR_DIR,
     LAMBDA_DIR,
@@ -123,105 +122,6 @@ def _start(variant: Variant, events: dict[str, Path], scratch: Path, n: int) -> 
     variant.walls.append(wall)
 
 
-_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
-
-
-@dataclass(frozen=True)
-class _Import:
-    name: str
-    depth: int
-    self_us: int
-    cumulative_us: int
-
-
-def _importtime(variant: Variant, event: Path, runs: int) -> list[list[_Import]]:
-    """`python -X importtime` of the same child, `runs` times (each run lists every import)."""
-    out = []
-    for _ in range(runs):
-        args = [sys.executable, "-X", "importtime", "-c", DRIVER, str(variant.lambda_dir)]
-        done = subprocess.run(
-            [*args, str(event)],
-            cwd=ROOT,
-            env=variant.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        imports = []
-        for line in done.stderr.splitlines():
-            match = _IMPORT_LINE.match(line)
-            if match:
-                depth = (len(match[3]) - 1) // 2
-                imports.append(_Import(match[4], depth, int(match[1]), int(match[2])))
-        out.append(imports)
-    return out
-
-
-def _is_ours(name: str) -> bool:
-    return name == "lambda_function" or name == "skill" or name.startswith("skill.")
-
-
-def import_profile(ours: Variant, floor: Variant, events: dict[str, Path], runs: int = 5) -> str:
-    """Where our extra import time goes: what only ours imports, and through which module."""
-    ours_runs = _importtime(ours, events["ours"], runs)
-    floor_names = {i.name for run in _importtime(floor, events["floor"], runs) for i in run}
-    best_self: dict[str, int] = {}
-    best_cum: dict[str, int] = {}
-    for run in ours_runs:
-        for item in run:
-            best_self[item.name] = min(best_self.get(item.name, item.self_us), item.self_us)
-            best_cum[item.name] = min(
-                best_cum.get(item.name, item.cumulative_us), item.cumulative_us
-            )
-    extra = {name for name in best_self if name not in floor_names}
-    # importtime lists children before parents: a module's importer is the next line
-    # one level shallower.
-    run = ours_runs[0]
-    parent: dict[str, str] = {}
-    for index, item in enumerate(run):
-        for later in run[index + 1 :]:
-            if later.depth == item.depth - 1:
-                parent[item.name] = later.name
-                break
-
-    def chain(name: str) -> str:
-        links: list[str] = []
-        while name in parent and len(links) < 6:
-            name = parent[name]
-            links.append(name)
-        return " <- ".join(links)
-
-    def pulled_in(name: str) -> bool:  # a stdlib or third-party module only ours loads
-        return name in extra and not _is_ours(name)
-
-    roots = sorted(
-        (name for name in extra if pulled_in(name) and not pulled_in(parent.get(name, ""))),
-        key=lambda name: -best_cum[name],
-    )
-    extra_self = sum(best_self[n] for n in extra)
-    own = sorted((n for n in extra if _is_ours(n)), key=lambda n: -best_self[n])
-    lines = [
-        f"python -X importtime, ours (persistence off) vs floor, best of {runs} runs each",
-        "(importtime's own overhead inflates every figure; compare them with each other)",
-        "",
-        f"Modules only ours imports: {len(extra)}, self time {extra_self / 1000:.1f} ms in all",
-        f"  of which our own (skill.*, lambda_function): {len(own)}, "
-        f"{sum(best_self[n] for n in own) / 1000:.1f} ms",
-        "",
-        "Largest import subtrees only ours pulls in (cumulative), and who imports them",
-        "(a module two subtrees share counts under whichever imports it first):",
-    ]
-    for name in roots[:12]:
-        lines.append(f"  {best_cum[name] / 1000:6.1f} ms  {name:<34} <- {chain(name)}")
-    lines += ["", "Our own modules by self time (module body, incl. work done at import):"]
-    for name in own[:10]:
-        lines.append(
-            f"  {best_self[name] / 1000:6.1f} ms self {best_cum[name] / 1000:6.1f} ms cum  {name}"
-        )
-    return "\n".join(lines)
-
-
 def run(starts: int = 25, warmup: int = 2) -> Section:
     """Measure every variant `starts` times (after `warmup` rounds) and report."""
     variants = _variants()
@@ -248,7 +148,13 @@ def run(starts: int = 25, warmup: int = 2) -> Section:
         section = _report(python, floor, ours, sqlite)
         if close_to_limit(ours.median / floor.median, LIMIT, upper=True):
             progress("cold start: ratio fails or is close to the target; profiling imports")
-            section.details.append(import_profile(ours, floor, events))
+            section.details.append(
+                importtime.profile(
+                    DRIVER,
+                    importtime.Start(LAMBDA_DIR, ours.env, events["ours"]),
+                    importtime.Start(FLOOR_DIR, floor.env, events["floor"]),
+                )
+            )
     return section
 
 

@@ -1,11 +1,13 @@
-"""Paths, child-process environment and progress output shared by every target."""
+"""Paths, child-process environment, module loading and progress output every target shares."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -42,6 +44,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def load_module(name: str, path: Path) -> ModuleType:
+    """Import the file at `path` as module `name` (the floor's and our Lambda entries share a
+    file name, lambda_function.py, so they are loaded by path under names of their own)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def progress(message: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import json
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from bench.common import (
     ROOT,
     clean_env,
     close_to_limit,
+    load_module,
     progress,
     wait_quiet,
 )
@@ -47,12 +47,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 def _load(name: str, path: Path) -> Handler:
     """`lambda_handler` from a Lambda entry file (both are called lambda_function.py)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    handler: Handler = module.lambda_handler
+    handler: Handler = load_module(name, path).lambda_handler
     return handler
 
 

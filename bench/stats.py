@@ -1,4 +1,10 @@
-"""Percentiles and the formatting every section shares, so all figures read the same way."""
+"""The one percentile definition and the formatting every target shares.
+
+Every p50/p95/p99 in `make bench` and `make soak` comes from `percentile` here: linear
+interpolation between the two closest ranks (numpy's default, "type 7"), so the same
+samples give the same figure wherever they are reported. wrk's own p50/p99 (web
+target) are computed by wrk from its latency histogram, not here.
+"""
 
 from __future__ import annotations
 

@@ -10,321 +10,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
-import http.client
-import importlib.util
-import json
-import os
-import resource
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench import mix, profiling
-from bench.common import (
-    BENCH_DIR,
-    FLOOR_DIR,
-    ROOT,
-    clean_env,
-    close_to_limit,
-    machine_busy,
-    progress,
-    wait_quiet,
-)
+from bench import mix, web_profile
+from bench.common import FLOOR_DIR, ROOT, clean_env, close_to_limit, progress, wait_quiet
+from bench.harness import WORKER_CLASS, WORKERS, gunicorn, wait_ready
 from bench.report import INFO, SKIPPED, Row, Section, verdict
 from bench.stats import ratio
+from bench.web_load import CONNECTIONS, QUIET, THREADS, Load, Signer, write_requests, wrk
 
 LIMIT = 0.85
-QUIET = 0.10  # a run is "quiet" if other processes used at most this share of the CPU
-LUA = BENCH_DIR / "wrk_alexa.lua"
-WORKERS = 2
-WORKER_CLASS = "sync"
-THREADS = 2
-CONNECTIONS = 8
+# gunicorn options of the web target (both sides); bench/harness.py adds workers and bind.
+OPTIONS = ("--log-level=warning", "--timeout=30")
 WRK_INSTALL = (
     "wrk is not installed, so the web throughput target is skipped. Install it with "
     "`sudo apt-get install -y wrk` (Debian/Ubuntu), `sudo dnf install wrk` (Fedora) or "
     "`brew install wrk` (macOS), or build it from https://github.com/wg/wrk, then rerun."
 )
-
-
-# --- requests ------------------------------------------------------------------------------
-
-
-class Signer:
-    """Signs bodies with a test PKI made once per run and written where workers read it."""
-
-    def __init__(self, folder: Path) -> None:
-        from tests import pki  # generating RSA keys takes a moment; only the web target needs it
-
-        self._pki = pki
-        self.folder = folder
-        (folder / "chain.pem").write_bytes(pki.chain_pem())
-        (folder / "root.der").write_bytes(pki.root().der)
-        self.cert_url = pki.DEFAULT_URL
-        # The floor ignores signatures; it gets a same-length stand-in so requests are the
-        # same size on the wire.
-        self.dummy = pki.sign(b"floor")
-
-    def sign(self, body: bytes) -> str:
-        return self._pki.sign(body)
-
-
-def write_requests(path: Path, side: str, users: int, signer: Signer) -> list[tuple[str, bytes]]:
-    """The mix for `users` users, timestamped now, as "<signature>\\t<body>" lines."""
-    template = mix.ours_template() if side == "ours" else mix.floor_template(mix.ours_template())
-    now = mix.timestamp()
-    signed = []
-    for user in mix.user_ids(users):
-        for event in mix.for_user(template, user, now=now):
-            body = json.dumps(event, separators=(",", ":")).encode()
-            signed.append((signer.sign(body) if side == "ours" else signer.dummy, body))
-    path.write_bytes(b"".join(sig.encode() + b"\t" + body + b"\n" for sig, body in signed))
-    return signed
-
-
-# --- servers -------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gunicorn master, which stops its workers; SIGKILL the group if it hangs."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # Still unreaped, so its process group (own session: pgid == pid) is still ours.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
-@contextlib.contextmanager
-def gunicorn(
-    name: str, app: str, *, chdir: Path, env: dict[str, str], log: Path
-) -> Iterator[Server]:
-    """One gunicorn server (2 sync workers on 127.0.0.1), always stopped on exit."""
-    port = _free_port()
-    args = [sys.executable, "-m", "gunicorn", f"--workers={WORKERS}"]
-    args += [f"--worker-class={WORKER_CLASS}", f"--bind=127.0.0.1:{port}", f"--chdir={chdir}"]
-    args += [f"--pythonpath={ROOT}", "--log-level=warning", "--timeout=30", app]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            args, cwd=chdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield Server(name, port, process, log)
-    finally:
-        _stop(process)
-
-
-def wait_ready(server: Server, body: bytes, headers: dict[str, str], timeout: float = 60) -> None:
-    """Until the server answers one real request with 200 (bounded by `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} server exited:\n{server.tail()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-            try:
-                conn.request("POST", "/", body, {"Content-Type": "application/json", **headers})
-                response = conn.getresponse()
-                answer = response.read()
-            finally:
-                conn.close()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{server.name} server not ready:\n{server.tail()}") from None
-            time.sleep(0.2)
-            continue
-        if response.status != 200:
-            raise RuntimeError(f"{server.name} answered {response.status}: {answer[:300]!r}")
-        return
-
-
-# --- CPU accounting ------------------------------------------------------------------------
-
-
-def _process_cpu(pids: set[int]) -> float:
-    """CPU seconds used so far by `pids` and their direct children (gunicorn workers)."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry) in pids or int(fields[1]) in pids:  # fields[1]: parent pid
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """CPU used during one run: by each server (master and workers) and by everyone else.
-
-    Other engineers' test runs or builds on a shared box slow a run down; measuring it
-    per run makes that visible instead of leaving it to guesswork, and the servers' own
-    CPU per request is a cross-check that other load barely disturbs.
-    """
-
-    def __init__(self, servers: dict[str, int]) -> None:
-        self._servers = servers  # side -> gunicorn master pid
-        self._busy = machine_busy()
-        self._cpu = {side: _process_cpu({pid}) for side, pid in servers.items()}
-        self._children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self._began = time.monotonic()
-
-    def stop(self) -> tuple[dict[str, float], float | None]:
-        """CPU seconds each server used, and the share (0-1) of all cores others used."""
-        cpu = {side: _process_cpu({pid}) - self._cpu[side] for side, pid in self._servers.items()}
-        busy = machine_busy()
-        if busy is None or self._busy is None:
-            return cpu, None
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once waited for
-        load_generator = (children.ru_utime - self._children.ru_utime) + (
-            children.ru_stime - self._children.ru_stime
-        )
-        capacity = (time.monotonic() - self._began) * (os.cpu_count() or 1)
-        others = busy - self._busy - sum(cpu.values()) - load_generator
-        return cpu, max(0.0, others / capacity)
-
-
-# --- load ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Load:
-    """One wrk run's figures."""
-
-    side: str
-    run: str
-    seconds: int
-    rps: float
-    requests: int
-    non2xx: int
-    socket_errors: int
-    p50_ms: float
-    p99_ms: float
-    server_cpu_us: float  # the loaded server's CPU time per request
-    other_cpu: float | None
-
-    @property
-    def errors(self) -> int:
-        return self.non2xx + self.socket_errors
-
-    @property
-    def quiet(self) -> bool:
-        """Whether other processes left this run (nearly) alone."""
-        return self.other_cpu is None or self.other_cpu <= QUIET
-
-
-def wrk(
-    server: Server, requests: Path, cert_url: str, seconds: int, run: str, servers: dict[str, int]
-) -> Load:
-    """Load `server` for `seconds` with wrk and the Lua script; parse its BENCH_JSON line."""
-    meter = CpuMeter(servers)
-    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout=5s"]
-    args += ["-s", str(LUA), f"http://127.0.0.1:{server.port}/", str(requests), cert_url]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    cpu, other = meter.stop()
-    data = json.loads(line.removeprefix("BENCH_JSON "))
-    socket_errors = sum(data[k] for k in ("connect", "read", "write", "timeout"))
-    return Load(
-        server.name,
-        run,
-        seconds,
-        data["requests"] / (data["duration_us"] / 1e6),
-        data["requests"],
-        data["non2xx"],
-        socket_errors,
-        data["p50_us"] / 1000,
-        data["p99_us"] / 1000,
-        cpu[server.name] * 1e6 / max(1, data["requests"]),
-        other,
-    )
-
-
-# --- profile (child) -----------------------------------------------------------------------
-
-
-def _profile_child(args: argparse.Namespace) -> int:
-    """Both apps in this process via Flask's test client, under cProfile; print the report."""
-    sys.path.append(str(FLOOR_DIR))
-    from bench.signed_app import build
-
-    spec = importlib.util.spec_from_file_location("floor_web", FLOOR_DIR / "web.py")
-    assert spec is not None and spec.loader is not None
-    floor_web = importlib.util.module_from_spec(spec)
-    sys.modules["floor_web"] = floor_web
-    spec.loader.exec_module(floor_web)
-    clients = {"ours": build().test_client(), "floor": floor_web.app.test_client()}
-    profiles = {}
-    for side, path in (("ours", args.ours), ("floor", args.floor)):
-        requests = []
-        for line in Path(path).read_bytes().splitlines()[: args.count]:
-            signature, body = line.split(b"\t", 1)
-            headers = {
-                "Content-Type": "application/json",
-                "Signature-256": signature.decode(),
-                "SignatureCertChainUrl": args.cert_url,
-            }
-            requests.append((body, headers))
-        client = clients[side]
-        for body, headers in requests[:50]:  # warm: chain validation, SQLite open
-            client.post("/", data=body, headers=headers)
-        profile = cProfile.Profile()
-        profile.enable()
-        for body, headers in requests:
-            answer = client.post("/", data=body, headers=headers)
-            if answer.status_code != 200:
-                raise RuntimeError(f"{side}: {answer.status_code} {answer.data[:300]!r}")
-        profile.disable()
-        profiles[side] = profile
-    title = "Web, one worker in-process (Flask test client, verification + SQLite on)"
-    print(profiling.report(profiles["floor"], profiles["ours"], args.count, title))
-    return 0
-
-
-def _profile(folder: Path, files: dict[str, Path], cert_url: str, env: dict[str, str]) -> str:
-    args = [sys.executable, "-m", "bench.throughput", "--profile-child", "--count=1000"]
-    args += [f"--ours={files['ours']}", f"--floor={files['floor']}", f"--cert-url={cert_url}"]
-    done = subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"web profile failed:\n{done.stderr[-3000:]}")
-    return done.stdout.rstrip()
 
 
 # --- parent --------------------------------------------------------------------------------
@@ -355,11 +60,23 @@ def run(seconds: int = 10, runs: int = 3, warmup: int = 3, users: int = 100) -> 
         servers = {
             "ours": stack.enter_context(
                 gunicorn(
-                    "ours", "bench.signed_app:app", chdir=ROOT, env=ours_env, log=folder / "o.log"
+                    "ours",
+                    "bench.app:app",
+                    chdir=ROOT,
+                    env=ours_env,
+                    log=folder / "o.log",
+                    options=OPTIONS,
                 )
             ),
             "floor": stack.enter_context(
-                gunicorn("floor", "web:app", chdir=FLOOR_DIR, env=clean_env(), log=folder / "f.log")
+                gunicorn(
+                    "floor",
+                    "web:app",
+                    chdir=FLOOR_DIR,
+                    env=clean_env(),
+                    log=folder / "f.log",
+                    options=OPTIONS,
+                )
             ),
         }
         files = {side: folder / f"{side}.tsv" for side in servers}
@@ -405,7 +122,7 @@ def run(seconds: int = 10, runs: int = 3, warmup: int = 3, users: int = 100) -> 
             fresh("ours")
             fresh("floor")
             env = dict(ours_env, SKILL_SQLITE_PATH=str(folder / "profile" / "users.sqlite3"))
-            section.details.append(_profile(folder, files, signer.cert_url, env))
+            section.details.append(web_profile.run(files, signer.cert_url, env))
     return section
 
 
@@ -477,7 +194,7 @@ def _report(best: dict[str, Load], loads: list[Load], users: int) -> Section:
         f"run (other processes used at most {QUIET:.0%} of the CPU), all runs below. "
         "Sync workers close the connection after each response, so every request includes a "
         "TCP connect, on both sides.",
-        "Ours: `skill.web:create_app()` (bench/signed_app.py) with request verification ON "
+        "Ours: `skill.web:create_app()` (bench/app.py) with request verification ON "
         "(signature over the body, certificate URL, leaf dates and SAN, timestamp; the chain "
         "is validated once per worker, then cached) against the test PKI, and SQLite memory "
         f"ON in a temp dir; {users * len(mix.LABELS)} distinct requests from {users} users, "
@@ -522,16 +239,9 @@ def _seconds(loads: list[Load], run: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput")
-    parser.add_argument("--profile-child", action="store_true", help="internal")
-    parser.add_argument("--ours", default="")
-    parser.add_argument("--floor", default="")
-    parser.add_argument("--cert-url", default="")
-    parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    if args.profile_child:
-        return _profile_child(args)
     from bench.report import as_text
 
     print(as_text([run(seconds=args.seconds, runs=args.runs)]))

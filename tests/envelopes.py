@@ -53,7 +53,9 @@ def session_ended(reason: str = "USER_INITIATED", **kwargs: Any) -> dict[str, An
     return envelope(alexa.session_ended_request(reason), new=False, **kwargs)
 
 
-def slot(name: str, value: str | None = None, resolution: dict[str, Any] | None = None) -> dict:
+def slot(
+    name: str, value: str | None = None, resolution: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A slot as Alexa sends it; `resolution` is the entity-resolution block, if any."""
     return alexa.slot(name, value, resolution)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -200,7 +201,7 @@ def test_each_benefit_by_its_resolved_id(skill: CustomSkill, topic: str) -> None
     ids=["empty", "no-match", "unresolved", "unknown-id"],
 )
 def test_an_empty_or_unknown_benefit_gets_the_list(
-    skill: CustomSkill, conversation: Start, benefit_slot: dict
+    skill: CustomSkill, conversation: Start, benefit_slot: dict[str, Any]
 ) -> None:
     one_shot = Turn(invoke(skill, intent("BenefitDetailIntent", {"benefit": benefit_slot})))
     assert one_shot.speech == spoken("how_it_helps")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import fields
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_every_field_is_written_and_read_back() -> None:
         {"unknown": 1},
     ],
 )
-def test_odd_stored_values_fall_back_to_defaults(odd: dict) -> None:
+def test_odd_stored_values_fall_back_to_defaults(odd: dict[str, Any]) -> None:
     record = UserRecord.from_attributes(odd)
     assert record.visits == 0
     assert record.voice == "normal"

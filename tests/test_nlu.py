@@ -76,7 +76,7 @@ def test_every_sample_of_the_model_resolves_to_its_own_intent(
 ) -> None:
     (intent,) = [i for i in _custom_intents(locale) if i["name"] == intent_name]
     slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-    wrong = []
+    wrong: list[tuple[object, ...]] = []
     for sample in intent["samples"]:
         slots = [name for name in slot_types if f"{{{name}}}" in sample]
         if not slots:

@@ -285,8 +285,10 @@ def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
     assert adapter is not None
-    config = adapter.inner.dynamodb.meta.client.meta.config
-    assert adapter.inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
+    inner = adapter.inner
+    assert isinstance(inner, DynamoDbAdapter)
+    config = inner.dynamodb.meta.client.meta.config
+    assert inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
     assert config.connect_timeout <= 1
     assert config.read_timeout <= 2
     assert config.retries["total_max_attempts"] <= 2

@@ -2,7 +2,7 @@
 
 gunicorn runs with the shipped gunicorn.conf.py (2 sync workers) and the production app
 factory with request verification on; only the certificate source and trust root are the
-test PKI's (bench/signed_app.py). nginx runs the shipped server block with only its ports
+test PKI's (bench/app.py). nginx runs the shipped server block with only its ports
 and file paths replaced, behind a self-signed certificate made here. Requests are signed
 and sent over TLS. Skipped, with the reason, when nginx is not installed.
 """
@@ -167,7 +167,7 @@ def nginx_path() -> str:
 
 @pytest.fixture(scope="module")
 def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
-    """gunicorn -c gunicorn.conf.py on a free port, serving bench.signed_app (verification on)."""
+    """gunicorn -c gunicorn.conf.py on a free port, serving bench.app (verification on)."""
     tmp = tmp_path_factory.mktemp("gunicorn")
     (tmp / "chain.pem").write_bytes(pki.chain_pem())
     (tmp / "root.der").write_bytes(pki.root().der)
@@ -189,7 +189,7 @@ def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         # Only the port and an access log of what reached the app differ from production.
         *("--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT)),
         *("--access-logfile", str(access_log), "--access-logformat", ACCESS_FORMAT),
-        "bench.signed_app:app",
+        "bench.app:app",
     ]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)

@@ -45,17 +45,21 @@ def skill(api: FakeAlexaApi, db_path: Path) -> CustomSkill:
     return build_skill(Settings(persistence=True, sqlite_path=db_path), api_client=client)
 
 
-def aimed(api: FakeAlexaApi, permission: str | None = "GRANTED") -> Callable[..., dict]:
+def aimed(api: FakeAlexaApi, permission: str | None = "GRANTED") -> Callable[..., dict[str, Any]]:
     """Envelope builders whose requests go to the fake API, with this permission state."""
 
-    def build(make: Callable[..., dict], *args: Any, **kwargs: Any) -> dict:
+    def build(make: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
         return point_at(make(*args, **kwargs), api, permission=permission)
 
     return build
 
 
 def ask(
-    skill: CustomSkill, api: FakeAlexaApi, intent_name: str, permission: str = "GRANTED", **slots
+    skill: CustomSkill,
+    api: FakeAlexaApi,
+    intent_name: str,
+    permission: str = "GRANTED",
+    **slots: Any,
 ) -> Turn:
     """A one-shot question ("Alexa, ask bedtime magnesium to ...")."""
     envelope = aimed(api, permission)(envelopes.intent, intent_name, slots or None, new=True)
@@ -64,17 +68,17 @@ def ask(
 
 def talk_with(skill: CustomSkill, api: FakeAlexaApi, permission: str = "GRANTED") -> Conversation:
     talk = Conversation(skill)
-    build = aimed(api, permission)
+    aim = aimed(api, permission)
     original = talk.send
 
-    def send(make: Callable[..., dict], *args: Any, **kwargs: Any) -> Turn:
-        return original(lambda *a, **k: build(make, *a, **k), *args, **kwargs)
+    def send(build: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> Turn:
+        return original(lambda *a, **k: aim(build, *a, **k), *args, **kwargs)
 
     talk.send = send  # type: ignore[method-assign]
     return talk
 
 
-def permission_answer(api: FakeAlexaApi, status: str, token: str) -> dict:
+def permission_answer(api: FakeAlexaApi, status: str, token: str) -> dict[str, Any]:
     """The Connections.Response Alexa sends after asking for permission by voice."""
     request = {
         "type": "Connections.Response",
@@ -90,11 +94,11 @@ def permission_answer(api: FakeAlexaApi, status: str, token: str) -> dict:
     return point_at(envelopes.envelope(request), api, permission=permission)
 
 
-def stored(db_path: Path) -> dict:
+def stored(db_path: Path) -> dict[str, Any]:
     return SqlitePersistenceAdapter(db_path).get_attributes(USER_ID)
 
 
-def rule_of(body: dict) -> str:
+def rule_of(body: dict[str, Any]) -> str:
     return str(body["trigger"]["recurrence"]["recurrenceRules"][0])
 
 

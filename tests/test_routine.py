@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -32,7 +33,7 @@ def start_skill(db_path: Path) -> CustomSkill:
     return build_skill(Settings(persistence=True, sqlite_path=db_path))
 
 
-def stored(db_path: Path, user_id: str = USER_ID) -> dict:
+def stored(db_path: Path, user_id: str = USER_ID) -> dict[str, Any]:
     return SqlitePersistenceAdapter(db_path).get_attributes(user_id)
 
 

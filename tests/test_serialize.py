@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
@@ -23,7 +24,7 @@ ENVELOPES = {
 
 
 @pytest.mark.parametrize("envelope", ENVELOPES.values(), ids=list(ENVELOPES))
-def test_round_trips_match_the_sdk_serializer(envelope: dict) -> None:
+def test_round_trips_match_the_sdk_serializer(envelope: dict[str, Any]) -> None:
     body = json.dumps(envelope)
     ours, sdk = CachingSerializer(), DefaultSerializer()
     for _ in range(2):  # the second pass is served from the cache

@@ -118,6 +118,7 @@ def test_bad_input_gets_400_with_a_short_json_reason(
     response = client.post("/", data=body, headers=pki.signed_headers(body))
     assert response.status_code == 400
     assert response.is_json
+    assert response.json is not None
     assert response.json["error"].startswith(reason)
     assert "Traceback" not in response.get_data(as_text=True)
     assert skill_calls == []

@@ -55,8 +55,11 @@ def _inert_default_session() -> Iterator[None]:
 
 
 with _inert_default_session():
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-    from ask_sdk_dynamodb.partition_keygen import user_id_partition_keygen
+    # `X as X`: re-exported on purpose (tests import the SDK's classes from here).
+    from ask_sdk_dynamodb.adapter import DynamoDbAdapter as DynamoDbAdapter
+    from ask_sdk_dynamodb.partition_keygen import (
+        user_id_partition_keygen as user_id_partition_keygen,
+    )
 
 
 class JsonDynamoDbAdapter(DynamoDbAdapter):

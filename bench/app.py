@@ -1,0 +1,53 @@
+"""The app gunicorn serves for `make bench` (web throughput) and `make soak`.
+
+The production app factory, configured from the environment as in production
+(`Settings.from_env()`: ALEXA_SKILL_ID, SKILL_SQLITE_PATH, SKILL_CERT_FETCH_TIMEOUT ...),
+with request verification running for real; only the certificate source and trust root
+are the test PKI's, from variables the driver sets:
+
+* BENCH_PKI_DIR: `chain.pem` and `root.der` the driver wrote (bench/harness.py
+  `write_pki`) and signs requests with. `tests.pki` makes new keys in every process, so
+  each gunicorn worker must trust the driver's root, not one of its own.
+* BENCH_FAULT_DIR (soak only): while a file named `cert-hang` exists there, every
+  certificate fetch goes through the real `fetch_cert_chain` to BENCH_BLACKHOLE
+  (host:port), a socket that accepts and never answers, so it hangs exactly as a dead S3
+  would until the fetch timeout. The flag is checked on every fetch, so the driver can
+  switch it live.
+
+Run as `gunicorn 'bench.app:app'`; `build()` is also called in-process by the web profile.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from bench.harness import HANG_FLAG
+from skill.config import Settings
+from skill.sdk.verification import fetch_cert_chain
+from skill.web import create_app
+
+
+def build() -> Flask:
+    """The production app, trusting the driver's PKI files (and its fault switch, if any)."""
+    pki_dir = Path(os.environ["BENCH_PKI_DIR"])
+    chain = (pki_dir / "chain.pem").read_bytes()
+    fault_dir = os.environ.get("BENCH_FAULT_DIR")
+    blackhole = os.environ.get("BENCH_BLACKHOLE", "")
+
+    def cert_fetch(url: str, timeout: float) -> bytes:
+        """The chain for any URL the verifier accepted; hangs while the fault flag is set."""
+        if fault_dir is not None and (Path(fault_dir) / HANG_FLAG).exists():
+            return fetch_cert_chain(f"http://{blackhole}/echo.api/hang.pem", timeout)
+        return chain
+
+    return create_app(
+        Settings.from_env(),
+        cert_fetch=cert_fetch,
+        trust_roots=[(pki_dir / "root.der").read_bytes()],
+    )
+
+
+app = build()
