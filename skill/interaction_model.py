@@ -26,6 +26,10 @@ LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The ASK CLI skill package (skillMetadata.src in ask-resources.json).
 DEFAULT_ROOT = REPO_ROOT / "interaction_model"
+# Icons in the skill package (drawn by tools/make_icons.py). `ask deploy` uploads the
+# whole package when skill.json names `file://` icons, and Alexa resolves them from it.
+SMALL_ICON_URI = "file://assets/images/icon-108.png"
+LARGE_ICON_URI = "file://assets/images/icon-512.png"
 
 
 @dataclass(frozen=True)
@@ -940,6 +944,8 @@ def build_skill_manifest() -> dict[str, Any]:
         "description": DESCRIPTION,
         "examplePhrases": example_phrases(),
         "keywords": list(KEYWORDS),
+        "smallIconUri": SMALL_ICON_URI,
+        "largeIconUri": LARGE_ICON_URI,
     }
     return {
         "manifest": {
