@@ -42,6 +42,8 @@ def _unavailable(reason: str) -> None:
 def ask_cli() -> Path:
     if shutil.which("node") is None:
         _unavailable("node is not installed")
+    if shutil.which("git") is None or not (PROJECT / ".git").exists():
+        _unavailable("this is not a git checkout (the fresh copy is made from git ls-files)")
     if not (ASK_CLI_DIR / "dist" / "lib").is_dir():
         _unavailable(f"the ASK CLI is not installed in {ASK_CLI_DIR}")
     pinned = json.loads((ASK_CLI_PACKAGE / "package.json").read_text("utf-8"))
