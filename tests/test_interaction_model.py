@@ -427,11 +427,13 @@ def test_ask_resources() -> None:
     assert skill_package == PACKAGE_DIR
     assert (skill_package / "skill.json").is_file()
     assert (skill_package / "interactionModels" / "custom").is_dir()
-    assert profile["code"]["default"]["src"] == "./build/lambda"
+    # The code folder exists on a fresh clone; hooks/build.sh builds the real bundle.
+    assert profile["code"]["default"]["src"] == "./lambda"
     infrastructure = profile["skillInfrastructure"]
-    assert infrastructure["type"] == "@ask-cli/lambda-deployer"
+    assert infrastructure["type"] == "@ask-cli/cfn-deployer"
     assert infrastructure["userConfig"] == {
         "runtime": "python3.12",
         "handler": "lambda_function.lambda_handler",
+        "templatePath": "./infrastructure/cfn-deployer/skill-stack.yaml",
         "awsRegion": "us-east-1",
     }

@@ -398,15 +398,18 @@ def test_lambda_pins_are_the_tested_versions() -> None:
         assert web_only not in pins
 
 
-def test_ask_deploy_uploads_the_default_bundle_folder() -> None:
+def test_ask_deploy_builds_the_default_bundle_through_the_hook() -> None:
+    """code.default.src is lambda/ (it exists on a fresh clone); hooks/build.sh builds
+    the real bundle into the default folder (tests/test_ask_cli_build.py runs it)."""
     resources = json.loads((PROJECT / "ask-resources.json").read_text(encoding="utf-8"))
     profile = resources["profiles"]["default"]
-    assert Path(profile["code"]["default"]["src"]) == Path(DEFAULT_OUT) / BUNDLE_DIRNAME
+    assert (PROJECT / profile["code"]["default"]["src"]).resolve() == ENTRY.parent
     deployer = profile["skillInfrastructure"]["userConfig"]
     assert deployer["handler"] == f"{ENTRY.stem}.lambda_handler"
     assert deployer["runtime"] == f"python{LAMBDA_PYTHON}"
     assert inspect.signature(build_bundle).parameters["out"].default == DEFAULT_OUT
     assert _parser().parse_args(["build-lambda"]).out == DEFAULT_OUT
+    assert "build-lambda --out build" in (PROJECT / "hooks" / "build.sh").read_text("utf-8")
 
 
 # --- building, without pip ---------------------------------------------------------------

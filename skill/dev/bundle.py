@@ -1,7 +1,7 @@
 """Build the AWS Lambda deployment bundle: `<out>/lambda/` and a zip of its contents.
 
-`ask deploy` uploads `build/lambda` (code.default.src in ask-resources.json); the zip
-holds the same files for `aws lambda update-function-code` or the console. The
+`ask deploy` runs hooks/build.sh, which calls this builder and hands the ASK CLI the
+zip (also fit for `aws lambda update-function-code`); the folder holds the same files. The
 dependencies are installed for the Lambda runtime (CPython 3.12, manylinux x86_64)
 rather than for the interpreter running the build, so any machine builds the same
 bundle, and the zip is byte-for-byte reproducible.
@@ -26,13 +26,13 @@ REQUIREMENTS = PROJECT_DIR / "requirements-lambda.txt"
 
 DEFAULT_OUT = "build"
 BUNDLE_DIRNAME = "lambda"
-"""`<DEFAULT_OUT>/<BUNDLE_DIRNAME>` must stay equal to code.default.src in ask-resources.json."""
+"""hooks/build.sh builds into `<DEFAULT_OUT>` (`--out build`) for `ask deploy`."""
 ZIP_NAME = "bedtime-magnesium-lambda.zip"
 
 LAMBDA_PYTHON = "3.12"
-"""The runtime in ask-resources.json (python3.12); wheels are chosen for it."""
+"""The runtime in ask-resources.json and the stack template; wheels are chosen for it."""
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
-"""The Lambda default architecture; ask-resources.json does not ask for arm64."""
+"""The stack template's `Architectures: [x86_64]` (infrastructure/cfn-deployer/skill-stack.yaml)."""
 
 WEB_ONLY_MODULES: tuple[str, ...] = ("web.py", "sdk/verification.py", "sdk/oscrypto_fix.py")
 """Modules under skill/ that only the web endpoint imports (they need Flask or the

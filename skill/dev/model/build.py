@@ -124,6 +124,8 @@ def build_skill_manifest() -> dict[str, Any]:
         "description": text.description,
         "examplePhrases": example_phrases(),
         "keywords": list(text.keywords),
+        "smallIconUri": text.small_icon_uri,
+        "largeIconUri": text.large_icon_uri,
     }
     return {
         "manifest": {

@@ -75,6 +75,8 @@ class Manifest:
     description: str
     example_utterances: tuple[str, ...]
     keywords: tuple[str, ...]
+    small_icon_uri: str
+    large_icon_uri: str
     category: str
     testing_instructions: str
     privacy_and_compliance: Mapping[str, bool]
@@ -251,6 +253,8 @@ def _manifest(model: _Reader) -> Manifest:
             "description",
             "example_utterances",
             "keywords",
+            "small_icon_uri",
+            "large_icon_uri",
             "category",
             "testing_instructions",
             "privacy_and_compliance",
@@ -267,6 +271,8 @@ def _manifest(model: _Reader) -> Manifest:
         description=model.text(fields["description"], "description"),
         example_utterances=model.texts(fields["example_utterances"], "example_utterances"),
         keywords=model.texts(fields["keywords"], "keywords"),
+        small_icon_uri=model.text(fields["small_icon_uri"], "small_icon_uri"),
+        large_icon_uri=model.text(fields["large_icon_uri"], "large_icon_uri"),
         category=model.text(fields["category"], "category"),
         testing_instructions=model.text(fields["testing_instructions"], "testing_instructions"),
         privacy_and_compliance={key: bool(flag) for key, flag in privacy.items()},

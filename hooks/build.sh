@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The ASK CLI's custom build flow: `ask deploy` runs this (it takes precedence over
+# every other flow whenever hooks/build.sh exists) as
+#   hooks/build.sh <zip the CLI will upload> <debug: true|false>
+# from inside its own copy of code.default.src (.ask/lambda/). We build the real
+# bundle with the project's builder and hand the CLI that zip, so a fresh clone
+# deploys without a manual `python -m skill build-lambda` first.
+# Python: $PYTHON if set, else the project's .venv, else python3 (the builder needs
+# only the standard library and pip; wheels are chosen for the Lambda runtime).
+set -euo pipefail
+
+zip_out=${1:?usage: hooks/build.sh <output zip> [debug]}
+project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [[ -n ${PYTHON:-} ]]; then
+    python=$PYTHON
+elif [[ -x $project/.venv/bin/python ]]; then
+    python=$project/.venv/bin/python
+else
+    python=python3
+fi
+
+cd "$project"
+# Prints the zip's path as its last line; fails (non-zero) with pip's words otherwise.
+built=$("$python" -m skill build-lambda --out build | tail -n 1)
+cp "$built" "$zip_out"

@@ -1,0 +1,296 @@
+"""The CloudFormation stack `ask deploy` creates (infrastructure/cfn-deployer/skill-stack.yaml).
+
+cfn-lint validates the template in `make lint`; these tests read it with cfn-lint's
+own loader (which understands !Ref, !GetAtt and !Sub) and check what matters for the
+skill: the memory table, a least-privilege role, the environment the skill reads,
+the Alexa trigger restricted to the skill id, and log retention. The role's table
+actions are compared with what the SDK adapter really calls, against a moto server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+from skill.config import Settings
+from skill.dev.bundle import LAMBDA_PLATFORM, LAMBDA_PYTHON
+from skill.persistence.dynamodb import build_dynamodb_adapter
+from tests.test_persistence_dynamodb import endpoint_of, make_resource, start_server, stop_server
+
+PROJECT = Path(__file__).resolve().parent.parent
+TEMPLATE = PROJECT / "infrastructure" / "cfn-deployer" / "skill-stack.yaml"
+ENTRY = PROJECT / "lambda" / "lambda_function.py"
+
+# What @ask-cli/cfn-deployer passes to every stack (ask-cli 2.30.7,
+# lib/builtins/deploy-delegates/cfn-deployer/index.js, _mapStackParameters).
+ASK_CLI_PARAMETERS = {
+    "SkillId",
+    "LambdaRuntime",
+    "LambdaHandler",
+    "CodeBucket",
+    "CodeKey",
+    "CodeVersion",
+}
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    decoded, problems = decode(str(TEMPLATE))
+    assert not problems, problems
+    assert decoded is not None
+    template: dict[str, Any] = _plain(decoded)
+    return template
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = template["Resources"]
+    return resources
+
+
+def _one(resources: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+    found = [(name, res) for name, res in resources.items() if res["Type"] == kind]
+    assert len(found) == 1, f"expected one {kind}, found {[name for name, _ in found]}"
+    return found[0]
+
+
+def _function(resources: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return _one(resources, "AWS::Lambda::Function")
+
+
+def _role_statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every policy statement the function's role carries, inline or attached."""
+    _, function = _function(resources)
+    role_ref = function["Properties"]["Role"]
+    assert role_ref["Fn::GetAtt"][1] == "Arn"
+    role_name = role_ref["Fn::GetAtt"][0]
+    role = resources[role_name]
+    assert role["Type"] == "AWS::IAM::Role"
+    # No managed policies (AWSLambdaBasicExecutionRole allows every log group).
+    assert "ManagedPolicyArns" not in role["Properties"]
+    documents = [policy["PolicyDocument"] for policy in role["Properties"].get("Policies", [])]
+    for resource in resources.values():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
+            props = resource["Properties"]
+            if {"Ref": role_name} in props.get("Roles", []) or props.get("RoleName") == {
+                "Ref": role_name
+            }:
+                documents.append(props["PolicyDocument"])
+        assert resource["Type"] != "AWS::IAM::ManagedPolicy"
+    statements = [statement for document in documents for statement in document["Statement"]]
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+# --- what the ASK CLI passes and reads back -------------------------------------------
+
+
+def test_parameters_are_the_ones_the_ask_cli_passes(template: dict[str, Any]) -> None:
+    assert set(template["Parameters"]) == ASK_CLI_PARAMETERS
+    # Required: the CLI always passes them, so no defaults that could hide a mismatch.
+    assert all("Default" not in p for p in template["Parameters"].values())
+
+
+def test_runtime_and_handler_match_the_bundle_and_ask_resources(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    profile = json.loads((PROJECT / "ask-resources.json").read_text(encoding="utf-8"))
+    user_config = profile["profiles"]["default"]["skillInfrastructure"]["userConfig"]
+    assert user_config["runtime"] == f"python{LAMBDA_PYTHON}"
+    assert user_config["handler"] == f"{ENTRY.stem}.lambda_handler"
+    parameters = template["Parameters"]
+    # The template refuses any other runtime or handler at deploy time.
+    assert parameters["LambdaRuntime"]["AllowedValues"] == [user_config["runtime"]]
+    assert parameters["LambdaHandler"]["AllowedValues"] == [user_config["handler"]]
+    props = _function(resources)[1]["Properties"]
+    assert props["Runtime"] == {"Ref": "LambdaRuntime"}
+    assert props["Handler"] == {"Ref": "LambdaHandler"}
+    (architecture,) = props["Architectures"]
+    assert LAMBDA_PLATFORM.endswith(f"_{architecture}")  # manylinux2014_x86_64
+    assert props["Code"] == {
+        "S3Bucket": {"Ref": "CodeBucket"},
+        "S3Key": {"Ref": "CodeKey"},
+        "S3ObjectVersion": {"Ref": "CodeVersion"},
+    }
+
+
+def test_skill_endpoint_output_is_the_function_arn(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    name, _ = _function(resources)
+    # The CLI looks for exactly this output key (cfn-deployer/helper.js).
+    assert template["Outputs"]["SkillEndpoint"]["Value"] == {"Fn::GetAtt": [name, "Arn"]}
+
+
+def test_skill_id_parameter_accepts_skill_ids_only(template: dict[str, Any]) -> None:
+    pattern = re.compile(template["Parameters"]["SkillId"]["AllowedPattern"])
+    assert pattern.fullmatch("amzn1.ask.skill.0b3f12c4-8e1d-4c8a-9a5e-2f6d3b1c7e90")
+    assert not pattern.fullmatch("")
+    assert not pattern.fullmatch("*")
+
+
+def test_ask_resources_uses_the_cfn_deployer_with_this_template() -> None:
+    resources = json.loads((PROJECT / "ask-resources.json").read_text(encoding="utf-8"))
+    infra = resources["profiles"]["default"]["skillInfrastructure"]
+    assert infra["type"] == "@ask-cli/cfn-deployer"
+    assert (PROJECT / infra["userConfig"]["templatePath"]).resolve() == TEMPLATE
+    # Parameters the CLI reserves must not be set by hand (it refuses to deploy).
+    assert not set(infra["userConfig"].get("cfn", {}).get("parameters", {})) & (ASK_CLI_PARAMETERS)
+
+
+# --- the table ------------------------------------------------------------------------
+
+
+def test_table_is_on_demand_keyed_by_id_with_point_in_time_recovery(
+    resources: dict[str, Any],
+) -> None:
+    _, table = _one(resources, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert "ProvisionedThroughput" not in props
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # A name of its own per stack: two deployments never share one table.
+    assert "TableName" not in props
+
+
+# --- the role -------------------------------------------------------------------------
+
+
+def test_role_may_only_touch_items_of_its_own_table(resources: dict[str, Any]) -> None:
+    table_name, _ = _one(resources, "AWS::DynamoDB::Table")
+    dynamodb = [
+        s
+        for s in _role_statements(resources)
+        if any(a.startswith("dynamodb:") for a in _actions(s))
+    ]
+    assert len(dynamodb) == 1
+    assert _actions(dynamodb[0]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+    assert dynamodb[0]["Resource"] == {"Fn::GetAtt": [table_name, "Arn"]}
+
+
+def test_role_may_only_write_its_own_log_group(resources: dict[str, Any]) -> None:
+    group_name, _ = _one(resources, "AWS::Logs::LogGroup")
+    logs = [
+        s for s in _role_statements(resources) if any(a.startswith("logs:") for a in _actions(s))
+    ]
+    assert len(logs) == 1
+    assert _actions(logs[0]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert logs[0]["Resource"] == {"Fn::GetAtt": [group_name, "Arn"]}
+
+
+def test_role_grants_nothing_else(resources: dict[str, Any]) -> None:
+    for statement in _role_statements(resources):
+        actions = _actions(statement)
+        assert all(":" in a and "*" not in a for a in actions), actions
+        assert {a.split(":")[0] for a in actions} in ({"dynamodb"}, {"logs"})
+        assert statement["Resource"] != "*"
+
+
+@pytest.fixture
+def dynamodb_endpoint() -> Iterator[str]:
+    server = start_server()
+    try:
+        yield endpoint_of(server)
+    finally:
+        stop_server(server)
+
+
+def test_role_allows_exactly_the_calls_the_adapter_makes(
+    resources: dict[str, Any], dynamodb_endpoint: str
+) -> None:
+    """Remember, recall and forget a listener on a table shaped like the template's,
+    recording every DynamoDB operation: the policy must allow exactly those."""
+    _, table = _one(resources, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    resource = make_resource(dynamodb_endpoint)
+    name = f"bedtime-{uuid.uuid4().hex[:8]}"
+    resource.create_table(
+        TableName=name,
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        BillingMode=props["BillingMode"],
+    ).wait_until_exists()
+
+    called: set[str] = set()
+
+    def record(model: Any, **_: Any) -> None:
+        called.add(f"dynamodb:{model.name}")
+
+    resource.meta.client.meta.events.register("before-call.dynamodb", record)
+    adapter = build_dynamodb_adapter(name, dynamodb_resource=resource)
+    user = "amzn1.ask.account.TEST"
+    assert adapter.get_attributes(user) == {}
+    adapter.save_attributes(user, {"visits": 1, "dose": 0.5})
+    assert adapter.get_attributes(user) == {"visits": 1, "dose": 0.5}
+    adapter.delete_attributes(user)
+    assert adapter.get_attributes(user) == {}
+
+    allowed = set().union(
+        *(_actions(s) for s in _role_statements(resources) if "dynamodb:GetItem" in _actions(s))
+    )
+    assert called == allowed
+
+
+# --- the function ---------------------------------------------------------------------
+
+
+def test_function_environment_names_the_table_and_the_skill(resources: dict[str, Any]) -> None:
+    table_name, _ = _one(resources, "AWS::DynamoDB::Table")
+    variables = _function(resources)[1]["Properties"]["Environment"]["Variables"]
+    assert variables == {
+        "SKILL_DYNAMODB_TABLE": {"Ref": table_name},
+        "ALEXA_SKILL_ID": {"Ref": "SkillId"},
+    }
+    # The names are the ones the skill reads.
+    settings = Settings.from_env(
+        {"SKILL_DYNAMODB_TABLE": "t", "ALEXA_SKILL_ID": "amzn1.ask.skill.x"}
+    )
+    assert settings.dynamodb_table == "t"
+    assert settings.skill_id == "amzn1.ask.skill.x"
+
+
+def test_function_timeout_ends_before_alexa_stops_waiting(resources: dict[str, Any]) -> None:
+    props = _function(resources)[1]["Properties"]
+    assert 3 <= props["Timeout"] < 8
+    assert 128 <= props["MemorySize"] <= 1769
+
+
+def test_only_this_skill_may_invoke_the_function(resources: dict[str, Any]) -> None:
+    function_name, _ = _function(resources)
+    permissions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert len(permissions) == 1
+    props = permissions[0]["Properties"]
+    assert props["Action"] == "lambda:InvokeFunction"
+    assert props["Principal"] == "alexa-appkit.amazon.com"
+    assert props["EventSourceToken"] == {"Ref": "SkillId"}
+    assert props["FunctionName"] in (
+        {"Ref": function_name},
+        {"Fn::GetAtt": [function_name, "Arn"]},
+    )
+
+
+def test_log_group_is_the_functions_with_a_retention(resources: dict[str, Any]) -> None:
+    function_name, _ = _function(resources)
+    _, group = _one(resources, "AWS::Logs::LogGroup")
+    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function_name}}}"}
+    assert group["Properties"]["RetentionInDays"] in (7, 14, 30, 60, 90)
