@@ -72,7 +72,8 @@ lock-check: $(STAMP)
 	&& diff -u requirements-lambda.txt $$scratch/requirements-lambda.txt \
 	&& rm -r $$scratch && echo "locks match their .in files"
 
-# Known advisories for every locked version, from the PyPI advisory feed (see SECURITY.md).
+# Known advisories for every locked version (pip-audit; --strict: a package it cannot
+# check fails the run). Needs PyPI's per-version JSON API or OSV; see SECURITY.md.
 audit: $(STAMP)
 	for lock in requirements.txt requirements-dev.txt requirements-lambda.txt; do \
 		$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $$lock || exit 1; \
