@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup chat serve test lint typecheck model clean ask-cli
 
+# requirements-dev.txt is a complete lock (every distribution pinned, with hashes):
+# pip checks each download against it and installs nothing the lock does not name.
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -58,3 +59,33 @@ bench: $(STAMP)
 .PHONY: soak
 soak: $(STAMP)
 	$(BIN)/python -B -m bench.soak $(SOAK_ARGS)
+
+# Dependencies: edit the .in files, then `make lock` rewrites the three locks (uv, pinned
+# in requirements-dev.in). Existing pins are kept unless an .in file asks otherwise;
+# `make lock LOCK_ARGS=--upgrade` moves every unpinned transitive dependency forward.
+# requirements-lambda.txt is for the Lambda runtime (CPython 3.12, manylinux x86_64).
+UV_COMPILE = $(BIN)/uv pip compile --quiet --no-python-downloads --generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
+LOCK_OUT ?= .
+
+.PHONY: lock lock-check audit
+lock: $(STAMP)
+	$(UV_COMPILE) --universal --python-version 3.11 requirements.in -o $(LOCK_OUT)/requirements.txt
+	$(UV_COMPILE) --universal --python-version 3.11 requirements-dev.in -o $(LOCK_OUT)/requirements-dev.txt
+	$(UV_COMPILE) --python-version 3.12 --python-platform x86_64-manylinux_2_17 \
+		requirements-lambda.in -o $(LOCK_OUT)/requirements-lambda.txt
+
+# Recompile into a scratch folder (needs the package index) and fail on any difference.
+lock-check: $(STAMP)
+	@scratch=$$(mktemp -d) && cp requirements.txt requirements-dev.txt requirements-lambda.txt $$scratch/ \
+	&& $(MAKE) --no-print-directory lock LOCK_OUT=$$scratch \
+	&& diff -u requirements.txt $$scratch/requirements.txt \
+	&& diff -u requirements-dev.txt $$scratch/requirements-dev.txt \
+	&& diff -u requirements-lambda.txt $$scratch/requirements-lambda.txt \
+	&& rm -r $$scratch && echo "locks match their .in files"
+
+# Known advisories for every locked version (pip-audit; --strict: a package it cannot
+# check fails the run). Needs PyPI's per-version JSON API or OSV; see SECURITY.md.
+audit: $(STAMP)
+	for lock in requirements.txt requirements-dev.txt requirements-lambda.txt; do \
+		$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $$lock || exit 1; \
+	done

@@ -14,7 +14,6 @@ import inspect
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from skill.dev.bundle import (
 from skill.dispatch import invoke_json
 from skill.web import create_app
 from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
+from tests.locks import locked_versions, normalize
 from tests.talk import plain
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -141,21 +141,6 @@ def events() -> list[dict[str, Any]]:
 def expected_responses(requests: list[dict[str, Any]], skill_id: str | None) -> list[Any]:
     skill = build_skill(Settings(skill_id=skill_id, persistence=False))
     return [invoke_json(skill, event) for event in requests]
-
-
-def read_pins(path: Path) -> dict[str, str]:
-    """`name==version` lines of a requirements file, keyed by normalized name."""
-    pins: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        requirement = line.split("#", 1)[0].strip()
-        if requirement:
-            name, version = requirement.split("==")
-            pins[normalize(name)] = version.strip()
-    return pins
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower().strip()
 
 
 # --- the bundle, built once -------------------------------------------------------------
@@ -280,7 +265,7 @@ def test_bundle_folder_and_zip_hold_the_same_files(built: Path, names: list[str]
 
 
 def test_bundle_installs_exactly_the_pinned_distributions(built: Path) -> None:
-    pins = read_pins(bundle.REQUIREMENTS)
+    pins = locked_versions(bundle.REQUIREMENTS)
     installed = {}
     for dist_info in (built / BUNDLE_DIRNAME).glob("*.dist-info"):
         name, version = dist_info.name.removesuffix(".dist-info").split("-", 1)
@@ -386,11 +371,11 @@ def test_a_missing_not_bundled_path_stops_the_build(
 
 
 def test_lambda_pins_are_the_tested_versions() -> None:
-    pins = read_pins(bundle.REQUIREMENTS)
-    app_pins = read_pins(PROJECT / "requirements.txt")
+    pins = locked_versions(bundle.REQUIREMENTS)
+    app_pins = locked_versions(PROJECT / "requirements.txt")
     for name, version in pins.items():
         assert importlib.metadata.version(name) == version, name
-        assert app_pins.get(name, version) == version, name
+        assert app_pins[name] == version, name
     for core in ("ask-sdk-core", "ask-sdk-model", "ask-sdk-runtime"):
         assert core in pins
     assert "ask-sdk-dynamodb-persistence-adapter" in pins
@@ -466,6 +451,24 @@ def test_pip_failure_is_a_bundle_error_with_pips_words(tmp_path: Path) -> None:
     assert "pip install" in message
     assert "no-such-pip-option" in message
     assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    ("requirement", "pip_says"),
+    [
+        ("six==1.17.0", "hashes are required"),
+        ("six==1.17.0 --hash=sha256:" + "0" * 64, "do not match the hashes"),
+    ],
+)
+def test_bundle_refuses_a_download_its_lock_does_not_vouch_for(
+    tmp_path: Path, requirement: str, pip_says: str
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(requirement + "\n", encoding="utf-8")
+    with pytest.raises(BundleError) as failed:
+        build_bundle(tmp_path / "out", requirements=requirements)
+    assert pip_says in str(failed.value).lower()
+    assert not list((tmp_path / "out" / BUNDLE_DIRNAME).glob("six*"))
 
 
 # --- from the repo: the entry point itself ----------------------------------------------

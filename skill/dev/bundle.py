@@ -101,6 +101,7 @@ def install_requirements(target: Path, requirements: Path) -> None:
         str(target),
         "-r",
         str(requirements),
+        "--require-hashes",
         "--no-compile",
         "--disable-pip-version-check",
         "--quiet",
