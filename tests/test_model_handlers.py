@@ -13,6 +13,7 @@ from skill.builder import request_handlers
 from skill.content import load_content
 from skill.dev.model import build, source
 from skill.handlers.base import IntentHandler
+from skill.names import Benefit, Intent, Slot
 from tests.envelopes import intent, slot
 from tests.talk import Conversation, Turn, invoke
 
@@ -39,11 +40,23 @@ def test_every_handled_intent_is_in_the_model(locale: str) -> None:
     assert HANDLED_INTENTS - set(model_intents(locale)) == set()
 
 
+@pytest.mark.parametrize("locale", source.LOCALES)
+def test_the_vocabulary_names_every_model_intent_and_slot_and_nothing_else(locale: str) -> None:
+    intents = model_intents(locale)
+    assert set(intents) == set(Intent)
+    assert {name for slots in intents.values() for name in slots} == set(Slot)
+
+
+def test_benefit_ids_in_the_model_are_the_vocabulary() -> None:
+    (benefit_type,) = [t for t in source.SOURCE.slot_types if t.name == source.BENEFIT_TYPE]
+    assert {value.id for value in benefit_type.values} == set(Benefit)
+
+
 def _assert_handled(turn: Turn, intent_name: str, caplog: pytest.LogCaptureFixture) -> None:
     problems = [r for r in caplog.records if r.name.startswith("skill.handlers.errors")]
     assert not problems, f"{intent_name} reached the exception handlers: {problems}"
     assert turn.speech != PROMPTS.error
-    if intent_name != "AMAZON.FallbackIntent":
+    if intent_name != Intent.FALLBACK:
         assert turn.speech != PROMPTS.fallback
 
 
