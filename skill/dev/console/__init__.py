@@ -36,7 +36,7 @@ from skill.dev.console.session import ConsoleSession, Exchange, Reply, plain
 from skill.dev.console.transport import TransportError, connect
 from skill.dev.console.words import normalise
 from skill.dev.model.source import INVOCATION_NAME, LOCALES
-from skill.names import REMINDER_PERMISSION
+from skill.names import REMINDER_PERMISSION, Intent
 
 __all__ = [
     "ConsoleSession",
@@ -53,7 +53,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-STOP_INTENT = "AMAZON.StopIntent"
+STOP_INTENT = Intent.STOP
 LEAVE_WORDS = frozenset({"exit", "quit"})
 USER_PROMPT = "you> "
 SKILL_PROMPT = "alexa> "

@@ -37,12 +37,13 @@ from skill.dev.console.fuzzy import SLOT, Choice, Fuzzy, Template, compile_sampl
 from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
 from skill.dev.model.source import SOURCE
+from skill.names import Intent, RequestType
 
 logger = logging.getLogger(__name__)
 
 INTENT_REQUEST = "IntentRequest"
-LAUNCH_REQUEST = "LaunchRequest"
-FALLBACK_INTENT = "AMAZON.FallbackIntent"
+LAUNCH_REQUEST = RequestType.LAUNCH
+FALLBACK_INTENT = Intent.FALLBACK
 MATCH = "ER_SUCCESS_MATCH"
 NO_MATCH = "ER_SUCCESS_NO_MATCH"
 AMAZON_TIME = "AMAZON.TIME"

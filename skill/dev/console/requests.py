@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.names import RequestType
+
 # Ids for a console that has no Amazon account behind it.
 LOCAL_APPLICATION_ID = "amzn1.ask.skill.local-console"
 LOCAL_USER_ID = "amzn1.ask.account.LOCALCONSOLE"
@@ -78,12 +80,12 @@ def envelope(
 
 def launch_request() -> dict[str, Any]:
     """The body of "Alexa, open bedtime magnesium"."""
-    return {"type": "LaunchRequest"}
+    return {"type": RequestType.LAUNCH}
 
 
 def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
     """The body Alexa sends when a session ends other than by the skill's own choice."""
-    return {"type": "SessionEndedRequest", "reason": reason}
+    return {"type": RequestType.SESSION_ENDED, "reason": reason}
 
 
 def connections_response(
