@@ -1,5 +1,7 @@
 """Spoken times to AMAZON.TIME slot values, the way Alexa fills them.
 
+(About 300 lines: one table-driven parser of every spoken time form Alexa resolves.)
+
 A slot of type AMAZON.TIME never carries the words that were said: Alexa sends the
 time as "HH:MM" on a 24-hour clock ("nine thirty pm" -> "21:30"), or one of four
 special values for a vague part of the day: "MO" (morning), "AF" (afternoon), "EV"
