@@ -195,7 +195,11 @@ def test_every_model_has_custom_and_built_in_intents(locale: str) -> None:
     assert set(intents) == {i.name for i in source.CUSTOM_INTENTS} | REQUIRED_BUILT_INS
     assert set(intents) >= REQUIRED_INTENTS
     for name in REQUIRED_BUILT_INS:
-        assert intents[name] == {"name": name, "samples": []}
+        assert intents[name] == {"name": name, "samples": list(source.BUILT_IN_MODEL_SAMPLES[name])}
+    # Bedtime closers end the session on a real device, in every locale (issue 9).
+    for closer in ("goodnight", "i'm going to sleep", "that's all thanks", "thank you"):
+        assert closer in intents["AMAZON.StopIntent"]["samples"]
+    assert "never mind" in intents["AMAZON.CancelIntent"]["samples"]
     for intent in source.CUSTOM_INTENTS:
         assert intents[intent.name]["samples"]
 
@@ -229,7 +233,10 @@ def test_enough_samples(intent: source.Intent) -> None:
 
 
 def test_samples_unique_across_all_intents() -> None:
-    counts = Counter(source.normalise_sample(sample) for _, sample in ALL_SAMPLES)
+    built_in = [s for samples in source.BUILT_IN_MODEL_SAMPLES.values() for s in samples]
+    counts = Counter(
+        source.normalise_sample(sample) for sample in [*(s for _, s in ALL_SAMPLES), *built_in]
+    )
     duplicates = {sample: n for sample, n in counts.items() if n > 1}
     assert duplicates == {}
 
@@ -395,7 +402,7 @@ def test_skill_manifest() -> None:
         "isExportCompliant": True,
         "containsAds": False,
     }
-    assert manifest["apis"] == {"custom": {"interfaces": []}}
+    assert manifest["apis"] == {"custom": {"interfaces": [{"type": "CAN_FULFILL_INTENT_REQUEST"}]}}
     assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
 
 
