@@ -305,7 +305,7 @@ def help_prompt(handler_input: HandlerInput, *, misses: int = 0) -> Response:
             question=True,
             offer=_still_offered(handler_input),
             pending=pending,
-            remember=False,
+            remember=not misses,  # "repeat that" after asking for help repeats the help
             misses=misses,
         )
     return render(handler_input, reply)
