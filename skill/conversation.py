@@ -42,6 +42,10 @@ def _heard(handler_input: HandlerInput, topic: str, *, part: str | None = None) 
         session[SessionKey.LAST_PART] = part
     else:
         session.pop(SessionKey.LAST_PART, None)
+    if load_content().answer(topic).offer is None:
+        # What the article doesn't say (pregnancy, children, medications ...): never
+        # offered, so never counted, and never stored: a question is not a history.
+        return
     heard = heard_topics(handler_input)
     if topic not in heard:
         session[SessionKey.HEARD] = [*heard, topic]

@@ -196,6 +196,23 @@ def test_after_what_the_article_does_not_say_nothing_is_offered(
     assert not turn.ends_session
 
 
+def test_questions_about_pregnancy_children_or_medications_are_never_stored(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "users.sqlite3"
+    app = create_app(Settings(verify_requests=False, persistence=True, sqlite_path=db))
+    conversation = Conversation(build_skill(Settings(persistence=False)), transport=web_post(app))
+    conversation.open()
+    for name in (Intent.TIMING, *NOT_IN_ARTICLE):
+        conversation.say(name)
+    conversation.say(Intent.STOP)
+    record = SqlitePersistenceAdapter(db).get_attributes(USER_ID)
+    assert record["topics_heard"] == ["timing"]
+    assert record["last_topic"] == "timing"
+    one_shot(web_post(app), Intent.PREGNANCY)
+    assert SqlitePersistenceAdapter(db).get_attributes(USER_ID)["topics_heard"] == ["timing"]
+
+
 # --- 3. new cited topics ------------------------------------------------------------------
 
 
