@@ -189,7 +189,9 @@ def read_source(handler_input: HandlerInput) -> Response:
     cited = chosen.more_sources if more else chosen.sources
     said = prompts.source_said.format(quote=speakable(cited[0]))
     card_title, card_text = article_title(), "\n\n".join(cited)
-    offered = _still_offered(handler_input) or next_offer(handler_input, topic)
+    offered = _still_offered(handler_input)
+    if offered is None and chosen.offer is not None:  # never an offer after what it lacks
+        offered = next_offer(handler_input, topic)
     offer = content.answer(offered).offer if offered else None
     follow = offer or prompts.ask_next
     if _words(said, follow) > MAX_TURN_WORDS:

@@ -464,6 +464,18 @@ def test_the_source_of_tell_me_more_is_its_own_sentence(
     assert turn.speech.startswith(f"The article says: {expected}")
 
 
+def test_the_source_of_what_the_article_does_not_say_offers_nothing(
+    talk: Callable[[], Conversation],
+) -> None:
+    conversation = talk()
+    conversation.open()
+    conversation.say(Intent.TOO_MUCH)
+    turn = conversation.say(Intent.SOURCE)
+    assert turn.speech.startswith("The article says: The typical dosage")
+    assert turn.speech.endswith(PROMPTS.ask_next)
+    assert "offered_topic" not in turn.attributes
+
+
 def test_where_does_it_say_that_before_any_answer(talk: Callable[[], Conversation]) -> None:
     conversation = talk()
     conversation.open()
