@@ -251,7 +251,11 @@ def test_sample_text_is_valid(intent: str, sample: str) -> None:
 @pytest.mark.parametrize(("intent", "sample"), ALL_SAMPLES)
 def test_sample_leaves_built_in_phrases_alone(intent: str, sample: str) -> None:
     assert source.normalise_sample(sample) not in source.BUILT_IN_PHRASES, f"{intent}: {sample!r}"
-    assert "more" not in sample.split(), f"{intent}: {sample!r} belongs to AMAZON.MoreIntent"
+    words = sample.split()
+    dose = intent in {"TooMuchIntent", "HealthConcernIntent"} and re.search(
+        r"\b(take|took) more\b", sample
+    )
+    assert "more" not in words or dose, f"{intent}: {sample!r} belongs to AMAZON.MoreIntent"
 
 
 def test_built_in_phrases_cover_the_obvious() -> None:
