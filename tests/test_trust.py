@@ -430,6 +430,18 @@ def test_help_while_setting_a_reminder_speaks_of_the_reminder(
     assert turn.directives[0]["slotToElicit"] == Slot.BEDTIME
 
 
+def test_help_while_a_cancel_waits_speaks_of_the_reminder_and_keeps_the_question(
+    post: Post, skill: CustomSkill
+) -> None:
+    conversation = Conversation(
+        skill, transport=post, started=True, attributes={"pending": "cancel_reminder"}
+    )
+    turn = conversation.say(Intent.HELP)
+    assert turn.speech == PROMPTS.help_cancel_reminder
+    assert turn.attributes["pending"] == "cancel_reminder"
+    assert not turn.ends_session
+
+
 # --- 11. "where does it say that?" ------------------------------------------------------
 
 
