@@ -15,7 +15,7 @@ from ask_sdk_model.services import ApiClient
 
 from skill import conversation, preferences
 from skill.config import Settings
-from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler
+from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler, CanFulfillHandler
 from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 def request_handlers() -> list[AbstractRequestHandler]:
     """Every request handler, in the order the SDK tries them (first match wins)."""
     return [
+        CanFulfillHandler(),  # before anything that would speak or store
         RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
         BenefitDetailHandler(),
+        IntentRoute({Intent.HEALTH_CONCERN}, conversation.health_concern),
+        IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),
         IntentRoute({Intent.FORGET_ME}, preferences.ask_to_forget),

@@ -10,32 +10,106 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill import memory
-from skill.content import Answer, load_content
-from skill.names import Intent, SessionKey, Slot
+from skill.content import Answer, article_title, load_content
+from skill.names import Intent, Pending, SessionKey, Slot
 from skill.replies import Reply, render, session_attributes, stored_reply
+from skill.speech import speakable
 
+# The reminder conversation's slot, while Alexa listens for it (see help_prompt).
+BEDTIME_SLOT = f"{Intent.SET_REMINDER}.{Slot.BEDTIME}"
+MORE = "more"  # SessionKey.LAST_PART when the last topic's follow-up was said
+MAX_TURN_WORDS = 40  # a whole turn: answer, offer, any prompt (one breath, half asleep)
+MISSES_BEFORE_HELP = 2
+MISSES_BEFORE_GOODNIGHT = 3
 # What a returning listener is offered first, if they have not heard it yet.
 WELCOME_BACK_ORDER = ("timing", "dosage", "why_glycinate", "how_it_helps", "hydration", "safety")
 
 
-def _heard(handler_input: HandlerInput, topic: str) -> None:
-    session_attributes(handler_input)[SessionKey.LAST_TOPIC] = topic
+def heard_topics(handler_input: HandlerInput) -> list[str]:
+    """Topics heard: this session's, and a returning listener's stored ones (copied in at
+    the session's start). Attributes come from outside: only known topics count."""
+    heard = session_attributes(handler_input).get(SessionKey.HEARD)
+    answers = load_content().answers
+    if not isinstance(heard, list):
+        return []
+    return [topic for topic in heard if isinstance(topic, str) and topic in answers]
+
+
+def _heard(handler_input: HandlerInput, topic: str, *, part: str | None = None) -> None:
+    session = session_attributes(handler_input)
+    session[SessionKey.LAST_TOPIC] = topic
+    if part:
+        session[SessionKey.LAST_PART] = part
+    else:
+        session.pop(SessionKey.LAST_PART, None)
+    if load_content().answer(topic).offer is None:
+        # What the article doesn't say (pregnancy, children, medications ...): never
+        # offered, so never counted, and never stored: a question is not a history.
+        return
+    heard = heard_topics(handler_input)
+    if topic not in heard:
+        session[SessionKey.HEARD] = [*heard, topic]
     memory.memory_of(handler_input).note_heard(topic)
 
 
-def _say_and_offer(handler_input: HandlerInput, answer: Answer, said: str) -> Response:
-    """Say `said` for a topic; if the conversation goes on, offer the topic's next one."""
-    offer = load_content().answer(answer.next).offer
-    _heard(handler_input, answer.topic)
+def next_offer(
+    handler_input: HandlerInput, after: str | None = None, prefer: tuple[str, ...] = ()
+) -> str | None:
+    """The topic to offer next: `after`'s own next (or the first of `prefer`) if unheard,
+    else the first unheard topic in the content's order; None when all were heard."""
+    content = load_content()
+    heard = set(heard_topics(handler_input))
+    first = content.answer(after).next if after else None
+    preferred: tuple[str, ...] = (first,) if first else prefer
+    for topic in (*preferred, *content.offered_topics):
+        if topic and topic not in heard and topic != after:
+            return topic
+    return None
+
+
+def _say_and_offer(
+    handler_input: HandlerInput, answer: Answer, said: str, *, part: str | None = None
+) -> Response:
+    """Say `said` for a topic; if the conversation goes on, offer a topic not yet heard.
+
+    What the article doesn't say is followed by "what else?", never by an offer (no
+    nudge after a question about children or medications); once every topic has been
+    heard, the listener is told so and wished goodnight.
+    """
+    content = load_content()
+    _heard(handler_input, answer.topic, part=part)
+    card_title, card_text = answer.card_title, answer.card_text
+    if answer.offer is None:
+        follow = content.prompts.ask_next
+        reply = Reply(
+            speech=(said,),
+            follow_up=(follow,),
+            reprompt=content.prompts.help_reprompt,
+            card_title=card_title,
+            card_text=card_text,
+        )
+        return render(handler_input, reply)
+    topic = next_offer(handler_input, answer.topic)
+    if topic is None:
+        return render(
+            handler_input,
+            Reply(
+                speech=(said,),
+                follow_up=(content.prompts.all_heard,),
+                card_title=card_title,
+                card_text=card_text,
+            ),
+        )
+    offer = content.answer(topic).offer or content.prompts.ask_next
     return render(
         handler_input,
         Reply(
             speech=(said,),
             follow_up=(offer,),
             reprompt=offer,
-            card_title=answer.card_title,
-            card_text=answer.card_text,
-            offer=answer.next,
+            offer=topic,
+            card_title=card_title,
+            card_text=card_text,
         ),
     )
 
@@ -79,7 +153,9 @@ def tell_more(handler_input: HandlerInput) -> Response:
     if topic is None:
         return help_prompt(handler_input)
     chosen = content.answer(topic)
-    return _say_and_offer(handler_input, chosen, chosen.more or content.prompts.no_more)
+    if chosen.more is None:
+        return _say_and_offer(handler_input, chosen, content.prompts.no_more)
+    return _say_and_offer(handler_input, chosen, chosen.more, part=MORE)
 
 
 def accept_offer(handler_input: HandlerInput) -> Response:
@@ -89,6 +165,62 @@ def accept_offer(handler_input: HandlerInput) -> Response:
         return ask_what_next(handler_input)
     chosen = load_content().answer(topic)
     return _say_and_offer(handler_input, chosen, chosen.speech)
+
+
+def read_source(handler_input: HandlerInput) -> Response:
+    """ "Where does it say that?": the article sentence the last answer was drawn from,
+    read verbatim (speakable), and every cited sentence on a card under the title."""
+    content = load_content()
+    prompts = content.prompts
+    session = session_attributes(handler_input)
+    topic = _topic_in_session(handler_input, SessionKey.LAST_TOPIC)
+    if topic is None:
+        return render(
+            handler_input,
+            Reply(
+                speech=(prompts.source_none, prompts.ask_next),
+                reprompt=prompts.help_reprompt,
+                question=True,
+                offer=_still_offered(handler_input),
+            ),
+        )
+    chosen = content.answer(topic)
+    more = session.get(SessionKey.LAST_PART) == MORE and chosen.more_sources
+    cited = chosen.more_sources if more else chosen.sources
+    said = prompts.source_said.format(quote=speakable(cited[0]))
+    card_title, card_text = article_title(), "\n\n".join(cited)
+    offered = _still_offered(handler_input)
+    if offered is None and chosen.offer is not None:  # never an offer after what it lacks
+        offered = next_offer(handler_input, topic)
+    offer = content.answer(offered).offer if offered else None
+    follow = offer or prompts.ask_next
+    if _words(said, follow) > MAX_TURN_WORDS:
+        follow, offer, offered = "", None, None
+    return render(
+        handler_input,
+        Reply(
+            speech=(said,),
+            follow_up=(follow,) if follow else (),
+            reprompt=offer or prompts.help_reprompt,
+            offer=offered if offer else None,
+            card_title=card_title,
+            card_text=card_text,
+        ),
+    )
+
+
+def _words(*parts: str) -> int:
+    return sum(len(part.split()) for part in parts)
+
+
+def _still_offered(handler_input: HandlerInput) -> str | None:
+    """The topic a "yes" would still take (an offer survives a miss, help or a quote)."""
+    return _topic_in_session(handler_input, SessionKey.OFFERED_TOPIC)
+
+
+def _still_pending(handler_input: HandlerInput) -> str | None:
+    pending = session_attributes(handler_input).get(SessionKey.PENDING)
+    return pending if isinstance(pending, str) and pending in set(Pending) else None
 
 
 def repeat(handler_input: HandlerInput) -> Response:
@@ -115,17 +247,16 @@ def welcome(handler_input: HandlerInput) -> Response:
     session.pop(SessionKey.LAST_TOPIC, None)
     session.pop(SessionKey.ONE_SHOT, None)
     if session.get(SessionKey.RETURNING):
-        heard = set(memory.memory_of(handler_input).record.topics_heard)
-        unheard = [topic for topic in WELCOME_BACK_ORDER if topic not in heard]
-        if unheard:
-            offer = content.answer(unheard[0]).offer
+        unheard = next_offer(handler_input, prefer=WELCOME_BACK_ORDER)
+        offer = content.answer(unheard).offer if unheard else None
+        if unheard and offer:
             return render(
                 handler_input,
                 Reply(
                     speech=(prompts.welcome_back, offer),
                     reprompt=offer,
                     question=True,
-                    offer=unheard[0],
+                    offer=unheard,
                 ),
             )
         return render(
@@ -146,12 +277,44 @@ def welcome(handler_input: HandlerInput) -> Response:
     )
 
 
-def help_prompt(handler_input: HandlerInput) -> Response:
+def help_prompt(handler_input: HandlerInput, *, misses: int = 0) -> Response:
+    """Short help that fits where the listener is; what "yes" would take survives it.
+
+    In the reminder conversation (Alexa listening for the bedtime, or a cancel waiting
+    for yes or no) it speaks of the reminder; elsewhere it names three things to ask.
+    """
     prompts = load_content().prompts
-    return render(
-        handler_input,
-        Reply(speech=(prompts.help, prompts.help_reprompt), reprompt=prompts.help, question=True),
-    )
+    session = session_attributes(handler_input)
+    pending = _still_pending(handler_input)
+    if session.get(SessionKey.ELICITING) == BEDTIME_SLOT:
+        reply = Reply(
+            speech=(prompts.help_reminder,),
+            reprompt=prompts.ask_bedtime_reprompt,
+            question=True,
+            elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
+            remember=False,
+            misses=misses,
+        )
+    elif pending == Pending.CANCEL_REMINDER:
+        reply = Reply(
+            speech=(prompts.help_cancel_reminder,),
+            reprompt=prompts.reminder_cancel_reprompt,
+            question=True,
+            pending=pending,
+            remember=False,
+            misses=misses,
+        )
+    else:
+        reply = Reply(
+            speech=(prompts.help, prompts.help_reprompt),
+            reprompt=prompts.help,
+            question=True,
+            offer=_still_offered(handler_input),
+            pending=pending,
+            remember=not misses,  # "repeat that" after asking for help repeats the help
+            misses=misses,
+        )
+    return render(handler_input, reply)
 
 
 def ask_what_next(handler_input: HandlerInput) -> Response:
@@ -167,16 +330,43 @@ def goodbye(handler_input: HandlerInput) -> Response:
     return render(handler_input, Reply(speech=(load_content().prompts.goodbye,)))
 
 
+def health_concern(handler_input: HandlerInput) -> Response:
+    """The safety net: symptoms, conditions, medications, too much taken, feeling unwell.
+
+    One calm line (the article doesn't cover it; a professional, or emergency services
+    if very unwell) and the session closes: nothing suggests taking more.
+    """
+    return render(handler_input, Reply(speech=(load_content().prompts.safety_net,)))
+
+
+def _misses(handler_input: HandlerInput) -> int:
+    misses = session_attributes(handler_input).get(SessionKey.MISSES)
+    return misses if isinstance(misses, int) and not isinstance(misses, bool) else 0
+
+
 def fallback(handler_input: HandlerInput) -> Response:
-    """Out-of-scope speech: redirect gently and keep listening."""
+    """Not understood. The first miss redirects with two suggestions, a second in a row
+    gets the short help, a third says goodnight: an open microphone that keeps failing
+    is the worst bedtime experience. What "yes" would take survives a miss."""
     prompts = load_content().prompts
+    misses = _misses(handler_input) + 1
+    if misses >= MISSES_BEFORE_GOODNIGHT:
+        return render(handler_input, Reply(speech=(prompts.fallback_goodnight,)))
+    if misses >= MISSES_BEFORE_HELP:
+        return help_prompt(handler_input, misses=misses)
+    session = session_attributes(handler_input)
+    eliciting = session.get(SessionKey.ELICITING) == BEDTIME_SLOT
     return render(
         handler_input,
         Reply(
-            speech=(prompts.fallback,),
+            speech=(prompts.fallback, prompts.fallback_suggest),
             reprompt=prompts.fallback_reprompt,
             question=True,
+            offer=_still_offered(handler_input),
+            pending=_still_pending(handler_input),
+            elicit=(Intent.SET_REMINDER, Slot.BEDTIME) if eliciting else None,
             remember=False,
+            misses=misses,
         ),
     )
 

@@ -24,6 +24,22 @@ class Intent(StrEnum):
     HYDRATION = "HydrationIntent"
     SAFETY = "SafetyIntent"
     SUMMARY = "SummaryIntent"
+    CAUSES = "CausesIntent"
+    NATURAL = "NaturalIntent"
+    MAGNESIUM_ROLE = "MagnesiumRoleIntent"
+    EVERY_NIGHT = "EveryNightIntent"
+    RELAX = "RelaxIntent"
+    # What the article does not say: named honestly, pointed to a professional.
+    SIDE_EFFECTS = "SideEffectsIntent"
+    CHILDREN = "ChildrenIntent"
+    PREGNANCY = "PregnancyIntent"
+    INTERACTIONS = "InteractionsIntent"
+    TOO_MUCH = "TooMuchIntent"
+    HOW_SOON = "HowSoonIntent"
+    HOW_LONG = "HowLongToTakeIntent"
+    WHERE_TO_BUY = "WhereToBuyIntent"
+    HEALTH_CONCERN = "HealthConcernIntent"  # the safety net: symptoms, conditions, too much taken
+    SOURCE = "SourceIntent"  # "where does it say that?"
     QUIET_VOICE = "QuietVoiceIntent"
     NORMAL_VOICE = "NormalVoiceIntent"
     FORGET_ME = "ForgetMeIntent"
@@ -66,6 +82,7 @@ class RequestType(StrEnum):
     INTENT = "IntentRequest"
     SESSION_ENDED = "SessionEndedRequest"
     CONNECTIONS_RESPONSE = "Connections.Response"
+    CAN_FULFILL = "CanFulfillIntentRequest"  # name-free: "could this skill answer that?"
 
 
 class SessionKey(StrEnum):
@@ -79,6 +96,10 @@ class SessionKey(StrEnum):
     RETURNING = "returning"
     ONE_SHOT = "one_shot"  # a one-shot question waiting for a follow-up answer
     UNSAVED = "unsaved"  # the visit and topics this session has not written yet
+    HEARD = "heard"  # topics heard: this session's, plus a returning listener's stored ones
+    LAST_PART = "last_part"  # "more" when the last topic's follow-up was said, else absent
+    MISSES = "misses"  # consecutive turns the skill did not understand
+    ELICITING = "eliciting"  # "<intent>.<slot>" Alexa listens for next, while it does
 
 
 class Pending(StrEnum):

@@ -7,8 +7,9 @@ stays open, by one rule:
   session: say the answer and close it, no open microphone at bedtime, unless the
   reply asks something only the listener can answer (`question`: their bedtime, a
   yes/no), in which case the session stays one-shot until that is answered;
-* inside a conversation: the answer, then its follow-up (an offer, "what next?"),
-  and keep listening while there is a reprompt.
+* inside a conversation: the answer, then its follow-up (an offer, "what next?", or a
+  goodnight when everything has been heard), and keep listening while there is a
+  reprompt.
 
 Only plain strings go into session attributes, so they survive any serializer.
 """
@@ -42,6 +43,7 @@ class Reply:
     pending: str | None = None  # the action "yes" will confirm
     elicit: tuple[str, str] | None = None  # (intent, slot) Alexa should listen for next
     remember: bool = True  # kept for "repeat that"
+    misses: int = 0  # consecutive turns not understood, this one included (0: understood)
 
 
 def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
@@ -87,14 +89,21 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
     one_shot = is_one_shot(handler_input)
     listening = reply.reprompt is not None and (reply.question or not one_shot)
     quiet = voice(handler_input) == Voice.QUIET
-    speech = (*reply.speech, *reply.follow_up) if listening else reply.speech
+    in_conversation = listening or not one_shot
+    speech = (*reply.speech, *reply.follow_up) if in_conversation else reply.speech
     builder = handler_input.response_builder
     builder.speak(to_ssml(speech, quiet=quiet))
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
     session = session_attributes(handler_input)
     offer, pending = (reply.offer, reply.pending) if listening else (None, None)
-    for key, value in ((SessionKey.OFFERED_TOPIC, offer), (SessionKey.PENDING, pending)):
+    eliciting = ".".join(reply.elicit) if listening and reply.elicit else None
+    for key, value in (
+        (SessionKey.OFFERED_TOPIC, offer),
+        (SessionKey.PENDING, pending),
+        (SessionKey.ELICITING, eliciting),
+        (SessionKey.MISSES, reply.misses if listening else 0),
+    ):
         if value:
             session[key] = value
         else:

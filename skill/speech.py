@@ -39,3 +39,11 @@ def to_ssml(parts: Iterable[str], *, quiet: bool = False) -> str:
     body = PAUSE.join(_escape(part) for part in parts if part)
     prosody = QUIET_PROSODY if quiet else f'rate="{CALM_RATE}"'
     return f"<prosody {prosody}>{body}</prosody>"
+
+
+_MG = re.compile(r"\bmg\b")
+
+
+def speakable(text: str) -> str:
+    """Article text as it should be read aloud: "200 mg" said as "200 milligrams"."""
+    return _MG.sub("milligrams", text)

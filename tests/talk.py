@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class Conversation:
     started: bool = False
     ended: bool = False
     turns: list[Turn] = field(default_factory=list)
+    # How an envelope reaches the skill: by default in-process (what the Lambda entry
+    # does); a test may post it to the web endpoint or call the Lambda entry instead.
+    transport: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def send(self, build: Any, *args: Any, **kwargs: Any) -> Turn:
         assert not self.ended, "the skill already closed this session"
@@ -53,7 +57,8 @@ class Conversation:
             user_id=self.user_id,
             **kwargs,
         )
-        turn = Turn(invoke(self.skill, envelope))
+        raw = self.transport(envelope) if self.transport else invoke(self.skill, envelope)
+        turn = Turn(raw)
         self.started = True
         self.attributes = dict(turn.attributes)
         self.ended = turn.ends_session

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.replies",),
     (
         "skill.conversation",
+        "skill.discovery",
         "skill.preferences",
         "skill.reminders.service",
         "skill.reminders.dialog",

@@ -26,7 +26,10 @@ def spoken(topic: str) -> str:
 
 
 def offer_after(topic: str) -> str:
-    return CONTENT.answer(CONTENT.answer(topic).next).offer
+    """What follows a topic heard first in a session: its next topic's offer, or for
+    what the article doesn't say, "what else?"."""
+    after = CONTENT.answer(topic).next
+    return CONTENT.answer(after).offer or "" if after else PROMPTS.ask_next
 
 
 def assert_valid_ssml(turn: Turn) -> None:
@@ -55,7 +58,7 @@ def test_open_question_yes_more_repeat_stop(conversation: Start) -> None:
     }
     assert not timing.ends_session
 
-    offered = CONTENT.answer("timing").next
+    offered = str(CONTENT.answer("timing").next)
     yes = talk.say("AMAZON.YesIntent")
     assert yes.speech.startswith(spoken(offered))
     assert not yes.ends_session
@@ -101,7 +104,8 @@ def test_inside_a_conversation_each_answer_offers_the_next_topic(conversation: S
         talk.open()
         turn = talk.say(intent_name)
         assert turn.speech == f"{spoken(topic)} {offer_after(topic)}"
-        assert turn.reprompt == offer_after(topic)
+        expected = offer_after(topic) if CONTENT.answer(topic).offer else PROMPTS.help_reprompt
+        assert turn.reprompt == expected
         assert not turn.ends_session
 
 
@@ -134,7 +138,7 @@ def test_fallback_redirects_gently_and_keeps_the_session(conversation: Start) ->
     talk.open()
     talk.say("TimingIntent")
     turn = talk.say("AMAZON.FallbackIntent")
-    assert turn.speech == PROMPTS.fallback
+    assert turn.speech == f"{PROMPTS.fallback} {PROMPTS.fallback_suggest}"
     assert turn.reprompt == PROMPTS.fallback_reprompt
     assert not turn.ends_session
     # "Repeat" after a fallback still repeats the last real answer.
@@ -242,7 +246,7 @@ def test_an_intent_the_skill_does_not_know_is_redirected(
 ) -> None:
     with caplog.at_level(logging.WARNING):
         turn = Turn(invoke(skill, intent("OrderPizzaIntent", new=False)))
-    assert turn.speech == PROMPTS.fallback
+    assert turn.speech.startswith(PROMPTS.fallback)
     assert not turn.ends_session
     assert "no handler for IntentRequest OrderPizzaIntent" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -196,7 +196,7 @@ def test_a_question_after_forget_me_cancels_the_pending_yes(db_path: Path) -> No
     talk.say("ForgetMeIntent")
     talk.say("TimingIntent")
     yes = talk.say("AMAZON.YesIntent")
-    assert yes.speech.startswith(CONTENT.answer(CONTENT.answer("timing").next).speech)
+    assert yes.speech.startswith(CONTENT.answer(str(CONTENT.answer("timing").next)).speech)
     talk.say("AMAZON.StopIntent")
     assert stored(db_path)["visits"] == 1
 

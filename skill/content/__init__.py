@@ -29,10 +29,10 @@ class Answer:
     topic: str
     speech: str
     sources: tuple[str, ...]
-    offer: str
-    next: str
     card_title: str
     card_text: str
+    offer: str | None = None  # None: what the article doesn't say; never offered
+    next: str | None = None  # the topic to offer next, if not heard yet
     more: str | None = None
     more_sources: tuple[str, ...] = ()
 
@@ -54,6 +54,14 @@ class Prompts:
     goodbye: str
     fallback: str
     fallback_reprompt: str
+    fallback_suggest: str
+    fallback_goodnight: str
+    safety_net: str
+    all_heard: str
+    source_said: str
+    source_none: str
+    help_reminder: str
+    help_cancel_reminder: str
     error: str
     error_reprompt: str
     which_benefit: str
@@ -114,6 +122,11 @@ class Content:
     def answer(self, topic: str) -> Answer:
         return self.answers[topic]
 
+    @property
+    def offered_topics(self) -> tuple[str, ...]:
+        """Topics that can be offered ("Want to know ...?"), in the order they are offered."""
+        return tuple(topic for topic, answer in self.answers.items() if answer.offer)
+
 
 def _build_answer(topic: str, raw: dict[str, Any]) -> Answer:
     known = {f.name for f in fields(Answer)} - {"topic"}
@@ -125,8 +138,8 @@ def _build_answer(topic: str, raw: dict[str, Any]) -> Answer:
             topic=topic,
             speech=raw["speech"],
             sources=tuple(raw["sources"]),
-            offer=raw["offer"],
-            next=raw["next"],
+            offer=raw.get("offer"),
+            next=raw.get("next"),
             card_title=raw["card_title"],
             card_text=raw["card_text"],
             more=raw.get("more"),
@@ -140,7 +153,9 @@ def parse_content(data: dict[str, Any]) -> Content:
     """Turn the content document into `Content`, checking cross references."""
     answers = {topic: _build_answer(topic, raw) for topic, raw in data["answers"].items()}
     for answer in answers.values():
-        if answer.next not in answers:
+        if (answer.offer is None) != (answer.next is None):
+            raise ContentError(f"answers.{answer.topic}: 'offer' and 'next' go together")
+        if answer.next is not None and answers.get(answer.next, answer).offer is None:
             raise ContentError(f"answers.{answer.topic}: next topic {answer.next!r} is unknown")
         if answer.more and not answer.more_sources:
             raise ContentError(f"answers.{answer.topic}: 'more' needs 'more_sources'")
@@ -157,3 +172,8 @@ def load_content(path: Path = ANSWERS_PATH) -> Content:
 def article_text(path: Path = ARTICLE_PATH) -> str:
     """The article, the single source of truth for every fact spoken."""
     return path.read_text(encoding="utf-8")
+
+
+def article_title() -> str:
+    """The article's title (its first line), shown on the card that quotes it."""
+    return article_text().split("\n", 1)[0].strip()

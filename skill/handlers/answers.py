@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, get_slot
+from ask_sdk_core.utils import get_intent_name, get_slot, is_request_type
 from ask_sdk_model import Response
 
-from skill import conversation
+from skill import conversation, discovery
+from skill.content import load_content
 from skill.handlers.base import IntentHandler
-from skill.names import Benefit, Intent, Slot
+from skill.names import Benefit, Intent, RequestType, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,30 @@ ANSWER_FOR_INTENT: dict[str, str] = {
     Intent.HYDRATION: "hydration",
     Intent.SAFETY: "safety",
     Intent.SUMMARY: "summary",
+    Intent.CAUSES: "causes",
+    Intent.NATURAL: "natural",
+    Intent.MAGNESIUM_ROLE: "magnesium_role",
+    Intent.EVERY_NIGHT: "every_night",
+    Intent.RELAX: "relax",
+    # What the article doesn't say, said honestly.
+    Intent.SIDE_EFFECTS: "side_effects",
+    Intent.CHILDREN: "children",
+    Intent.PREGNANCY: "pregnancy",
+    Intent.INTERACTIONS: "interactions",
+    Intent.TOO_MUCH: "too_much",
+    Intent.HOW_SOON: "how_soon",
+    Intent.HOW_LONG: "how_long",
+    Intent.WHERE_TO_BUY: "where_to_buy",
 }
+
+# Intents Alexa may send here without the skill's name: the article's own answers
+# (topics it can offer), never what it doesn't cover, settings or health statements.
+ARTICLE_INTENTS = frozenset(
+    {
+        *(name for name, topic in ANSWER_FOR_INTENT.items() if load_content().answer(topic).offer),
+        Intent.BENEFIT_DETAIL,
+    }
+)
 
 # Slot value ids (BenefitType in the interaction model) are content topics.
 ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"  # compared by value: keeps the SDK's ER enums off cold start
@@ -71,3 +96,13 @@ class BenefitDetailHandler(IntentHandler):
         if topic is None:
             return conversation.choose_benefit(handler_input)
         return conversation.answer(handler_input, topic)
+
+
+class CanFulfillHandler(AbstractRequestHandler):
+    """Alexa asks whether the skill could answer an intent, before any session."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type(RequestType.CAN_FULFILL)(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return discovery.can_fulfill(handler_input, ARTICLE_INTENTS)

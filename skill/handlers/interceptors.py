@@ -42,6 +42,8 @@ class LoadMemoryInterceptor(AbstractRequestInterceptor):
         # Only what differs from a first-time, normal-voice listener rides in the session.
         if record.visits > 0:
             session[SessionKey.RETURNING] = True
+            if record.topics_heard:  # offers skip what they heard before
+                session[SessionKey.HEARD] = list(record.topics_heard)
         if record.voice != Voice.NORMAL:
             session[SessionKey.VOICE] = record.voice
         remembered.note_visit()
@@ -51,6 +53,8 @@ class SaveMemoryInterceptor(AbstractResponseInterceptor):
     """Write what is due: settings now, the visit and topics when the session ends."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if get_request_type(handler_input) == RequestType.CAN_FULFILL:
+            return  # Alexa asking whether we could answer: not a visit, nothing to write
         session_ends = response.should_end_session is True or (
             get_request_type(handler_input) == RequestType.SESSION_ENDED
         )

@@ -106,7 +106,10 @@ def build_interaction_model(locale: str) -> dict[str, Any]:
                 },
                 "intents": [
                     *(_intent_json(intent) for intent in SOURCE.intents),
-                    *({"name": name, "samples": []} for name in SOURCE.built_in_samples),
+                    *(
+                        {"name": name, "samples": list(SOURCE.built_in_model_samples[name])}
+                        for name in SOURCE.built_in_samples
+                    ),
                 ],
                 "types": [_type_json(slot_type, locale) for slot_type in SOURCE.slot_types],
             },
@@ -137,7 +140,7 @@ def build_skill_manifest() -> dict[str, Any]:
                 "category": text.category,
             },
             "privacyAndCompliance": dict(text.privacy_and_compliance),
-            "apis": {"custom": {"interfaces": []}},
+            "apis": {"custom": {"interfaces": [{"type": kind} for kind in text.interfaces]}},
             "permissions": [{"name": name} for name in text.permissions],
             "manifestVersion": "1.0",
         }

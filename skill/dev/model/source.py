@@ -81,6 +81,7 @@ class Manifest:
     testing_instructions: str
     privacy_and_compliance: Mapping[str, bool]
     permissions: tuple[str, ...]
+    interfaces: tuple[str, ...] = ()  # apis.custom.interfaces, e.g. CAN_FULFILL_INTENT_REQUEST
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class ModelSource:
     locale_synonyms: Mapping[str, Mapping[tuple[str, str], tuple[str, ...]]]
     built_in_samples: Mapping[str, tuple[str, ...]]
     """Every built-in intent (the model's order) and the phrases the console takes for it."""
+    built_in_model_samples: Mapping[str, tuple[str, ...]]
+    """Extra samples the deployed model gives a built-in intent (e.g. bedtime closers)."""
     built_in_phrases: frozenset[str]
     manifest: Manifest
 
@@ -126,6 +129,7 @@ def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelS
         slot_types=slot_types,
         locale_synonyms=_locale_synonyms(model, synonyms, locales, slot_types),
         built_in_samples=_built_ins(model, top.get("built_in_intents", {})),
+        built_in_model_samples=_built_in_model_samples(model, top.get("built_in_intents", {})),
         built_in_phrases=frozenset(reserved),
         manifest=_manifest(_Reader(manifest)),
     )
@@ -238,9 +242,23 @@ def _built_ins(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
         where = f"built_in_intents.{name}"
         if not name.startswith("AMAZON."):
             raise model.fail(where, "an AMAZON.* intent name", name)
-        console = model.mapping(fields, where, required=("console_samples",))["console_samples"]
-        built_ins[name] = model.texts(console, f"{where}.console_samples")
+        known = model.mapping(fields, where, required=("console_samples",), optional=("samples",))
+        console = model.texts(known["console_samples"], f"{where}.console_samples")
+        extra = model.texts(known.get("samples", []), f"{where}.samples")
+        # The console understands what the deployed model does, and its own stand-ins.
+        built_ins[name] = tuple(dict.fromkeys((*console, *extra)))
     return built_ins
+
+
+def _built_in_model_samples(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
+    """The `samples` a built-in intent carries into the deployed model (most have none)."""
+    return {
+        name: model.texts(
+            model.mapping(fields, f"built_in_intents.{name}").get("samples", []),
+            f"built_in_intents.{name}.samples",
+        )
+        for name, fields in model.mapping(raw, "built_in_intents").items()
+    }
 
 
 def _manifest(model: _Reader) -> Manifest:
@@ -260,6 +278,7 @@ def _manifest(model: _Reader) -> Manifest:
             "privacy_and_compliance",
             "permissions",
         ),
+        optional=("interfaces",),
     )
     privacy = model.mapping(fields["privacy_and_compliance"], "privacy_and_compliance")
     for key, flag in privacy.items():
@@ -277,6 +296,7 @@ def _manifest(model: _Reader) -> Manifest:
         testing_instructions=model.text(fields["testing_instructions"], "testing_instructions"),
         privacy_and_compliance={key: bool(flag) for key, flag in privacy.items()},
         permissions=model.texts(fields["permissions"], "permissions"),
+        interfaces=model.texts(fields.get("interfaces", []), "interfaces"),
     )
 
 
@@ -295,6 +315,7 @@ SLOT_TYPES = SOURCE.slot_types
 LOCALE_SYNONYMS = SOURCE.locale_synonyms
 BUILT_IN_INTENTS: tuple[str, ...] = tuple(SOURCE.built_in_samples)
 BUILT_IN_PHRASES = SOURCE.built_in_phrases
+BUILT_IN_MODEL_SAMPLES = SOURCE.built_in_model_samples
 
 BENEFIT_TYPE = "BenefitType"
 """The benefit slot's type, for request envelopes built in tests (tests check it exists)."""
