@@ -66,6 +66,7 @@ class RequestType(StrEnum):
     INTENT = "IntentRequest"
     SESSION_ENDED = "SessionEndedRequest"
     CONNECTIONS_RESPONSE = "Connections.Response"
+    SKILL_DISABLED = "AlexaSkillEvent.SkillDisabled"  # the listener disabled the skill
 
 
 class SessionKey(StrEnum):
@@ -79,6 +80,8 @@ class SessionKey(StrEnum):
     RETURNING = "returning"
     ONE_SHOT = "one_shot"  # a one-shot question waiting for a follow-up answer
     UNSAVED = "unsaved"  # the visit and topics this session has not written yet
+    REMINDER_PLAN = "reminder_plan"  # ["HH:MM" reminder, "HH:MM" bedtime?] awaiting yes/no
+    DAY_PART = "day_part"  # "EV"/"NI"/"MO"/"AF": the part of day a vague bedtime named
 
 
 class Pending(StrEnum):
@@ -86,6 +89,8 @@ class Pending(StrEnum):
 
     FORGET = "forget"
     CANCEL_REMINDER = "cancel_reminder"
+    EVENING = "evening"  # "Do you mean 10:30 at night?"
+    SET_REMINDER = "set_reminder"  # "I'll remind you every night at 9:45 PM ... Shall I?"
 
 
 class Voice(StrEnum):

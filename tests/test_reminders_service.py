@@ -470,8 +470,8 @@ def test_the_permission_request_directive_and_card() -> None:
         "name": "AskFor",
         "payload": {
             "@type": "AskForPermissionsConsentRequest",
-            "@version": "1",
-            "permissionScope": REMINDERS_SCOPE,
+            "@version": "2",
+            "permissionScopes": [{"permissionScope": REMINDERS_SCOPE, "consentLevel": "ACCOUNT"}],
         },
         "token": "remind",
     }

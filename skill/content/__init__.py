@@ -64,12 +64,25 @@ class Prompts:
     quiet_on: str
     quiet_off: str
     forget_confirm: str
+    forget_confirm_reminder: str
     forget_reprompt: str
     forgotten: str
+    forgotten_reminder: str
+    forget_reminder_failed: str
     forget_kept: str
     ask_bedtime: str
     ask_bedtime_reprompt: str
+    reminder_every_night: str
+    reminder_every_day: str
+    reminder_plan: str
+    reminder_plan_bedtime: str
+    reminder_evening: str
+    reminder_evening_reprompt: str
+    reminder_confirm: str
+    reminder_confirm_reprompt: str
+    reminder_not_set: str
     reminder_set: str
+    reminder_zone_unknown: str
     reminder_text: str
     reminder_card_title: str
     reminder_card_text: str
