@@ -16,6 +16,7 @@ from typing import Any
 CONTENT_DIR = Path(__file__).resolve().parent
 ARTICLE_PATH = CONTENT_DIR / "article.txt"
 ANSWERS_PATH = CONTENT_DIR / "answers.json"
+PRIVACY_PATH = CONTENT_DIR / "privacy.html"
 
 
 class ContentError(ValueError):
@@ -169,4 +170,10 @@ def load_content(path: Path = ANSWERS_PATH) -> Content:
 @cache
 def article_text(path: Path = ARTICLE_PATH) -> str:
     """The article, the single source of truth for every fact spoken."""
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def privacy_policy(path: Path = PRIVACY_PATH) -> str:
+    """The privacy policy (plain HTML) the web service serves at GET /privacy."""
     return path.read_text(encoding="utf-8")
