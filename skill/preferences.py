@@ -7,6 +7,8 @@ imported inside the functions that use it, as in the reminder dialog.)
 
 from __future__ import annotations
 
+import datetime
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
@@ -40,15 +42,22 @@ def speak_normally(handler_input: HandlerInput) -> Response:
 
 def _reminder_time(handler_input: HandlerInput) -> str | None:
     """ "9:45 PM" for the nightly reminder Alexa has (or, if Alexa cannot say, the one
-    we stored); None when there is none."""
+    we stored); None when there is none. One whose id was lost is adopted into the
+    record, so a yes can delete it, or keep its id if Alexa refuses."""
     from skill.reminders.service import Outcome, find_nightly_reminders, has_permission
 
-    record = memory.memory_of(handler_input).record
+    remembered = memory.memory_of(handler_input)
+    record = remembered.record
     at = record.reminder_time if record.reminder_id else None
     if record.reminder_id or has_permission(handler_input):
         found = find_nightly_reminders(handler_input, record.reminder_id)
         if found.outcome is Outcome.FOUND:
-            at = (found.first[1] or record.reminder_time) if found.first else None
+            at = None
+            if found.first is not None:
+                token, at = found.first
+                at = at or record.reminder_time
+                if token != record.reminder_id:
+                    remembered.change(memory.set_reminder(token, at))
     return spoken_time(at) if at is not None else None
 
 
@@ -86,18 +95,21 @@ def forget(handler_input: HandlerInput, confirmed: bool) -> Response:
     if record.reminder_id or has_permission(handler_input):
         deleted = delete_nightly_reminders(handler_input, record.reminder_id).outcome
     _forget_session(handler_input)
-    if deleted not in (Outcome.DELETED, Outcome.NOT_FOUND):
-        keep = memory.set_reminder(record.reminder_id, record.reminder_time)
-        remembered.forget(keep=keep if record.reminder_id else None)
-        when = spoken_time(record.reminder_time) if record.reminder_time else ""
-        said = prompts.forget_reminder_failed.format(time=when).replace("  ", " ")
+    if deleted not in (Outcome.DELETED, Outcome.NOT_FOUND) and record.reminder_id:
+        # Say so, forget the rest, keep what "forget me" needs to try again.
+        remembered.forget(keep=memory.set_reminder(record.reminder_id, record.reminder_time))
+        said = _with_time(prompts.forget_reminder_failed, record.reminder_time)
         return render(handler_input, Reply(speech=(said,)))
-    when = spoken_time(record.reminder_time) if record.reminder_time else ""
     remembered.forget()
     if deleted is Outcome.DELETED:
-        said = prompts.forgotten_reminder.format(time=when).replace("  ", " ")
+        said = _with_time(prompts.forgotten_reminder, record.reminder_time)
         return render(handler_input, Reply(speech=(said,)))
     return render(handler_input, Reply(speech=(prompts.forgotten,)))
+
+
+def _with_time(prompt: str, at: datetime.time | None) -> str:
+    """The prompt naming "your 9:45 PM reminder", or just "your reminder" if the time is unknown."""
+    return " ".join(prompt.format(time=spoken_time(at) if at else "").split())
 
 
 def _forget_session(handler_input: HandlerInput) -> None:

@@ -23,7 +23,7 @@ from ask_sdk_core.skill import CustomSkill
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
-from skill.names import Intent, RequestType
+from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
 from skill.sdk.api_client import TimeoutApiClient
 from skill.web import create_app
@@ -504,6 +504,27 @@ def test_forget_me_names_the_reminder_and_deletes_it_at_alexa_then_the_record(
     assert stored(db_path) == {}
     delete = [call for call in api.calls if call.method == "DELETE"]
     assert len(delete) == 1
+
+
+def test_forget_me_finds_and_deletes_a_reminder_whose_id_was_lost(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, time=slot("time", "21:30"))
+    SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)  # id lost
+    talk = talk_with(skill, api)
+    assert "your 9:30 PM reminder?" in talk.say(Intent.FORGET_ME).speech
+    assert talk.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time="9:30 PM")
+    assert api.reminders == {} and stored(db_path) == {}
+
+
+def test_a_yes_whose_plan_was_lost_sets_nothing_and_asks_again(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    talk = talk_with(skill, api)
+    talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
+    talk.attributes.pop(SessionKey.REMINDER_PLAN)
+    assert talk.say(Intent.YES).speech == PROMPTS.ask_bedtime
+    assert writes(api) == []
 
 
 def test_forget_me_without_a_reminder_asks_the_plain_question(

@@ -228,8 +228,10 @@ def offer(handler_input: HandlerInput, plan: Plan) -> Response:
 def consent_answered(handler_input: HandlerInput, agreed: bool) -> Response:
     """Yes sets the reminder just described; no keeps nothing."""
     plan = _pending_plan(handler_input)
-    if not agreed or plan is None:
+    if not agreed:
         return render(handler_input, then_ask_next(load_content().prompts.reminder_not_set))
+    if plan is None:  # the plan did not survive the session: start again, set nothing
+        return ask_bedtime(handler_input)
     from skill.reminders.service import has_permission
 
     if not has_permission(handler_input):
