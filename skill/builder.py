@@ -55,6 +55,7 @@ def request_handlers() -> list[AbstractRequestHandler]:
         IntentRoute({Intent.START_OVER, Intent.NAVIGATE_HOME}, conversation.welcome),
         IntentRoute({Intent.FALLBACK}, conversation.fallback),
         RequestRoute(RequestType.SESSION_ENDED, conversation.silence),
+        RequestRoute(RequestType.SKILL_DISABLED, preferences.skill_disabled),
     ]
 
 

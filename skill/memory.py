@@ -163,12 +163,16 @@ class Memory:
         if self._record is not None:
             heard(topic)(self._record)
 
-    def forget(self) -> None:
-        """Delete everything stored for this listener (after they confirmed)."""
+    def forget(self, *, keep: Change | None = None) -> None:
+        """Delete everything stored for this listener (after they confirmed, or when they
+        disabled the skill). `keep` writes back the little that must survive, e.g. the
+        id of a reminder Alexa could not delete yet, so "forget me" can try again."""
         self._changes.clear()
         self._session.pop(UNSAVED, None)
         self._record = UserRecord()
         self._forget = True
+        if keep is not None:
+            self.change(keep)
 
     def commit(self, *, session_ends: bool) -> None:
         """Write what is due in one atomic update; a store fault is logged, not raised.
@@ -179,7 +183,14 @@ class Memory:
         if self._adapter is None or self._user_id is None:
             return
         if self._forget:
-            self._adapter.delete_attributes(self._user_id)
+            if not self._changes:
+                self._adapter.delete_attributes(self._user_id)
+                return
+            kept = UserRecord()
+            for change in self._changes:
+                change(kept)
+            self._changes.clear()
+            self._adapter.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
             return
         if not self._changes and not (session_ends and UNSAVED in self._session):
             return

@@ -83,6 +83,7 @@ class RequestType(StrEnum):
     SESSION_ENDED = "SessionEndedRequest"
     CONNECTIONS_RESPONSE = "Connections.Response"
     CAN_FULFILL = "CanFulfillIntentRequest"  # name-free: "could this skill answer that?"
+    SKILL_DISABLED = "AlexaSkillEvent.SkillDisabled"  # the listener disabled the skill
 
 
 class SessionKey(StrEnum):
@@ -100,6 +101,8 @@ class SessionKey(StrEnum):
     LAST_PART = "last_part"  # "more" when the last topic's follow-up was said, else absent
     MISSES = "misses"  # consecutive turns the skill did not understand
     ELICITING = "eliciting"  # "<intent>.<slot>" Alexa listens for next, while it does
+    REMINDER_PLAN = "reminder_plan"  # ["HH:MM" reminder, "HH:MM" bedtime?] awaiting yes/no
+    DAY_PART = "day_part"  # "EV"/"NI"/"MO"/"AF": the part of day a vague bedtime named
 
 
 class Pending(StrEnum):
@@ -107,6 +110,8 @@ class Pending(StrEnum):
 
     FORGET = "forget"
     CANCEL_REMINDER = "cancel_reminder"
+    EVENING = "evening"  # "Do you mean 10:30 at night?"
+    SET_REMINDER = "set_reminder"  # "I'll remind you every night at 9:45 PM ... Shall I?"
 
 
 class Voice(StrEnum):

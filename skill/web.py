@@ -3,6 +3,7 @@
 POST /         the Alexa endpoint (signature, certificate chain, timestamp and skill id
                verified unless verification was switched off for local development)
 GET  /healthz  200 while the process is up
+GET  /privacy  the privacy policy (plain HTML), linked from skill.json
 
 Every failure has a short JSON answer and a defined status: malformed or non-Alexa
 input 400, a rejected signature or timestamp 400, another skill's request 400, a body
@@ -24,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.config import Settings
+from skill.content import privacy_policy
 from skill.dispatch import envelope_problem, read_envelope
 from skill.logs import configure_logging
 
@@ -168,6 +170,12 @@ def create_app(
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(status="ok")
+
+    policy = privacy_policy()  # read once, at start-up
+
+    @app.get("/privacy")
+    def privacy() -> Any:
+        return Response(policy, mimetype="text/html")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

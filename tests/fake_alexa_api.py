@@ -12,9 +12,14 @@ clients and `skill.sdk.api_client.TimeoutApiClient`, over TLS checked against a 
         api.fail(500, path=TIME_ZONE_PATH)  # the next time-zone lookup answers 500
         api.delay(2.0, path=REMINDERS_PATH) # the next reminders call answers after 2 s
 
-Served: POST /v1/alerts/reminders (validated like Amazon would, then stored), GET and
+Served: POST /v1/alerts/reminders (validated like Amazon would, then stored), GET
+/v1/alerts/reminders (the skill's reminders), GET, PUT (validated like a create) and
 DELETE /v1/alerts/reminders/{alertToken}, GET /v2/devices/{deviceId}/settings/System.timeZone.
 Every call must carry `Authorization: Bearer <api.token>` or it gets a 401.
+
+A create or update whose first occurrence (`startDateTime`) is already past is refused
+with 400, judged in its `timeZoneId` or, without one, in the device's real zone
+(`api.device_zone`, which a failed time-zone lookup hides from the skill).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -211,7 +217,7 @@ def _rule_parts(rule: object) -> dict[str, str] | None:
     return parts
 
 
-def _invalid_create(body: Any, locale: str) -> tuple[str, str] | None:
+def _invalid_create(body: Any, locale: str, device_zone: str) -> tuple[str, str] | None:
     """(code, message) for what the real API would reject in a create body; None if valid."""
     if not isinstance(body, dict):
         return "INVALID_REQUEST", "body must be a JSON object"
@@ -246,6 +252,13 @@ def _invalid_create(body: Any, locale: str) -> tuple[str, str] | None:
         return "INVALID_RECURRENCE", "BYHOUR or BYMINUTE out of range"
     if start[11:16] != f"{hour:02d}:{minute:02d}":
         return "INVALID_RECURRENCE", "startDateTime time differs from BYHOUR/BYMINUTE"
+    zone = trigger.get("timeZoneId") or device_zone
+    try:
+        now_there = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    except (KeyError, ValueError):
+        return "INVALID_TIME_ZONE", f"unknown time zone {zone!r}"
+    if datetime.fromisoformat(start) <= now_there:
+        return "INVALID_RECURRENCE", f"startDateTime is in the past in {zone}"
     content = ((body.get("alertInfo") or {}).get("spokenInfo") or {}).get("content")
     if not isinstance(content, list) or not content:
         return "INVALID_ALERT_INFO", "alertInfo.spokenInfo.content must be a non-empty list"
@@ -318,6 +331,7 @@ class FakeAlexaApi:
         device_id: str = envelopes.DEVICE_ID,
         time_zone: str | None = "Europe/London",
         locale: str = "en-US",
+        device_zone: str | None = None,
     ) -> None:
         self.token = token
         self.device_id = device_id
@@ -325,6 +339,8 @@ class FakeAlexaApi:
         self.time_zone = time_zone
         #: The locale every created reminder must have spoken content for.
         self.locale = locale
+        #: The device's real zone, judged when a reminder comes without `timeZoneId`.
+        self.device_zone = device_zone or time_zone or "UTC"
         self.reminders: dict[str, _Stored] = {}
         self.calls: list[Call] = []
         self.server_errors: list[BaseException] = []
@@ -467,6 +483,10 @@ class FakeAlexaApi:
 
         if path.rstrip("/") == REMINDERS_PATH and handler.command == "POST":
             self._create(handler, body)
+        elif path.rstrip("/") == REMINDERS_PATH and handler.command == "GET":
+            self._list(handler)
+        elif (match := _REMINDER.fullmatch(path)) and handler.command == "PUT":
+            self._update(handler, match.group(1), body)
         elif (match := _REMINDER.fullmatch(path)) and handler.command in {"GET", "DELETE"}:
             self._one_reminder(handler, match.group(1))
         elif (match := _TIME_ZONE.fullmatch(path)) and handler.command == "GET":
@@ -475,7 +495,7 @@ class FakeAlexaApi:
             _send(handler, 404, {"code": "NOT_FOUND", "message": f"no {handler.command} {path}"})
 
     def _create(self, handler: _Handler, body: Any) -> None:
-        invalid = _invalid_create(body, self.locale)
+        invalid = _invalid_create(body, self.locale, self.device_zone)
         if invalid is not None:
             code, message = invalid
             _send(handler, 400, {"code": code, "message": message})
@@ -497,6 +517,38 @@ class FakeAlexaApi:
             },
         )
 
+    def _update(self, handler: _Handler, token: str, body: Any) -> None:
+        invalid = _invalid_create(body, self.locale, self.device_zone)
+        if invalid is not None:
+            code, message = invalid
+            _send(handler, 400, {"code": code, "message": message})
+            return
+        now = _timestamp()
+        with self._lock:
+            stored = self.reminders.get(token)
+            if stored is not None:
+                stored.body, stored.status = body, "ON"
+        if stored is None:
+            _send(handler, 404, {"code": "NOT_FOUND", "message": "no such reminder"})
+            return
+        _send(
+            handler,
+            200,
+            {
+                "alertToken": token,
+                "createdTime": stored.created,
+                "updatedTime": now,
+                "status": "ON",
+                "version": "2",
+                "href": f"/v1/alerts/reminders/{token}",
+            },
+        )
+
+    def _list(self, handler: _Handler) -> None:
+        with self._lock:
+            alerts = [_reminder_json(token, stored) for token, stored in self.reminders.items()]
+        _send(handler, 200, {"totalCount": str(len(alerts)), "alerts": alerts, "links": None})
+
     def _one_reminder(self, handler: _Handler, token: str) -> None:
         with self._lock:
             stored = self.reminders.get(token)
@@ -507,21 +559,7 @@ class FakeAlexaApi:
         elif handler.command == "DELETE":
             _send_raw(handler, 200, "", None)
         else:
-            body = stored.body
-            _send(
-                handler,
-                200,
-                {
-                    "alertToken": token,
-                    "createdTime": stored.created,
-                    "updatedTime": stored.created,
-                    "trigger": body["trigger"],
-                    "status": stored.status,
-                    "alertInfo": body["alertInfo"],
-                    "pushNotification": body["pushNotification"],
-                    "version": "1",
-                },
-            )
+            _send(handler, 200, _reminder_json(token, stored))
 
     def _time_zone(self, handler: _Handler, device_id: str) -> None:
         if device_id != self.device_id:
@@ -530,6 +568,21 @@ class FakeAlexaApi:
             _send_raw(handler, 204, "", None)
         else:
             _send(handler, 200, self.time_zone)
+
+
+def _reminder_json(token: str, stored: _Stored) -> dict[str, Any]:
+    """A stored reminder as the API returns it (GET one, and each entry of the list)."""
+    body = stored.body
+    return {
+        "alertToken": token,
+        "createdTime": stored.created,
+        "updatedTime": stored.created,
+        "trigger": body["trigger"],
+        "status": stored.status,
+        "alertInfo": body["alertInfo"],
+        "pushNotification": body["pushNotification"],
+        "version": "1",
+    }
 
 
 # Error codes as each API spells them; the SDK reads settings-API codes into an enum

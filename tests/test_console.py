@@ -329,7 +329,10 @@ def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give
     welcome, question, permission = run.said()
     assert welcome.startswith(PROMPTS.welcome)
     assert question == PROMPTS.ask_bedtime
-    assert permission == PROMPTS.reminder_permission
+    # The permission request says what will be set: the facts, before any consent.
+    assert permission == PROMPTS.reminder_permission.format(
+        plan="every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
+    )
     after = run.lines[run.lines.index(f"alexa> {permission}") + 1 :]
     assert after[0] == PERMISSION_NOTE
     assert after[1].startswith("(session closed;")
@@ -349,7 +352,9 @@ def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give
     assert all("permissions" not in sent["context"]["System"]["user"] for sent in recorder.sent)
     (directive,) = recorder.received[2]["response"]["directives"]
     assert (directive["type"], directive["name"]) == ("Connections.SendRequest", "AskFor")
-    assert directive["payload"]["permissionScope"] == REMINDER_PERMISSION
+    assert directive["payload"]["permissionScopes"] == [
+        {"permissionScope": REMINDER_PERMISSION, "consentLevel": "ACCOUNT"}
+    ]
     assert [sent["request"]["type"] for sent in recorder.sent] == [
         "LaunchRequest",
         "IntentRequest",
@@ -364,7 +369,8 @@ def test_ask_to_remind_at_a_time_sends_the_time_and_explains_the_permission(
     assert run.code == 0
     assert 'slot time: "21:30" (AMAZON.TIME, heard "nine thirty pm")' in run.out
     assert "slot bedtime: (empty)" in run.out
-    assert run.lines[-2:] == [PROMPTS.reminder_permission, PERMISSION_NOTE]
+    said = PROMPTS.reminder_permission.format(plan="every night at 9:30 PM")
+    assert run.lines[-2:] == [said, PERMISSION_NOTE]
     assert "(listening" not in run.out
     slot = recorder.sent[0]["request"]["intent"]["slots"]["time"]
     assert slot == {"name": "time", "confirmationStatus": "NONE", "value": "21:30"}

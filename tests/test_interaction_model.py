@@ -399,15 +399,19 @@ def test_skill_manifest() -> None:
     assert sorted(publishing["distributionCountries"]) == ["AU", "CA", "GB", "IN", "US"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert publishing["testingInstructions"]
+    privacy_url = "https://skill.example.com/privacy"
     assert manifest["privacyAndCompliance"] == {
         "allowsPurchases": False,
-        "usesPersonalInfo": False,
+        "usesPersonalInfo": True,  # bedtime, reminder id, visits, topics per user id
         "isChildDirected": False,
         "isExportCompliant": True,
         "containsAds": False,
+        "locales": {locale: {"privacyPolicyUrl": privacy_url} for locale in source.LOCALES},
     }
     assert manifest["apis"] == {"custom": {"interfaces": [{"type": "CAN_FULFILL_INTENT_REQUEST"}]}}
     assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
+    assert manifest["events"] == {"subscriptions": [{"eventName": "SKILL_DISABLED"}]}
+    assert "remind me to take it" in publishing["testingInstructions"]
 
 
 @pytest.mark.parametrize("locale", source.LOCALES)
@@ -447,4 +451,6 @@ def test_ask_resources() -> None:
         "handler": "lambda_function.lambda_handler",
         "templatePath": "./infrastructure/cfn-deployer/skill-stack.yaml",
         "awsRegion": "us-east-1",
+        # `ask deploy` points the manifest's events endpoint at the Lambda and subscribes.
+        "skillEvents": {"subscriptions": ["SKILL_DISABLED"]},
     }

@@ -1,14 +1,21 @@
 """The nightly reminder, spoken end to end: the real skill, the SDK's Reminders client,
-and a fake Alexa API over HTTPS on 127.0.0.1 that checks the token and every body."""
+and a fake Alexa API over HTTPS on 127.0.0.1 that checks the token and every body.
+
+What the listener hears must be true of their own reminders: the facts before any
+create, one reminder however often they ask, Alexa's list as the truth, "forget me"
+deleting at Alexa too, and never a first reminder in the past.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -16,21 +23,33 @@ from ask_sdk_core.skill import CustomSkill
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
+from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
 from skill.sdk.api_client import TimeoutApiClient
+from skill.web import create_app
 from tests import envelopes
 from tests.envelopes import USER_ID, slot
-from tests.fake_alexa_api import REMINDERS_PATH, FakeAlexaApi, fake_alexa_api, point_at
+from tests.fake_alexa_api import (
+    REMINDERS_PATH,
+    TIME_ZONE_PATH,
+    FakeAlexaApi,
+    fake_alexa_api,
+    point_at,
+)
 from tests.talk import Conversation, Turn, invoke
 
 PROMPTS = load_content().prompts
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
+ENTRY = Path(__file__).resolve().parents[1] / "lambda" / "lambda_function.py"
+
+NINE_45_PM = "every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
 
 
 @pytest.fixture
 def api() -> Iterator[FakeAlexaApi]:
     with fake_alexa_api() as running:
         yield running
+    assert not running.server_errors, running.server_errors
 
 
 @pytest.fixture
@@ -78,7 +97,25 @@ def talk_with(skill: CustomSkill, api: FakeAlexaApi, permission: str = "GRANTED"
     return talk
 
 
-def permission_answer(api: FakeAlexaApi, status: str, token: str) -> dict[str, Any]:
+def remind(
+    skill: CustomSkill, api: FakeAlexaApi, answers: tuple[str, ...] = ("yes",), **slots: Any
+) -> list[Turn]:
+    """ "Alexa, ask bedtime magnesium to remind me ...", then yes/no to each question."""
+    talk = talk_with(skill, api)
+    turns = [talk.say(Intent.SET_REMINDER, **slots)]
+    for answer in answers:
+        turns.append(talk.say(Intent.YES if answer == "yes" else Intent.NO))
+    return turns
+
+
+def writes(api: FakeAlexaApi) -> list[str]:
+    """The calls that create or change a reminder, in order."""
+    return [call.method for call in api.calls_to(REMINDERS_PATH) if call.method in {"POST", "PUT"}]
+
+
+def permission_answer(
+    api: FakeAlexaApi, payload: dict[str, Any], token: str, code: str = "200"
+) -> dict[str, Any]:
     """The Connections.Response Alexa sends after asking for permission by voice."""
     request = {
         "type": "Connections.Response",
@@ -86,12 +123,23 @@ def permission_answer(api: FakeAlexaApi, status: str, token: str) -> dict[str, A
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "locale": "en-US",
         "name": "AskFor",
-        "status": {"code": "200", "message": "OK"},
-        "payload": {"status": status, "isCardThrown": False, "permissionScope": SCOPE},
+        "status": {"code": code, "message": "OK" if code == "200" else "ERROR"},
+        "payload": payload,
         "token": token,
     }
-    permission = "GRANTED" if status == "ACCEPTED" else "DENIED"
-    return point_at(envelopes.envelope(request), api, permission=permission)
+    return point_at(envelopes.envelope(request), api, permission="GRANTED")
+
+
+def v1(status: str) -> dict[str, Any]:
+    return {"status": status, "isCardThrown": False, "permissionScope": SCOPE}
+
+
+def v2(status: str) -> dict[str, Any]:
+    return {
+        "permissionScopes": [
+            {"permissionScope": SCOPE, "consentLevel": "ACCOUNT", "status": status}
+        ]
+    }
 
 
 def stored(db_path: Path) -> dict[str, Any]:
@@ -102,126 +150,456 @@ def rule_of(body: dict[str, Any]) -> str:
     return str(body["trigger"]["recurrence"]["recurrenceRules"][0])
 
 
-def test_remind_me_asks_for_bedtime_then_sets_a_nightly_reminder_in_the_window(
+# --------------------------------------------------------------------------- consent
+
+
+def test_remind_me_asks_for_bedtime_states_the_facts_and_sets_it_only_on_yes(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
     talk = talk_with(skill, api)
-    question = talk.say("SetReminderIntent")
+    question = talk.say(Intent.SET_REMINDER)
     assert question.speech == PROMPTS.ask_bedtime
-    assert question.reprompt == PROMPTS.ask_bedtime_reprompt
     assert not question.ends_session
     assert question.directives[0]["type"] == "Dialog.ElicitSlot"
     assert question.directives[0]["slotToElicit"] == "bedtime"
 
-    done = talk.send(
+    confirm = talk.send(
         envelopes.intent,
-        "SetReminderIntent",
+        Intent.SET_REMINDER,
         {"bedtime": slot("bedtime", "22:30")},
         dialog_state="IN_PROGRESS",
     )
-    # 45 minutes before 10:30 PM: inside the article's "30 minutes to an hour before bed".
-    assert done.speech == PROMPTS.reminder_set.format(time="9:45 PM")
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=NINE_45_PM)
+    assert confirm.speech == (
+        "I'll remind you every night at 9:45 PM, 45 minutes before your 10:30 bedtime. Shall I?"
+    )
+    assert not confirm.ends_session
+    assert writes(api) == []  # nothing set before the listener said yes
+
+    done = talk.say(Intent.YES)
+    assert done.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
     assert done.ends_session  # it began as a one-shot request: answered, then closed
-    assert done.card and done.card["title"] == PROMPTS.reminder_card_title
+    assert done.card == {
+        "type": "Simple",
+        "title": PROMPTS.reminder_card_title,
+        "content": PROMPTS.reminder_card_text.format(plan=NINE_45_PM),
+    }
+    assert "every night at 9:45 PM" in done.card["content"]
     [body] = api.created
-    assert "FREQ=DAILY" in rule_of(body) and "BYHOUR=21;BYMINUTE=45" in rule_of(body)
-    assert body["alertInfo"]["spokenInfo"]["content"] == [
-        {"locale": "en-US", "text": PROMPTS.reminder_text}
-    ]
+    assert rule_of(body) == "FREQ=DAILY;BYHOUR=21;BYMINUTE=45;BYSECOND=0;INTERVAL=1;"
+    assert "scheduledTime" not in body["trigger"]
     assert body["trigger"]["timeZoneId"] == "Europe/London"
     record = stored(db_path)
-    assert record["bedtime"] == "22:30"
-    assert record["reminder_time"] == "21:45"
-    assert record["reminder_id"]
+    assert (record["bedtime"], record["reminder_time"]) == ("22:30", "21:45")
+    assert record["reminder_id"] in api.reminders
+    for call in api.calls:
+        assert call.headers["Authorization"] == f"Bearer {api.token}"
 
 
-def test_remind_me_at_a_time_sets_it_at_that_time_and_closes(
+def test_the_reminder_speaks_short_discreet_words_without_the_skill_name(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    turn = ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
-    assert turn.speech == PROMPTS.reminder_set.format(time="9:30 PM")
-    assert turn.ends_session
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    [body] = api.created
+    [content] = body["alertInfo"]["spokenInfo"]["content"]
+    assert content == {"locale": "en-US", "text": "Time for your magnesium."}
+    assert "bedtime magnesium" not in content["text"].lower()
+
+
+def test_no_to_the_facts_keeps_nothing(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    confirm, declined = remind(skill, api, ("no",), bedtime=slot("bedtime", "22:30"))
+    assert "every night" in confirm.speech and "9:45 PM" in confirm.speech
+    assert declined.speech == PROMPTS.reminder_not_set
+    assert declined.ends_session
+    assert writes(api) == [] and api.reminders == {}
+    record = stored(db_path)
+    assert record.get("bedtime") is None and record.get("reminder_id") is None
+
+
+def test_a_time_said_outright_is_confirmed_with_its_facts(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    confirm, done = remind(skill, api, time=slot("time", "21:30"))
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan="every night at 9:30 PM")
+    assert done.speech == PROMPTS.reminder_set.format(plan="every night at 9:30 PM")
     assert "BYHOUR=21;BYMINUTE=30" in rule_of(api.created[0])
 
 
 def test_a_known_bedtime_is_used_without_asking_again(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    first = ask(skill, api, "SetReminderIntent", bedtime=slot("bedtime", "23:00"))
-    assert first.speech == PROMPTS.reminder_set.format(time="10:15 PM")
-    turn = ask(skill, api, "SetReminderIntent")
-    assert turn.speech == PROMPTS.reminder_set.format(time="10:15 PM")
+    remind(skill, api, bedtime=slot("bedtime", "23:00"))
+    confirm, done = remind(skill, api)
+    plan = "every night at 10:15 PM, 45 minutes before your 11:00 bedtime"
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert done.speech == PROMPTS.reminder_set.format(plan=plan)
 
 
-def test_a_vague_bedtime_is_asked_again(skill: CustomSkill, api: FakeAlexaApi) -> None:
-    turn = ask(skill, api, "SetReminderIntent", bedtime=slot("bedtime", "NI"))
-    assert turn.speech == PROMPTS.ask_bedtime
-    assert api.created == []
+# --------------------------------------------------------------------------- AM or PM
 
 
-def test_without_permission_it_asks_by_voice_and_creates_when_accepted(
+def test_10_30_is_confirmed_as_evening_before_a_9_45_pm_reminder_is_created(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    evening, confirm, done = remind(skill, api, ("yes", "yes"), bedtime=slot("bedtime", "10:30"))
+    assert evening.speech == "Do you mean 10:30 at night?"
+    assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
+    assert not evening.ends_session
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=NINE_45_PM)
+    assert done.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
+    assert writes(api) == ["POST"]
+    assert "BYHOUR=21;BYMINUTE=45" in rule_of(api.created[0])
+    assert stored(db_path)["bedtime"] == "22:30"
+
+
+def test_a_morning_bedtime_the_listener_insists_on_is_stated_as_every_day(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    turn = ask(skill, api, "SetReminderIntent", permission="DENIED", time=slot("time", "21:30"))
-    assert turn.speech == PROMPTS.reminder_permission
+    evening, confirm, done = remind(skill, api, ("no", "yes"), bedtime=slot("bedtime", "10:30"))
+    assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
+    plan = "every day at 9:45 AM, 45 minutes before your 10:30 AM bedtime"
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert "night" not in confirm.speech
+    assert done.speech == PROMPTS.reminder_set.format(plan=plan)
+    assert "BYHOUR=9;BYMINUTE=45" in rule_of(api.created[0])
+
+
+@pytest.mark.parametrize(
+    ("slots", "heard", "plan"),
+    [
+        (
+            {"bedtime": "06:00"},
+            "6:00",
+            "every night at 5:15 PM, 45 minutes before your 6:00 bedtime",
+        ),
+        (
+            {"bedtime": "12:30"},
+            "12:30",
+            "every night at 11:45 PM, 45 minutes before your 12:30 AM bedtime",
+        ),
+        ({"time": "09:30"}, "9:30", "every night at 9:30 PM"),
+    ],
+)
+def test_morning_and_midday_times_are_never_set_unconfirmed(
+    skill: CustomSkill, api: FakeAlexaApi, slots: dict[str, str], heard: str, plan: str
+) -> None:
+    evening, confirm = remind(
+        skill, api, ("yes",), **{name: slot(name, value) for name, value in slots.items()}
+    )
+    assert evening.speech == PROMPTS.reminder_evening.format(clock=heard)
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert writes(api) == []
+
+
+def test_a_late_night_bedtime_needs_no_am_pm_question(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    (confirm,) = remind(skill, api, (), bedtime=slot("bedtime", "00:30"))
+    plan = "every night at 11:45 PM, 45 minutes before your 12:30 AM bedtime"
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+
+
+@pytest.mark.parametrize(
+    ("part", "answer", "plan"),
+    [
+        ("NI", "10:30", NINE_45_PM),
+        ("EV", "09:00", "every night at 8:15 PM, 45 minutes before your 9:00 bedtime"),
+        ("MO", "10:30", "every day at 9:45 AM, 45 minutes before your 10:30 AM bedtime"),
+        ("AF", "03:00", "every day at 2:15 PM, 45 minutes before your 3:00 PM bedtime"),
+    ],
+)
+def test_morning_afternoon_evening_and_night_ask_for_the_time_and_read_it_that_way(
+    skill: CustomSkill, api: FakeAlexaApi, part: str, answer: str, plan: str
+) -> None:
+    talk = talk_with(skill, api)
+    question = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", part))
+    assert question.speech == PROMPTS.ask_bedtime
+    assert question.directives[0]["slotToElicit"] == "bedtime"
+    confirm = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", answer))
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert writes(api) == []
+
+
+def test_a_vague_time_asks_for_bedtime(skill: CustomSkill, api: FakeAlexaApi) -> None:
+    turn = ask(skill, api, Intent.SET_REMINDER, time=slot("time", "EV"))
+    assert turn.speech == PROMPTS.ask_bedtime
+    assert api.calls == []
+
+
+# --------------------------------------------------------------------------- permission
+
+
+def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    talk = talk_with(skill, api, permission="DENIED")
+    turn = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
+    assert turn.speech == PROMPTS.reminder_permission.format(plan=NINE_45_PM)
+    assert "every night" in turn.speech and "9:45 PM" in turn.speech
     [directive] = turn.directives
     assert directive["type"] == "Connections.SendRequest"
     assert directive["name"] == "AskFor"
-    assert directive["payload"]["permissionScope"] == SCOPE
-    assert api.created == []
+    assert directive["payload"] == {
+        "@type": "AskForPermissionsConsentRequest",
+        "@version": "2",
+        "permissionScopes": [{"permissionScope": SCOPE, "consentLevel": "ACCOUNT"}],
+    }
+    assert directive["token"] == "reminder@21:45/22:30"
+    assert api.calls == []
 
-    accepted = Turn(invoke(skill, permission_answer(api, "ACCEPTED", directive["token"])))
-    assert accepted.speech == PROMPTS.reminder_set.format(time="9:30 PM")
-    assert accepted.ends_session
-    assert len(api.created) == 1
+
+@pytest.mark.parametrize("shape", [v1, v2], ids=["version-1", "version-2"])
+def test_v1_and_v2_permission_answers_both_set_the_reminder_they_were_asked_for(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path, shape: Callable[[str], dict[str, Any]]
+) -> None:
+    turn = Turn(invoke(skill, permission_answer(api, shape("ACCEPTED"), "reminder@21:45/22:30")))
+    assert turn.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
+    assert turn.ends_session
+    [body] = api.created
+    assert "BYHOUR=21;BYMINUTE=45" in rule_of(body)
+    assert stored(db_path)["bedtime"] == "22:30"
 
 
+@pytest.mark.parametrize("shape", [v1, v2], ids=["version-1", "version-2"])
 @pytest.mark.parametrize("status", ["DENIED", "NOT_ANSWERED"])
 def test_permission_denied_or_unanswered_says_so_and_sends_a_consent_card(
-    skill: CustomSkill, api: FakeAlexaApi, status: str
+    skill: CustomSkill, api: FakeAlexaApi, status: str, shape: Callable[[str], dict[str, Any]]
 ) -> None:
-    turn = Turn(invoke(skill, permission_answer(api, status, "reminder@21:30")))
+    turn = Turn(invoke(skill, permission_answer(api, shape(status), "reminder@21:30")))
     assert turn.speech == PROMPTS.reminder_declined
     assert turn.card == {"type": "AskForPermissionsConsent", "permissions": [SCOPE]}
     assert turn.ends_session
-    assert api.created == []
+    assert api.calls == []
 
 
-def test_when_is_my_reminder_and_cancel_with_confirmation(
+@pytest.mark.parametrize(
+    ("payload", "code", "token"),
+    [
+        (v2("ACCEPTED"), "500", "reminder@21:30"),  # the task failed: no answer at all
+        (v1("ACCEPTED"), "400", "reminder@21:30"),
+        (v2("ACCEPTED"), "200", "something-else"),  # not our request
+        (
+            {"permissionScopes": [{"permissionScope": "other", "status": "ACCEPTED"}]},
+            "200",
+            "reminder@21:30",
+        ),
+        ({}, "200", "reminder@21:30"),
+    ],
+)
+def test_only_an_accepted_answer_to_our_request_sets_anything(
+    skill: CustomSkill, api: FakeAlexaApi, payload: dict[str, Any], code: str, token: str
+) -> None:
+    turn = Turn(invoke(skill, permission_answer(api, payload, token, code)))
+    assert turn.speech == PROMPTS.reminder_declined
+    assert api.calls == []
+
+
+# --------------------------------------------------------------------------- one reminder
+
+
+def test_two_remind_me_requests_leave_exactly_one_reminder(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
-    assert ask(skill, api, "ReminderStatusIntent").speech == PROMPTS.reminder_none
-    ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
-    status = ask(skill, api, "ReminderStatusIntent")
-    assert status.speech == PROMPTS.reminder_status.format(time="9:30 PM")
-
-    one_shot = talk_with(skill, api)  # "Alexa, ask bedtime magnesium to cancel my reminder"
-    confirm = one_shot.say("CancelReminderIntent")
-    assert confirm.speech == PROMPTS.reminder_cancel_confirm.format(time="9:30 PM")
-    assert not confirm.ends_session
-    kept = one_shot.say("AMAZON.NoIntent")
-    assert kept.speech == PROMPTS.reminder_kept
-    assert kept.ends_session
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    _, again = remind(skill, api, bedtime=slot("bedtime", "23:00"))
+    assert again.speech == PROMPTS.reminder_set.format(
+        plan="every night at 10:15 PM, 45 minutes before your 11:00 bedtime"
+    )
     assert len(api.reminders) == 1
-
-    talk = talk_with(skill, api)  # "Alexa, open bedtime magnesium" ... "cancel my reminder"
-    talk.open()
-    talk.say("CancelReminderIntent")
-    cancelled = talk.say("AMAZON.YesIntent")
-    assert cancelled.speech == f"{PROMPTS.reminder_cancelled} {PROMPTS.ask_next}"
-    assert not cancelled.ends_session
-    assert api.reminders == {}
-    assert stored(db_path)["reminder_id"] is None
-    assert ask(skill, api, "ReminderStatusIntent").speech == PROMPTS.reminder_none
+    assert writes(api) == ["POST", "PUT"]
+    [(token, only)] = api.reminders.items()
+    assert "BYHOUR=22;BYMINUTE=15" in rule_of(only.body)
+    assert stored(db_path)["reminder_id"] == token
 
 
-def test_a_reminder_deleted_in_the_alexa_app_is_reported_as_none(
+def test_a_reminder_whose_id_was_lost_is_found_and_updated_not_doubled(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)  # id lost
+    status = ask(skill, api, Intent.REMINDER_STATUS)
+    assert status.speech == PROMPTS.reminder_status.format(plan="every night at 9:45 PM")
+    assert stored(db_path)["reminder_id"] in api.reminders  # adopted again
+    SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)
+    remind(skill, api, time=slot("time", "21:00"))
+    assert len(api.reminders) == 1
+    assert writes(api) == ["POST", "PUT"]
+
+
+def test_duplicates_left_by_an_older_version_are_folded_into_one(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
-    api.reminders.clear()
-    assert ask(skill, api, "ReminderStatusIntent").speech == PROMPTS.reminder_none
+    remind(skill, api, time=slot("time", "21:30"))
+    [(_, first)] = api.reminders.items()
+    api.reminders["amzn1.ask.alert.old-duplicate"] = type(first)(
+        body=first.body, created=first.created
+    )
+    remind(skill, api, time=slot("time", "21:15"))
+    assert len(api.reminders) == 1
+    [only] = api.reminders.values()
+    assert "BYHOUR=21;BYMINUTE=15" in rule_of(only.body)
 
+
+def test_cancel_leaves_none_and_status_then_says_none(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    assert ask(skill, api, Intent.REMINDER_STATUS).speech == PROMPTS.reminder_none
+    remind(skill, api, time=slot("time", "21:30"))
+    remind(skill, api, time=slot("time", "21:40"))
+    status = ask(skill, api, Intent.REMINDER_STATUS)
+    assert status.speech == PROMPTS.reminder_status.format(plan="every night at 9:40 PM")
+
+    one_shot = talk_with(skill, api)
+    confirm = one_shot.say(Intent.CANCEL_REMINDER)
+    assert confirm.speech == PROMPTS.reminder_cancel_confirm.format(time="9:40 PM")
+    kept = one_shot.say(Intent.NO)
+    assert kept.speech == PROMPTS.reminder_kept
+    assert len(api.reminders) == 1
+
+    talk = talk_with(skill, api)
+    talk.open()
+    talk.say(Intent.CANCEL_REMINDER)
+    cancelled = talk.say(Intent.YES)
+    assert cancelled.speech == f"{PROMPTS.reminder_cancelled} {PROMPTS.ask_next}"
+    assert api.reminders == {}
+    assert stored(db_path)["reminder_id"] is None
+    assert ask(skill, api, Intent.REMINDER_STATUS).speech == PROMPTS.reminder_none
+
+
+def test_a_reminder_deleted_in_the_alexa_app_is_reported_as_gone(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, time=slot("time", "21:30"))
+    api.reminders.clear()  # the listener deleted it in the Alexa app
+    assert ask(skill, api, Intent.REMINDER_STATUS).speech == PROMPTS.reminder_none
+    assert stored(db_path)["reminder_id"] is None
+    assert ask(skill, api, Intent.CANCEL_REMINDER).speech == PROMPTS.reminder_none
+
+
+def test_a_completed_reminder_counts_as_gone(skill: CustomSkill, api: FakeAlexaApi) -> None:
+    remind(skill, api, time=slot("time", "21:30"))
+    [token] = api.reminders
+    api.complete(token)
+    assert ask(skill, api, Intent.REMINDER_STATUS).speech == PROMPTS.reminder_none
+
+
+# --------------------------------------------------------------------------- forget me
+
+
+def test_forget_me_names_the_reminder_and_deletes_it_at_alexa_then_the_record(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    talk = talk_with(skill, api)
+    question = talk.say(Intent.FORGET_ME)
+    assert question.speech == (
+        "Do you want me to forget what I remember about you: your bedtime, "
+        "the topics you've heard and your 9:45 PM reminder?"
+    )
+    done = talk.say(Intent.YES)
+    assert done.speech == PROMPTS.forgotten_reminder.format(time="9:45 PM")
+    assert api.reminders == {}
+    assert stored(db_path) == {}
+    delete = [call for call in api.calls if call.method == "DELETE"]
+    assert len(delete) == 1
+
+
+def test_forget_me_finds_and_deletes_a_reminder_whose_id_was_lost(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, time=slot("time", "21:30"))
+    SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)  # id lost
+    talk = talk_with(skill, api)
+    assert "your 9:30 PM reminder?" in talk.say(Intent.FORGET_ME).speech
+    assert talk.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time="9:30 PM")
+    assert api.reminders == {} and stored(db_path) == {}
+
+
+def test_a_yes_whose_plan_was_lost_sets_nothing_and_asks_again(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    talk = talk_with(skill, api)
+    talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
+    talk.attributes.pop(SessionKey.REMINDER_PLAN)
+    assert talk.say(Intent.YES).speech == PROMPTS.ask_bedtime
+    assert writes(api) == []
+
+
+def test_forget_me_without_a_reminder_asks_the_plain_question(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    talk = talk_with(skill, api)
+    assert talk.say(Intent.FORGET_ME).speech == PROMPTS.forget_confirm
+    assert talk.say(Intent.YES).speech == PROMPTS.forgotten
+
+
+def test_forget_me_says_so_when_the_delete_fails_and_keeps_the_id_to_retry(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    [token] = api.reminders
+    talk = talk_with(skill, api)
+    talk.say(Intent.FORGET_ME)
+    api.fail(503, path=f"{REMINDERS_PATH}/")  # the DELETE fails, the list works
+    failed = talk.say(Intent.YES)
+    assert failed.speech == PROMPTS.forget_reminder_failed.format(time="9:45 PM")
+    assert token in api.reminders
+    record = stored(db_path)
+    assert (record["reminder_id"], record["reminder_time"]) == (token, "21:45")
+    assert record["bedtime"] is None and record["visits"] == 0
+
+    again = talk_with(skill, api)
+    assert "9:45 PM reminder" in again.say(Intent.FORGET_ME).speech
+    assert again.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time="9:45 PM")
+    assert api.reminders == {} and stored(db_path) == {}
+
+
+# --------------------------------------------------------------------------- time zone
+
+ZONES = [
+    "Etc/GMT+12",  # UTC-12
+    "Pacific/Pago_Pago",  # UTC-11
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Pacific/Tongatapu",  # UTC+13
+    "Pacific/Kiritimati",  # UTC+14
+]
+
+
+@pytest.mark.parametrize("device_zone", ZONES)
+@pytest.mark.parametrize("at", ["00:00", "06:30", "12:00", "19:00", "21:45", "23:59"])
+def test_without_the_time_zone_the_first_reminder_is_never_in_the_past(
+    skill: CustomSkill, api: FakeAlexaApi, device_zone: str, at: str
+) -> None:
+    api.device_zone = device_zone
+    api.fail(500, path=TIME_ZONE_PATH)
+    morning = 6 <= int(at[:2]) <= 12  # asked "at night?" first: the listener says no
+    done = remind(skill, api, ("no", "yes") if morning else ("yes",), time=slot("time", at))[-1]
+    [body] = api.created  # the fake refuses (400) a start already past on the device
+    trigger = body["trigger"]
+    assert "timeZoneId" not in trigger  # Alexa uses the device's own zone
+    start = datetime.fromisoformat(trigger["recurrence"]["startDateTime"])
+    assert start > datetime.now(ZoneInfo(device_zone)).replace(tzinfo=None)
+    assert start.strftime("%H:%M") == at
+    assert PROMPTS.reminder_zone_unknown in done.speech
+
+
+def test_with_the_time_zone_known_the_first_reminder_is_the_next_one(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    remind(skill, api, time=slot("time", "23:59"))
+    [body] = api.created
+    start = datetime.fromisoformat(body["trigger"]["recurrence"]["startDateTime"])
+    now = datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    assert 0 < (start - now).total_seconds() <= 24 * 3600  # tonight, unless already past
+
+
+# --------------------------------------------------------------------------- faults
 
 FAULTS = {
     "401": (401, None, PROMPTS.reminder_no_permission),
@@ -243,10 +621,11 @@ def test_api_faults_get_a_calm_answer_not_the_error_handler(
 ) -> None:
     api.fail(status, code=code, path=REMINDERS_PATH)
     with caplog.at_level(logging.WARNING):
-        turn = ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
+        _, turn = remind(skill, api, time=slot("time", "21:30"))
     assert turn.speech == said
     assert turn.ends_session
     assert PROMPTS.error not in turn.speech
+    assert api.reminders == {}
     assert not [r for r in caplog.records if r.name.startswith("skill.handlers.errors")]
     assert any(r.name == "skill.reminders.service" for r in caplog.records)
     if status == 401:
@@ -258,18 +637,78 @@ def test_a_slow_api_times_out_into_a_calm_answer(
 ) -> None:
     api.delay(2.0, path=REMINDERS_PATH)
     with caplog.at_level(logging.WARNING):
-        turn = ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
+        _, turn = remind(skill, api, time=slot("time", "21:30"))
     assert turn.speech == PROMPTS.reminder_unavailable
     assert not [r for r in caplog.records if r.name.startswith("skill.handlers.errors")]
 
 
 def test_status_and_cancel_faults_are_calm_too(skill: CustomSkill, api: FakeAlexaApi) -> None:
-    ask(skill, api, "SetReminderIntent", time=slot("time", "21:30"))
+    remind(skill, api, time=slot("time", "21:30"))
     api.fail(503, path=REMINDERS_PATH)
-    assert ask(skill, api, "ReminderStatusIntent").speech == PROMPTS.reminder_unavailable
+    assert ask(skill, api, Intent.REMINDER_STATUS).speech == PROMPTS.reminder_unavailable
     talk = talk_with(skill, api)
     talk.open()
-    talk.say("CancelReminderIntent")
+    talk.say(Intent.CANCEL_REMINDER)
     api.fail(429, path=REMINDERS_PATH)
-    assert talk.say("AMAZON.YesIntent").speech.startswith(PROMPTS.reminder_throttled)
+    assert talk.say(Intent.YES).speech.startswith(PROMPTS.reminder_throttled)
     assert len(api.reminders) == 1
+
+
+# --------------------------------------------------------------------------- skill disabled
+
+
+def skill_disabled(user_id: str = USER_ID) -> dict[str, Any]:
+    """AlexaSkillEvent.SkillDisabled as Alexa sends it: no session, a context, a body."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    envelope = envelopes.envelope(
+        {
+            "type": RequestType.SKILL_DISABLED,
+            "eventCreationTime": stamp,
+            "eventPublishingTime": stamp,
+            "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+        },
+        user_id=user_id,
+    )
+    del envelope["session"]
+    return envelope
+
+
+def test_skill_disabled_deletes_the_record_through_the_lambda_entry(
+    api: FakeAlexaApi, db_path: Path, monkeypatch: pytest.MonkeyPatch, skill: CustomSkill
+) -> None:
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    other = "amzn1.ask.account.SOMEONE-ELSE"
+    SqlitePersistenceAdapter(db_path).save_attributes(other, {"visits": 3})
+    assert stored(db_path)["bedtime"] == "22:30"
+    monkeypatch.setenv("SKILL_PERSISTENCE", "true")
+    monkeypatch.setenv("SKILL_SQLITE_PATH", str(db_path))
+    monkeypatch.delenv("SKILL_DYNAMODB_TABLE", raising=False)
+    monkeypatch.delenv("ALEXA_SKILL_ID", raising=False)
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        spec = importlib.util.spec_from_file_location("lambda_function_disabled", ENTRY)
+        assert spec is not None and spec.loader is not None
+        entry = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(entry)
+        answer = entry.lambda_handler(skill_disabled(), None)
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+    assert "outputSpeech" not in answer["response"]
+    assert stored(db_path) == {}
+    assert SqlitePersistenceAdapter(db_path).get_attributes(other) == {"visits": 3}
+
+
+def test_skill_disabled_deletes_the_record_through_the_web_endpoint(
+    api: FakeAlexaApi, db_path: Path, skill: CustomSkill
+) -> None:
+    remind(skill, api, time=slot("time", "21:30"))
+    assert stored(db_path)["reminder_id"]
+    app = create_app(
+        Settings(skill_id=None, persistence=True, sqlite_path=db_path, verify_requests=False)
+    )
+    answer = app.test_client().post("/", json=skill_disabled())
+    assert answer.status_code == 200
+    assert "outputSpeech" not in answer.get_json()["response"]
+    assert stored(db_path) == {}

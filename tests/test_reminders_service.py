@@ -23,6 +23,8 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 from ask_sdk_model.services import ApiClient
 from ask_sdk_model.services.reminder_management import GetReminderResponse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill import names
 from skill.reminders import clock as reminder_clock
@@ -470,8 +472,8 @@ def test_the_permission_request_directive_and_card() -> None:
         "name": "AskFor",
         "payload": {
             "@type": "AskForPermissionsConsentRequest",
-            "@version": "1",
-            "permissionScope": REMINDERS_SCOPE,
+            "@version": "2",
+            "permissionScopes": [{"permissionScope": REMINDERS_SCOPE, "consentLevel": "ACCOUNT"}],
         },
         "token": "remind",
     }
@@ -566,3 +568,292 @@ def test_timeout_api_client_refuses_unsafe_settings() -> None:
         TimeoutApiClient(timeout=0)
     client = TimeoutApiClient()
     assert client.timeout == 3.0 and client.verify is True
+
+
+# --------------------------------------------------------------------------- one nightly reminder
+
+
+def set_(
+    api: FakeAlexaApi, at: clock = NINE_FIFTEEN, stored_id: str | None = None
+) -> ReminderResult:
+    return run(
+        lambda hi: reminders.set_nightly_reminder(hi, at, SPOKEN, stored_id),
+        request(api),
+        client_for(api),
+    )
+
+
+def find(api: FakeAlexaApi, stored_id: str | None = None) -> reminders.NightlyReminders:
+    return run(
+        lambda hi: reminders.find_nightly_reminders(hi, stored_id), request(api), client_for(api)
+    )
+
+
+def delete_all(api: FakeAlexaApi, stored_id: str | None = None) -> ReminderResult:
+    return run(
+        lambda hi: reminders.delete_nightly_reminders(hi, stored_id),
+        request(api),
+        client_for(api),
+    )
+
+
+def methods(api: FakeAlexaApi) -> list[str]:
+    return [f"{call.method} {call.path}" for call in api.calls_to(REMINDERS_PATH)]
+
+
+def test_set_creates_one_when_alexa_has_none(api: FakeAlexaApi) -> None:
+    result = set_(api)
+    assert result.outcome is Outcome.CREATED and result.zone_known
+    assert methods(api) == [f"GET {REMINDERS_PATH}", f"POST {REMINDERS_PATH}"]
+    assert list(api.reminders) == [result.reminder_id]
+
+
+def test_set_updates_the_one_alexa_has_in_place(api: FakeAlexaApi) -> None:
+    first = set_(api)
+    assert first.reminder_id is not None
+    api.calls.clear()
+    second = set_(api, clock(22, 5), stored_id=None)  # even with the id lost
+    assert second == ReminderResult(Outcome.UPDATED, first.reminder_id, clock(22, 5))
+    assert methods(api) == [
+        f"GET {REMINDERS_PATH}",
+        f"PUT {REMINDERS_PATH}/{first.reminder_id}",
+    ]
+    put = api.calls_to(f"{REMINDERS_PATH}/")[0]
+    assert put.headers["Authorization"] == f"Bearer {api.token}"
+    assert put.body["trigger"]["recurrence"]["recurrenceRules"] == [
+        "FREQ=DAILY;BYHOUR=22;BYMINUTE=5;BYSECOND=0;INTERVAL=1;"
+    ]
+    assert "scheduledTime" not in put.body["trigger"]
+    [only] = api.reminders.values()
+    assert only.body == put.body
+
+
+def test_set_keeps_the_stored_one_and_deletes_duplicates(api: FakeAlexaApi) -> None:
+    ids = [create(api).reminder_id for _ in range(3)]
+    keep = ids[1]
+    assert keep is not None
+    result = set_(api, stored_id=keep)
+    assert result.outcome is Outcome.UPDATED and result.reminder_id == keep
+    assert list(api.reminders) == [keep]
+
+
+def test_set_leaves_a_reminder_that_is_not_nightly_alone(api: FakeAlexaApi) -> None:
+    other = create(api)
+    assert other.reminder_id is not None
+    api.reminders[other.reminder_id].body["trigger"]["recurrence"]["recurrenceRules"] = [
+        "FREQ=WEEKLY;BYHOUR=9;BYMINUTE=0"
+    ]
+    result = set_(api)
+    assert result.outcome is Outcome.CREATED
+    assert len(api.reminders) == 2
+
+
+def test_set_creates_when_the_one_found_is_deleted_before_the_update(api: FakeAlexaApi) -> None:
+    first = set_(api)
+    api.fail(404, code="NOT_FOUND", path=f"{REMINDERS_PATH}/")
+    second = set_(api)
+    assert second.outcome is Outcome.CREATED
+    assert second.reminder_id != first.reminder_id
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(503, Outcome.UNAVAILABLE), (429, Outcome.THROTTLED)]
+)
+def test_set_creates_nothing_when_the_list_cannot_be_read(
+    api: FakeAlexaApi, status: int, outcome: Outcome
+) -> None:
+    api.fail(status, path=REMINDERS_PATH)
+    assert set_(api) == ReminderResult(outcome)
+    assert methods(api) == [f"GET {REMINDERS_PATH}"]
+    assert api.reminders == {}
+
+
+def test_find_puts_the_stored_one_first_and_skips_completed_ones(api: FakeAlexaApi) -> None:
+    a, b, done = (create(api).reminder_id for _ in range(3))
+    assert a and b and done
+    api.complete(done)
+    found = find(api, stored_id=b)
+    assert found.outcome is Outcome.FOUND
+    assert found.reminders == ((b, NINE_FIFTEEN), (a, NINE_FIFTEEN))
+    assert find(api).first == (a, NINE_FIFTEEN)
+    api.reminders.clear()
+    assert find(api) == reminders.NightlyReminders(Outcome.FOUND, ())
+
+
+def test_delete_nightly_deletes_every_one_of_ours(api: FakeAlexaApi) -> None:
+    for _ in range(2):
+        create(api)
+    assert delete_all(api).outcome is Outcome.DELETED
+    assert api.reminders == {}
+    assert delete_all(api).outcome is Outcome.NOT_FOUND
+
+
+def test_delete_nightly_reports_a_failed_delete(api: FakeAlexaApi) -> None:
+    created = create(api)
+    api.fail(503, path=f"{REMINDERS_PATH}/")
+    result = delete_all(api, created.reminder_id)
+    assert result == ReminderResult(Outcome.UNAVAILABLE, created.reminder_id)
+    assert created.reminder_id in api.reminders
+
+
+def test_set_without_the_zone_says_so_in_its_result(api: FakeAlexaApi) -> None:
+    api.fail(500, path=TIME_ZONE_PATH)
+    result = set_(api)
+    assert result.outcome is Outcome.CREATED and not result.zone_known
+
+
+# --------------------------------------------------------------------------- permission answers
+
+
+class _Status:
+    def __init__(self, code: object) -> None:
+        self.code = code
+
+
+class _Answer:
+    def __init__(self, payload: object, code: object = "200") -> None:
+        self.payload = payload
+        self.status = _Status(code)
+
+
+def _v2(status: str, scope: str = REMINDERS_SCOPE) -> dict[str, Any]:
+    return {
+        "permissionScopes": [
+            {"permissionScope": scope, "consentLevel": "ACCOUNT", "status": status}
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "granted"),
+    [
+        (_Answer({"status": "ACCEPTED", "permissionScope": REMINDERS_SCOPE}), True),
+        (_Answer({"status": "ACCEPTED", "isCardThrown": False}), True),
+        (_Answer(_v2("ACCEPTED")), True),
+        (_Answer(_v2("ACCEPTED"), code=200), True),
+        (_Answer({"status": "DENIED", "permissionScope": REMINDERS_SCOPE}), False),
+        (_Answer({"status": "NOT_ANSWERED"}), False),
+        (_Answer(_v2("DENIED")), False),
+        (_Answer(_v2("NOT_ANSWERED")), False),
+        (_Answer(_v2("ACCEPTED", "alexa::profile:name:read")), False),
+        (_Answer({"status": "ACCEPTED", "permissionScope": "other"}), False),
+        (_Answer(_v2("ACCEPTED"), code="500"), False),
+        (_Answer({"status": "ACCEPTED"}, code="400"), False),
+        (_Answer(_v2("ACCEPTED"), code=None), False),
+        (_Answer({"permissionScopes": ["ACCEPTED"]}), False),
+        (_Answer("ACCEPTED"), False),
+        (_Answer(None), False),
+        (object(), False),
+    ],
+)
+def test_permission_granted_reads_version_1_and_version_2_answers(
+    answer: object, granted: bool
+) -> None:
+    assert reminders.permission_granted(answer) is granted
+
+
+# --------------------------------------------------------------------------- AM or PM, first night
+
+
+@pytest.mark.parametrize(
+    ("heard", "evening"),
+    [
+        (clock(5, 59), False),
+        (clock(6, 0), True),
+        (clock(10, 30), True),
+        (clock(12, 59), True),
+        (clock(13, 0), False),
+        (clock(22, 30), False),
+        (clock(0, 30), False),
+    ],
+)
+def test_may_mean_evening(heard: clock, evening: bool) -> None:
+    assert reminder_clock.may_mean_evening(heard) is evening
+    if evening:
+        assert reminder_clock.is_evening_or_night(reminder_clock.twelve_hours_later(heard))
+
+
+@pytest.mark.parametrize(
+    ("at", "evening_or_night"),
+    [
+        (clock(16, 59), False),
+        (clock(17, 0), True),
+        (clock(23, 59), True),
+        (clock(5, 59), True),
+        (clock(6, 0), False),
+        (clock(12, 0), False),
+    ],
+)
+def test_is_evening_or_night(at: clock, evening_or_night: bool) -> None:
+    assert reminder_clock.is_evening_or_night(at) is evening_or_night
+
+
+@pytest.mark.parametrize(
+    ("heard", "part", "read"),
+    [
+        (clock(10, 30), "NI", clock(22, 30)),
+        (clock(12, 30), "NI", clock(0, 30)),
+        (clock(1, 0), "NI", clock(1, 0)),
+        (clock(22, 0), "NI", clock(22, 0)),
+        (clock(9, 0), "EV", clock(21, 0)),
+        (clock(5, 0), "EV", clock(17, 0)),
+        (clock(3, 0), "AF", clock(15, 0)),
+        (clock(12, 30), "AF", clock(12, 30)),
+        (clock(10, 30), "MO", clock(10, 30)),
+        (clock(12, 15), "MO", clock(0, 15)),
+        (clock(10, 30), None, clock(10, 30)),
+    ],
+)
+def test_in_day_part(heard: clock, part: str | None, read: clock) -> None:
+    assert reminder_clock.in_day_part(heard, part) == read
+
+
+def test_parse_day_part() -> None:
+    assert [reminder_clock.parse_day_part(v) for v in ("EV", "ni", " MO ", "AF")] == [
+        "EV",
+        "NI",
+        "MO",
+        "AF",
+    ]
+    for odd in ("21:30", "", None, 7, "EVENING"):
+        assert reminder_clock.parse_day_part(odd) is None
+
+
+@pytest.mark.parametrize(
+    ("at", "clock_text", "bedtime_text"),
+    [
+        (clock(22, 30), "10:30", "10:30"),
+        (clock(10, 30), "10:30", "10:30 AM"),
+        (clock(0, 15), "12:15", "12:15 AM"),
+        (clock(12, 5), "12:05", "12:05 PM"),
+    ],
+)
+def test_spoken_clock_and_bedtime(at: clock, clock_text: str, bedtime_text: str) -> None:
+    assert reminder_clock.spoken_clock(at) == clock_text
+    assert reminder_clock.spoken_bedtime(at) == bedtime_text
+
+
+def test_next_occurrence_is_strictly_after_now() -> None:
+    now = datetime(2026, 3, 1, 21, 45)
+    assert reminder_clock.next_occurrence(clock(21, 45), now) == datetime(2026, 3, 2, 21, 45)
+    assert reminder_clock.next_occurrence(clock(21, 46), now) == datetime(2026, 3, 1, 21, 46)
+    assert reminder_clock.next_occurrence(clock(0, 0), now) == datetime(2026, 3, 2, 0, 0)
+
+
+@given(
+    utc_now=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    minute=st.integers(0, 24 * 60 - 1),
+    offset_minutes=st.integers(-12 * 60, 14 * 60),
+)
+def test_without_a_zone_the_first_start_is_in_the_future_in_every_zone(
+    utc_now: datetime, minute: int, offset_minutes: int
+) -> None:
+    """UTC-12 to UTC+14: the start chosen from the latest clock is never past anywhere,
+    and at most two nights late."""
+    at = clock(minute // 60, minute % 60)
+    start = reminder_clock.next_occurrence(at, reminder_clock.latest_wall_clock(utc_now))
+    local_now = (utc_now + timedelta(minutes=offset_minutes)).replace(tzinfo=None)
+    assert start > local_now
+    assert start - local_now <= timedelta(days=3)

@@ -16,6 +16,7 @@ from typing import Any
 CONTENT_DIR = Path(__file__).resolve().parent
 ARTICLE_PATH = CONTENT_DIR / "article.txt"
 ANSWERS_PATH = CONTENT_DIR / "answers.json"
+PRIVACY_PATH = CONTENT_DIR / "privacy.html"
 
 
 class ContentError(ValueError):
@@ -72,12 +73,25 @@ class Prompts:
     quiet_on: str
     quiet_off: str
     forget_confirm: str
+    forget_confirm_reminder: str
     forget_reprompt: str
     forgotten: str
+    forgotten_reminder: str
+    forget_reminder_failed: str
     forget_kept: str
     ask_bedtime: str
     ask_bedtime_reprompt: str
+    reminder_every_night: str
+    reminder_every_day: str
+    reminder_plan: str
+    reminder_plan_bedtime: str
+    reminder_evening: str
+    reminder_evening_reprompt: str
+    reminder_confirm: str
+    reminder_confirm_reprompt: str
+    reminder_not_set: str
     reminder_set: str
+    reminder_zone_unknown: str
     reminder_text: str
     reminder_card_title: str
     reminder_card_text: str
@@ -177,3 +191,9 @@ def article_text(path: Path = ARTICLE_PATH) -> str:
 def article_title() -> str:
     """The article's title (its first line), shown on the card that quotes it."""
     return article_text().split("\n", 1)[0].strip()
+
+
+@cache
+def privacy_policy(path: Path = PRIVACY_PATH) -> str:
+    """The privacy policy (plain HTML) the web service serves at GET /privacy."""
+    return path.read_text(encoding="utf-8")

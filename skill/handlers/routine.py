@@ -19,6 +19,8 @@ from skill.replies import pending_action
 CONFIRMATIONS: dict[str, Callable[[HandlerInput, bool], Response]] = {
     Pending.FORGET: preferences.forget,
     Pending.CANCEL_REMINDER: reminder.cancel,
+    Pending.EVENING: reminder.evening_answered,
+    Pending.SET_REMINDER: reminder.consent_answered,
 }
 
 

@@ -1,4 +1,5 @@
-"""The Alexa Reminders and settings APIs, for the nightly reminder: permission, create, get, delete.
+"""The Alexa Reminders and settings APIs, for the nightly reminder: permission, list, set
+(create or update, never a second one), get, delete.
 
 (Over 300 lines on purpose: one API surface and the one mapping of its faults to outcomes.)
 
@@ -43,19 +44,24 @@ from ask_sdk_model.services.reminder_management import (
 from ask_sdk_model.ui import AskForPermissionsConsentCard
 
 from skill.names import ASK_FOR_TASK, REMINDER_PERMISSION
-from skill.reminders.clock import daily_rule
+from skill.reminders.clock import daily_rule, latest_wall_clock, next_occurrence
 from skill.sdk.patches import alias_spoken_info_module
 
 logger = logging.getLogger(__name__)
 
 # The voice-permission request for reminders ("Set Up Voice Permissions for Reminders",
-# section "Send a Connections.SendRequest directive"): task AskFor, version 1, one scope.
+# section "Send a Connections.SendRequest directive"): task AskFor, the current version 2,
+# whose `permissionScopes` is a list with a consent level (ACCOUNT: the account holder the
+# device is registered to). Version 1 (`permissionScope`, no list) still works at Alexa,
+# and `permission_granted` reads answers in either shape.
 ASK_FOR = ASK_FOR_TASK
-ASK_FOR_PAYLOAD: dict[str, str] = {
+CONSENT_LEVEL = "ACCOUNT"
+ASK_FOR_PAYLOAD: dict[str, Any] = {
     "@type": "AskForPermissionsConsentRequest",
-    "@version": "1",
-    "permissionScope": REMINDER_PERMISSION,
+    "@version": "2",
+    "permissionScopes": [{"permissionScope": REMINDER_PERMISSION, "consentLevel": CONSENT_LEVEL}],
 }
+ACCEPTED = "ACCEPTED"
 
 _RULE_PART = re.compile(r"\b(BYHOUR|BYMINUTE)=([0-9]{1,2})\b")
 _REASON_LIMIT = 240
@@ -67,6 +73,8 @@ class Outcome(enum.Enum):
     """What became of a Reminders API call, in terms a handler can speak about."""
 
     CREATED = "created"
+    #: An existing nightly reminder was changed in place (PUT) instead of adding another.
+    UPDATED = "updated"
     FOUND = "found"
     DELETED = "deleted"
     NOT_FOUND = "not_found"
@@ -82,11 +90,32 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class ReminderResult:
-    """An outcome, plus the reminder's id (alert token) and daily time when known."""
+    """An outcome, plus the reminder's id (alert token) and daily time when known.
+
+    `zone_known` is False when a set reminder had to go without the device's time zone:
+    its first night may then be tomorrow (see `_reminder_request`).
+    """
 
     outcome: Outcome
     reminder_id: str | None = None
     time: datetime.time | None = None
+    zone_known: bool = True
+
+
+@dataclass(frozen=True)
+class NightlyReminders:
+    """The skill's nightly reminders that are on at Alexa (FOUND), or why we could not tell.
+
+    `reminders` holds (alert token, daily time) pairs; more than one is a duplicate
+    left by an older version of the skill.
+    """
+
+    outcome: Outcome
+    reminders: tuple[tuple[str, datetime.time | None], ...] = ()
+
+    @property
+    def first(self) -> tuple[str, datetime.time | None] | None:
+        return self.reminders[0] if self.reminders else None
 
 
 # --------------------------------------------------------------------------- permission
@@ -104,7 +133,37 @@ def has_permission(handler_input: HandlerInput) -> bool:
 
 def permission_request_directive(token: str = "") -> SendRequestDirective:
     """Ask for the reminders permission by voice; `token` comes back in Connections.Response."""
-    return SendRequestDirective(name=ASK_FOR, payload=dict(ASK_FOR_PAYLOAD), token=token)
+    payload = {
+        **ASK_FOR_PAYLOAD,
+        "permissionScopes": [dict(ASK_FOR_PAYLOAD["permissionScopes"][0])],
+    }
+    return SendRequestDirective(name=ASK_FOR, payload=payload, token=token)
+
+
+def permission_granted(request: Any) -> bool:
+    """True when Alexa's Connections.Response to our AskFor says the reminders scope is ACCEPTED.
+
+    The current documented shape: `status.code` "200" (the task ran) and, in the payload,
+    `permissionScopes`: [{permissionScope, consentLevel, status}]. Version 1 answers carry
+    `payload.status` (and `payload.permissionScope`) instead; both are read. Anything
+    else (another status code, another scope, DENIED, NOT_ANSWERED, junk) is False.
+    """
+    code = getattr(getattr(request, "status", None), "code", None)
+    if str(code).strip() != "200":
+        return False
+    payload = getattr(request, "payload", None)
+    if not isinstance(payload, dict):
+        return False
+    scopes = payload.get("permissionScopes")
+    if isinstance(scopes, list):
+        return any(
+            isinstance(scope, dict)
+            and scope.get("permissionScope") == REMINDER_PERMISSION
+            and scope.get("status") == ACCEPTED
+            for scope in scopes
+        )
+    scope = payload.get("permissionScope", REMINDER_PERMISSION)
+    return scope == REMINDER_PERMISSION and payload.get("status") == ACCEPTED
 
 
 def consent_card() -> AskForPermissionsConsentCard:
@@ -242,10 +301,27 @@ def _now_in(zone_name: str | None) -> datetime.datetime:
 def _reminder_request(
     at: datetime.time, spoken_text: str, locale: str, zone_name: str | None
 ) -> ReminderRequest:
-    now = _now_in(zone_name)
-    start = datetime.datetime.combine(now.date(), at)
-    if start <= now:  # the first reminder is the next time `at` comes round
-        start += datetime.timedelta(days=1)
+    """A daily SCHEDULED_ABSOLUTE reminder, as the Reminders API reference describes it.
+
+    No `scheduledTime`: the reference marks `freq`, `byDay` and `scheduledTime` as the old
+    recurrence form and says Alexa ignores them when `startDateTime`/`recurrenceRules`
+    are present, so sending one would only be a second, silently ignored statement of
+    the time. The time is in the rule (BYHOUR/BYMINUTE); `startDateTime` (local, no
+    offset) is the first occurrence.
+
+    With the device's zone known, the first occurrence is the next `at` on the device's
+    clock (tonight if it is still ahead). Without it, `timeZoneId` is left out, which
+    Alexa reads as the device's own zone, and the start is the next `at` on the
+    furthest-ahead clock on Earth (UTC+14): never in the past wherever the device is,
+    at the price that tonight may be skipped (the dialog says so).
+    """
+    utc_now = datetime.datetime.now(datetime.UTC)
+    if zone_name:
+        now = _now_in(zone_name)
+        start = next_occurrence(at, now)
+    else:
+        now = utc_now.replace(tzinfo=None, microsecond=0)
+        start = next_occurrence(at, latest_wall_clock(utc_now))
     return ReminderRequest(
         request_time=now,
         trigger=Trigger(
@@ -260,6 +336,30 @@ def _reminder_request(
     )
 
 
+def _prepared(
+    handler_input: HandlerInput, at: datetime.time, spoken_text: str, operation: str
+) -> tuple[ServiceClientFactory, ReminderRequest, datetime.time, str | None] | None:
+    """The factory, the request body, the minute and the device zone for one create or
+    update; None (logged) when the skill cannot call the API."""
+    if not spoken_text or not spoken_text.strip():
+        raise ValueError("a reminder needs words to speak")
+    factory = _services(handler_input, operation)
+    if factory is None:
+        return None
+    at = at.replace(second=0, microsecond=0, tzinfo=None)
+    locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
+    zone_name = _device_time_zone(handler_input, factory)
+    return factory, _reminder_request(at, spoken_text.strip(), locale, zone_name), at, zone_name
+
+
+def _token_of(response: Any, operation: str) -> str | None:
+    token = getattr(response, "alert_token", None)
+    if not isinstance(token, str) or not token:
+        logger.warning("Reminder %s failed: UNAVAILABLE (HTTP 2xx) no alert token", operation)
+        return None
+    return token
+
+
 def create_nightly_reminder(
     handler_input: HandlerInput, at: datetime.time, spoken_text: str
 ) -> ReminderResult:
@@ -269,26 +369,150 @@ def create_nightly_reminder(
     reminder is created without `timeZoneId`, which Alexa reads as the device's own
     zone. Returns CREATED with the alert token as `reminder_id`, or the failure outcome.
     Raises ValueError only for an empty `spoken_text` (a caller bug, not an API fault).
+    Creates unconditionally: the dialog uses `set_nightly_reminder`, which never stacks.
     """
-    if not spoken_text or not spoken_text.strip():
-        raise ValueError("a reminder needs words to speak")
-    factory = _services(handler_input, "create")
-    if factory is None:
+    prepared = _prepared(handler_input, at, spoken_text, "create")
+    if prepared is None:
         return ReminderResult(Outcome.UNAVAILABLE)
-    at = at.replace(second=0, microsecond=0, tzinfo=None)
-    locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
-    zone_name = _device_time_zone(handler_input, factory)
-    request = _reminder_request(at, spoken_text.strip(), locale, zone_name)
+    factory, request, at, zone_name = prepared
+    return _create(factory, request, at, zone_name)
+
+
+def _create(
+    factory: ServiceClientFactory,
+    request: ReminderRequest,
+    at: datetime.time,
+    zone_name: str | None,
+) -> ReminderResult:
     try:
         response = factory.get_reminder_management_service().create_reminder(request)
     except _FAULTS as error:
         return ReminderResult(_failed("create", error))
-    token = getattr(response, "alert_token", None)
-    if not isinstance(token, str) or not token:
-        logger.warning("Reminder create failed: UNAVAILABLE (HTTP 2xx) no alert token in response")
+    token = _token_of(response, "create")
+    if token is None:
         return ReminderResult(Outcome.UNAVAILABLE)
     logger.info("Reminder created: daily at %s, zone %s", at.strftime("%H:%M"), zone_name or "-")
-    return ReminderResult(Outcome.CREATED, token, at)
+    return ReminderResult(Outcome.CREATED, token, at, zone_known=zone_name is not None)
+
+
+def set_nightly_reminder(
+    handler_input: HandlerInput,
+    at: datetime.time,
+    spoken_text: str,
+    stored_id: str | None = None,
+) -> ReminderResult:
+    """Make sure exactly one nightly reminder is on, at `at`: update ours or create one.
+
+    Alexa's list of the skill's reminders is the truth. If a nightly reminder is there
+    (the stored one first, else any: the id may have been lost), it is updated in place
+    (PUT) and any duplicates an older version left are deleted; only if there is none is
+    one created. If the list cannot be read nothing is created (a second reminder is
+    worse than none): the listing fault comes back as the outcome.
+    """
+    prepared = _prepared(handler_input, at, spoken_text, "set")
+    if prepared is None:
+        return ReminderResult(Outcome.UNAVAILABLE)
+    factory, request, at, zone_name = prepared
+    found = _list(factory, stored_id)
+    if found.outcome is not Outcome.FOUND:
+        return ReminderResult(found.outcome)
+    tokens = [token for token, _ in found.reminders]
+    if not tokens:
+        return _create(factory, request, at, zone_name)
+    keep, *duplicates = tokens
+    client = factory.get_reminder_management_service()
+    try:
+        response = client.update_reminder(keep, request)
+    except _FAULTS as error:
+        outcome = _failed("update", error, missing_is_not_found=True)
+        if outcome is Outcome.NOT_FOUND:  # deleted in the app a moment ago
+            return _create(factory, request, at, zone_name)
+        return ReminderResult(outcome)
+    token = _token_of(response, "update") or keep
+    for duplicate in duplicates:
+        _delete(factory, duplicate)
+    logger.info(
+        "Reminder updated: daily at %s, zone %s, %d duplicate(s) removed",
+        at.strftime("%H:%M"),
+        zone_name or "-",
+        len(duplicates),
+    )
+    return ReminderResult(Outcome.UPDATED, token, at, zone_known=zone_name is not None)
+
+
+def _is_nightly(reminder: Any, stored_id: str | None) -> bool:
+    """One of ours: the id we stored, or a daily recurrence (the only kind the skill sets).
+
+    The list only ever holds reminders this skill created (Alexa scopes it to the skill),
+    so a daily one is the nightly reminder even when its id was lost or it came from an
+    older version with other words.
+    """
+    if stored_id and getattr(reminder, "alert_token", None) == stored_id:
+        return True
+    recurrence = getattr(getattr(reminder, "trigger", None), "recurrence", None)
+    rules = getattr(recurrence, "recurrence_rules", None) or []
+    if any("FREQ=DAILY" in str(rule).upper() for rule in rules):
+        return True
+    freq = getattr(recurrence, "freq", None)
+    return str(getattr(freq, "value", freq)).upper() == "DAILY"
+
+
+def _list(factory: ServiceClientFactory, stored_id: str | None) -> NightlyReminders:
+    """The skill's nightly reminders that are ON, the stored one first."""
+    try:
+        response = factory.get_reminder_management_service().get_reminders()
+    except _FAULTS as error:
+        return NightlyReminders(_failed("list", error))
+    alerts = getattr(response, "alerts", None) or []
+    ours = [
+        reminder
+        for reminder in alerts
+        if getattr(reminder, "status", None) is Status.ON
+        and isinstance(getattr(reminder, "alert_token", None), str)
+        and _is_nightly(reminder, stored_id)
+    ]
+    ours.sort(key=lambda reminder: reminder.alert_token != stored_id)
+    return NightlyReminders(
+        Outcome.FOUND, tuple((reminder.alert_token, _time_of(reminder)) for reminder in ours)
+    )
+
+
+def find_nightly_reminders(
+    handler_input: HandlerInput, stored_id: str | None = None
+) -> NightlyReminders:
+    """FOUND with the nightly reminders on at Alexa (maybe none), or the fault that hid them."""
+    factory = _services(handler_input, "list")
+    if factory is None:
+        return NightlyReminders(Outcome.UNAVAILABLE)
+    return _list(factory, stored_id)
+
+
+def delete_nightly_reminders(
+    handler_input: HandlerInput, stored_id: str | None = None
+) -> ReminderResult:
+    """Delete every nightly reminder of ours at Alexa: DELETED, NOT_FOUND (there was none),
+    or the first fault (then some may remain; the caller keeps what it needs to retry)."""
+    factory = _services(handler_input, "delete")
+    if factory is None:
+        return ReminderResult(Outcome.UNAVAILABLE, stored_id)
+    found = _list(factory, stored_id)
+    if found.outcome is not Outcome.FOUND:
+        return ReminderResult(found.outcome, stored_id)
+    if not found.reminders:
+        return ReminderResult(Outcome.NOT_FOUND, stored_id)
+    for token, _ in found.reminders:
+        outcome = _delete(factory, token)
+        if outcome not in (Outcome.DELETED, Outcome.NOT_FOUND):
+            return ReminderResult(outcome, token)
+    return ReminderResult(Outcome.DELETED, found.reminders[0][0])
+
+
+def _delete(factory: ServiceClientFactory, token: str) -> Outcome:
+    try:
+        factory.get_reminder_management_service().delete_reminder(token)
+    except _FAULTS as error:
+        return _failed("delete", error, missing_is_not_found=True)
+    return Outcome.DELETED
 
 
 def _time_of(reminder: Any) -> datetime.time | None:
@@ -337,11 +561,7 @@ def delete_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderRe
     factory = _services(handler_input, "delete")
     if factory is None:
         return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-    try:
-        factory.get_reminder_management_service().delete_reminder(reminder_id)
-    except _FAULTS as error:
-        return ReminderResult(_failed("delete", error, missing_is_not_found=True), reminder_id)
-    return ReminderResult(Outcome.DELETED, reminder_id)
+    return ReminderResult(_delete(factory, reminder_id), reminder_id)
 
 
 alias_spoken_info_module()

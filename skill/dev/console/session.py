@@ -83,8 +83,13 @@ class Reply:
                 directive.get("name") == "AskFor"
             ):
                 payload = directive.get("payload")
-                scope = payload.get("permissionScope") if isinstance(payload, dict) else None
-                return str(scope or "")
+                if not isinstance(payload, dict):
+                    return ""
+                # Version 2 lists the scopes ("permissionScopes"); version 1 names one.
+                scopes = payload.get("permissionScopes")
+                if isinstance(scopes, list) and scopes and isinstance(scopes[0], dict):
+                    return str(scopes[0].get("permissionScope") or "")
+                return str(payload.get("permissionScope") or "")
         return None
 
     @property

@@ -139,9 +139,16 @@ def build_skill_manifest() -> dict[str, Any]:
                 "testingInstructions": text.testing_instructions,
                 "category": text.category,
             },
-            "privacyAndCompliance": dict(text.privacy_and_compliance),
+            "privacyAndCompliance": {
+                **text.privacy_and_compliance,
+                "locales": {
+                    locale: {"privacyPolicyUrl": text.privacy_policy_url}
+                    for locale in SOURCE.locales
+                },
+            },
             "apis": {"custom": {"interfaces": [{"type": kind} for kind in text.interfaces]}},
             "permissions": [{"name": name} for name in text.permissions],
+            "events": {"subscriptions": [{"eventName": name} for name in text.event_subscriptions]},
             "manifestVersion": "1.0",
         }
     }
@@ -178,12 +185,25 @@ def _deployed_endpoint(existing: Any) -> Any:
     return custom.get("endpoint") if isinstance(custom, dict) else None
 
 
+def _deployed_events_endpoint(existing: Any) -> Any:
+    """The events endpoint `ask deploy` wrote (skillEvents in ask-resources.json), if any."""
+    if not isinstance(existing, dict):
+        return None
+    events = existing.get("manifest", {}).get("events", {})
+    return events.get("endpoint") if isinstance(events, dict) else None
+
+
 def _manifest_for(root: Path) -> dict[str, Any]:
     manifest = build_skill_manifest()
-    endpoint = _deployed_endpoint(_read_json(manifest_path(root)))
+    existing = _read_json(manifest_path(root))
+    endpoint = _deployed_endpoint(existing)
     if endpoint is not None:
         custom = manifest["manifest"]["apis"]["custom"]
         manifest["manifest"]["apis"]["custom"] = {"endpoint": endpoint, **custom}
+    events_endpoint = _deployed_events_endpoint(existing)
+    if events_endpoint is not None:
+        events = manifest["manifest"]["events"]
+        manifest["manifest"]["events"] = {"endpoint": events_endpoint, **events}
     return manifest
 
 

@@ -80,7 +80,9 @@ class Manifest:
     category: str
     testing_instructions: str
     privacy_and_compliance: Mapping[str, bool]
+    privacy_policy_url: str
     permissions: tuple[str, ...]
+    event_subscriptions: tuple[str, ...]
     interfaces: tuple[str, ...] = ()  # apis.custom.interfaces, e.g. CAN_FULFILL_INTENT_REQUEST
 
 
@@ -276,7 +278,9 @@ def _manifest(model: _Reader) -> Manifest:
             "category",
             "testing_instructions",
             "privacy_and_compliance",
+            "privacy_policy_url",
             "permissions",
+            "event_subscriptions",
         ),
         optional=("interfaces",),
     )
@@ -295,9 +299,18 @@ def _manifest(model: _Reader) -> Manifest:
         category=model.text(fields["category"], "category"),
         testing_instructions=model.text(fields["testing_instructions"], "testing_instructions"),
         privacy_and_compliance={key: bool(flag) for key, flag in privacy.items()},
+        privacy_policy_url=_https_url(model, fields["privacy_policy_url"], "privacy_policy_url"),
         permissions=model.texts(fields["permissions"], "permissions"),
+        event_subscriptions=model.texts(fields["event_subscriptions"], "event_subscriptions"),
         interfaces=model.texts(fields.get("interfaces", []), "interfaces"),
     )
+
+
+def _https_url(model: _Reader, value: object, where: str) -> str:
+    url = model.text(value, where)
+    if not url.startswith("https://") or " " in url:
+        raise model.fail(where, "an https:// URL", url)
+    return url
 
 
 def normalise_sample(sample: str) -> str:
