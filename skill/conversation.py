@@ -295,10 +295,17 @@ def help_prompt(handler_input: HandlerInput, *, misses: int = 0) -> Response:
             remember=False,
             misses=misses,
         )
-    elif pending == Pending.CANCEL_REMINDER:
+    elif pending is not None:
+        # A yes/no waits (cancel, forget, the reminder's plan, "at night?"): say how to answer it.
+        said = {
+            Pending.CANCEL_REMINDER: prompts.help_cancel_reminder,
+            Pending.SET_REMINDER: prompts.help_set_reminder,
+            Pending.EVENING: prompts.help_evening,
+            Pending.FORGET: prompts.help_forget,
+        }[Pending(pending)]
         reply = Reply(
-            speech=(prompts.help_cancel_reminder,),
-            reprompt=prompts.reminder_cancel_reprompt,
+            speech=(said,),
+            reprompt=said,
             question=True,
             pending=pending,
             remember=False,

@@ -27,7 +27,7 @@ from skill.content import article_text, article_title, load_content
 from skill.dev.console.nlu import resolve
 from skill.dev.model import source
 from skill.handlers.answers import ANSWER_FOR_INTENT
-from skill.names import Intent, Slot
+from skill.names import Intent, Pending, Slot
 from skill.persistence import SqlitePersistenceAdapter
 from skill.web import create_app
 from tests import envelopes, pki
@@ -430,15 +430,24 @@ def test_help_while_setting_a_reminder_speaks_of_the_reminder(
     assert turn.directives[0]["slotToElicit"] == Slot.BEDTIME
 
 
-def test_help_while_a_cancel_waits_speaks_of_the_reminder_and_keeps_the_question(
-    post: Post, skill: CustomSkill
+@pytest.mark.parametrize(
+    ("pending", "help_line"),
+    [
+        (Pending.CANCEL_REMINDER, PROMPTS.help_cancel_reminder),
+        (Pending.SET_REMINDER, PROMPTS.help_set_reminder),
+        (Pending.EVENING, PROMPTS.help_evening),
+        (Pending.FORGET, PROMPTS.help_forget),
+    ],
+)
+def test_help_while_a_yes_or_no_waits_says_how_to_answer_and_keeps_the_question(
+    post: Post, skill: CustomSkill, pending: Pending, help_line: str
 ) -> None:
     conversation = Conversation(
-        skill, transport=post, started=True, attributes={"pending": "cancel_reminder"}
+        skill, transport=post, started=True, attributes={"pending": pending}
     )
     turn = conversation.say(Intent.HELP)
-    assert turn.speech == PROMPTS.help_cancel_reminder
-    assert turn.attributes["pending"] == "cancel_reminder"
+    assert turn.speech == help_line
+    assert turn.attributes["pending"] == pending
     assert not turn.ends_session
 
 

@@ -63,6 +63,9 @@ class Prompts:
     source_none: str
     help_reminder: str
     help_cancel_reminder: str
+    help_set_reminder: str
+    help_evening: str
+    help_forget: str
     error: str
     error_reprompt: str
     which_benefit: str
