@@ -47,6 +47,7 @@ from skill.dev.bundle import (
 from skill.dev.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
 from skill.dispatch import invoke_json
 from skill.web import create_app
+from tests import test_persistence_dynamodb as dynamo
 from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
 from tests.locks import locked_versions, normalize
 from tests.talk import plain
@@ -300,6 +301,59 @@ def test_service_clients_load_only_when_a_service_is_used(read_only_run: Any) ->
     ]
 
 
+def test_bundle_keeps_only_the_aws_models_it_uses(names: list[str]) -> None:
+    botocore = {
+        n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2
+    }
+    boto3 = {n.split("/")[2] for n in names if n.startswith("boto3/data/") and n.count("/") > 2}
+    assert botocore == set(bundle.AWS_SERVICES) == {"dynamodb", "sts", "sso", "sso-oidc"}
+    assert boto3 == {"dynamodb"}
+    assert "botocore/data/endpoints.json" in names and "botocore/data/_retry.json" in names
+
+
+def test_bundle_remembers_a_user_in_dynamodb(
+    unpacked: Path, tmp_path: Path, moto: tuple[str, Any]
+) -> None:
+    """python3.12 -I -S, the bundled boto3 and only the kept models, against moto."""
+    endpoint, table = moto
+    env = {
+        "HOME": str(tmp_path),
+        "ALEXA_SKILL_ID": APPLICATION_ID,
+        "SKILL_DYNAMODB_TABLE": table.name,
+        "AWS_REGION": "us-east-1",  # Lambda sets both
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+    }
+    done = subprocess.run(
+        [lambda_interpreter(), "-I", "-S", "-c", DRIVER, str(unpacked)],
+        input=json.dumps([launch(), intent("TimingIntent", new=True)]),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    welcome, answer = json.loads(done.stdout)["responses"]
+    assert CONTENT.prompts.welcome in speech(welcome)
+    assert CONTENT.answer("timing").speech in speech(answer)  # a one-shot: saved at its end
+    stored = table.scan()["Items"]
+    assert len(stored) == 1, done.stderr
+
+
+@pytest.fixture
+def moto() -> Iterator[tuple[str, Any]]:
+    server = dynamo.start_server()
+    try:
+        endpoint = dynamo.endpoint_of(server)
+        yield endpoint, dynamo.create_table(dynamo.make_resource(endpoint))
+    finally:
+        dynamo.stop_server(server)
+
+
 def test_bundle_answers_a_launch_with_the_welcome(bundle_run: dict[str, Any]) -> None:
     welcome = bundle_run["responses"][0]
     assert CONTENT.prompts.welcome in speech(welcome)
@@ -547,6 +601,7 @@ def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     targets: list[Path] = []
     monkeypatch.setattr(bundle, "install_requirements", lambda target, _: targets.append(target))
     monkeypatch.setattr(bundle, "patch_sdk", lambda target: None)
+    monkeypatch.setattr(bundle, "prune_aws_models", lambda target: [])
     return targets
 
 
