@@ -62,13 +62,13 @@ import json, sys, time
 with open(sys.argv[2], encoding="utf-8") as f:
     event = json.load(f)
 sys.path.insert(0, sys.argv[1])
-t0 = time.perf_counter()
+c0, t0 = time.process_time(), time.perf_counter()
 import lambda_function
 t1 = time.perf_counter()
 answer = json.dumps(lambda_function.lambda_handler(event, None))
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 print(answer, flush=True)
-print(json.dumps({"init": t1 - t0, "first": t2 - t1, "modules": len(sys.modules)}))
+print(json.dumps({"init": t1 - t0, "first": t2 - t1, "cpu": c2 - c0, "modules": len(sys.modules)}))
 """
 
 # Warm requests after INIT, with INIT's objects frozen (as lambda_function.py does) or
@@ -110,6 +110,7 @@ class Variant:
     env: dict[str, str]
     inits: list[float] = field(default_factory=list)
     firsts: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     spawned: list[float] = field(default_factory=list)
     modules: int = 0
 
@@ -264,6 +265,7 @@ def _start(python: str, variant: Variant, cwd: Path) -> None:
     phases = json.loads(phases_line)
     variant.inits.append(phases["init"])
     variant.firsts.append(phases["first"])
+    variant.cpus.append(phases["cpu"])
     variant.spawned.append(spawned)
     variant.modules = phases["modules"]
 
@@ -320,6 +322,7 @@ def run(starts: int = 15, warmup: int = 1) -> Section:
                     for variant in variants:  # the first round fills the page cache
                         variant.inits.clear()
                         variant.firsts.clear()
+                        variant.cpus.clear()
                         variant.spawned.clear()
             load_after = os.getloadavg()[0]
         progress("cold start: warm requests with and without gc.freeze()")
@@ -381,6 +384,22 @@ def _report(
             floor_source.spread(),
             ours_source.spread(),
             ratio(ours_source.median / floor_source.median),
+            "(info)",
+            INFO,
+        ),
+        Row(
+            "CPU time of the same, .pyc, no memory (less load-sensitive)",
+            floor.spread(floor.cpus),
+            ours.spread(ours.cpus),
+            ratio(percentile(ours.cpus, 50) / percentile(floor.cpus, 50)),
+            "(info)",
+            INFO,
+        ),
+        Row(
+            "CPU time of the same, .pyc, DynamoDB memory",
+            floor.spread(floor.cpus),
+            dynamo.spread(dynamo.cpus),
+            ratio(percentile(dynamo.cpus, 50) / percentile(floor.cpus, 50)),
             "(info)",
             INFO,
         ),
