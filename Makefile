@@ -55,6 +55,12 @@ model: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The cold start alone (bench/coldstart.py: real zips, read-only, python3.12 -I -S, moto),
+# rewriting its section of BENCHMARKS.md; needs Python 3.12 (as the bundle build does).
+.PHONY: bench-cold
+bench-cold: $(STAMP)
+	$(BIN)/python -m bench --only cold --write $(BENCH_ARGS)
+
 # Soak and faults against gunicorn, about 65 s (bench/soak.py); not part of `make test`.
 .PHONY: soak
 soak: $(STAMP)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +35,17 @@ class _Import:
     cumulative_us: int
 
 
-def _importtime(driver: str, start: Start, runs: int) -> list[list[_Import]]:
+def _importtime(
+    driver: str,
+    start: Start,
+    runs: int,
+    python: Sequence[str],
+    preexec: Callable[[], None] | None,
+) -> list[list[_Import]]:
     """`python -X importtime` of the same child, `runs` times (each run lists every import)."""
     out = []
     for _ in range(runs):
-        args = [sys.executable, "-X", "importtime", "-c", driver, str(start.lambda_dir)]
+        args = [python[0], "-X", "importtime", *python[1:], "-c", driver, str(start.lambda_dir)]
         done = subprocess.run(
             [*args, str(start.event)],
             cwd=ROOT,
@@ -48,6 +54,7 @@ def _importtime(driver: str, start: Start, runs: int) -> list[list[_Import]]:
             text=True,
             timeout=60,
             check=True,
+            preexec_fn=preexec,
         )
         imports = []
         for line in done.stderr.splitlines():
@@ -63,10 +70,22 @@ def _is_ours(name: str) -> bool:
     return name == "lambda_function" or name == "skill" or name.startswith("skill.")
 
 
-def profile(driver: str, ours: Start, floor: Start, runs: int = 5) -> str:
-    """Where our extra import time goes: what only ours imports, and through which module."""
-    ours_runs = _importtime(driver, ours, runs)
-    floor_names = {i.name for run in _importtime(driver, floor, runs) for i in run}
+def profile(
+    driver: str,
+    ours: Start,
+    floor: Start,
+    runs: int = 5,
+    *,
+    python: Sequence[str] = (sys.executable,),
+    preexec: Callable[[], None] | None = None,
+) -> str:
+    """Where our extra import time goes: what only ours imports, and through which module.
+
+    `python` is the interpreter and its flags (the cold-start target passes python3.12 -I
+    -S), `preexec` what the child runs before exec (dropping root's write override).
+    """
+    ours_runs = _importtime(driver, ours, runs, python, preexec)
+    floor_names = {i.name for run in _importtime(driver, floor, runs, python, preexec) for i in run}
     best_self: dict[str, int] = {}
     best_cum: dict[str, int] = {}
     for run in ours_runs:
@@ -103,7 +122,7 @@ def profile(driver: str, ours: Start, floor: Start, runs: int = 5) -> str:
     extra_self = sum(best_self[n] for n in extra)
     own = sorted((n for n in extra if _is_ours(n)), key=lambda n: -best_self[n])
     lines = [
-        f"python -X importtime, ours (persistence off) vs floor, best of {runs} runs each",
+        f"{' '.join(python[:1])} -X importtime, ours (no memory) vs floor, best of {runs} runs",
         "(importtime's own overhead inflates every figure; compare them with each other)",
         "",
         f"Modules only ours imports: {len(extra)}, self time {extra_self / 1000:.1f} ms in all",

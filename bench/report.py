@@ -139,6 +139,34 @@ def machine() -> list[tuple[str, str]]:
     return info
 
 
+def section_markdown(section: Section) -> list[str]:
+    """One section as it appears in BENCHMARKS.md."""
+    lines = [f"### {section.title}", "", *_md_table(section.rows), ""]
+    lines += [f"- {note}" for note in section.notes]
+    for block in section.details:
+        lines += ["", "```text", *block.splitlines(), "```"]
+    lines.append("")
+    return lines
+
+
+def replace_sections(text: str, sections: list[Section]) -> str:
+    """`text` (BENCHMARKS.md) with each of `sections` put in place of the section of the
+    same number ("### 1. ..."), the rest untouched: `--only cold --write` rewrites one."""
+    lines = text.rstrip("\n").split("\n")
+    for section in sections:
+        number = section.title.split(" ", 1)[0]
+        starts = [i for i, line in enumerate(lines) if line.startswith(f"### {number} ")]
+        if len(starts) != 1:
+            raise ValueError(f"BENCHMARKS.md has {len(starts)} sections numbered {number}")
+        (start,) = starts
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith(("### ", "## "))),
+            len(lines),
+        )
+        lines[start:end] = section_markdown(section)
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def as_markdown(
     sections: list[Section], *, command: str, seconds: float, context: list[str]
 ) -> str:
@@ -161,7 +189,8 @@ def as_markdown(
         "```",
         "",
         "`.venv/bin/python -m bench --help` lists the knobs (`--only cold,dispatch,web`,",
-        "`--starts`, `--rounds`, `--seconds`, `--runs`); `--write` needs every target.",
+        "`--starts`, `--rounds`, `--seconds`, `--runs`); `--write` with `--only` rewrites",
+        "only those sections (`make bench-cold` does the cold start's).",
         "The web target needs [wrk](https://github.com/wg/wrk) on the PATH",
         "(`sudo apt-get install -y wrk` on Debian/Ubuntu, `brew install wrk` on macOS);",
         "without it that target is reported as SKIPPED and the others still run.",
@@ -179,9 +208,5 @@ def as_markdown(
         "",
     ]
     for section in sections:
-        lines += [f"### {section.title}", "", *_md_table(section.rows), ""]
-        lines += [f"- {note}" for note in section.notes]
-        for block in section.details:
-            lines += ["", "```text", *block.splitlines(), "```"]
-        lines.append("")
+        lines += section_markdown(section)
     return "\n".join(lines).rstrip() + "\n"

@@ -6,7 +6,10 @@
 # bundle with the project's builder and hand the CLI that zip, so a fresh clone
 # deploys without a manual `python -m skill build-lambda` first.
 # Python: $PYTHON if set, else the project's .venv, else python3 (the builder needs
-# only the standard library and pip; wheels are chosen for the Lambda runtime).
+# only the standard library and pip; wheels are chosen for the Lambda runtime). The
+# bundle's .pyc are compiled by Python 3.12, the Lambda runtime's version: this Python
+# if it is 3.12, else $SKILL_LAMBDA_PYTHON, python3.12 on PATH or a pyenv 3.12 build;
+# with none of them the build stops and says so (skill/dev/bundle.py).
 set -euo pipefail
 
 zip_out=${1:?usage: hooks/build.sh <output zip> [debug]}

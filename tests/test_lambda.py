@@ -34,14 +34,20 @@ from skill.dev import bundle
 from skill.dev.bundle import (
     BUNDLE_DIRNAME,
     DEFAULT_OUT,
+    LAMBDA_CACHE_TAG,
     LAMBDA_PYTHON,
+    LAMBDA_PYTHON_ENV,
     ZIP_NAME,
     BundleError,
     build_bundle,
+    check_compiled,
+    find_lambda_python,
     zip_folder,
 )
+from skill.dev.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
 from skill.dispatch import invoke_json
 from skill.web import create_app
+from tests import test_persistence_dynamodb as dynamo
 from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
 from tests.locks import locked_versions, normalize
 from tests.talk import plain
@@ -178,6 +184,176 @@ def bundle_run(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     return result
 
 
+READ_ONLY_DRIVER = """
+import importlib._bootstrap_external as external, json, sys
+compiled = []
+compile_source = external.SourceLoader.source_to_code
+def counted(self, data, path, *, _optimize=-1):
+    compiled.append(path)
+    return compile_source(self, data, path, _optimize=_optimize)
+external.SourceLoader.source_to_code = counted
+sys.path.insert(0, sys.argv[1])
+events = json.load(sys.stdin)
+import lambda_function
+after_init = sorted(sys.modules)
+responses = [lambda_function.lambda_handler(event, None) for event in events]
+after_requests = sorted(sys.modules)
+from ask_sdk_model.services import ApiConfiguration, ServiceClientFactory
+factory = ServiceClientFactory(ApiConfiguration(api_endpoint="https://api.amazonalexa.com"))
+clients = [
+    type(factory.get_reminder_management_service()).__module__,
+    type(factory.get_ups_service()).__module__,
+]
+json.dump(
+    {
+        "version": list(sys.version_info[:2]),
+        "compiled": compiled,
+        "responses": responses,
+        "after_init": after_init,
+        "after_requests": after_requests,
+        "clients": clients,
+    },
+    sys.stdout,
+)
+"""
+"""Runs in python3.12 -I -S: counts source compiles while the bundle starts and answers."""
+
+SERVICE_CLIENT_PACKAGES = (
+    "device_address",
+    "directive",
+    "endpoint_enumeration",
+    "list_management",
+    "monetization",
+    "reminder_management",
+    "timer_management",
+    "ups",
+    "datastore",
+    "proactive_events",
+    "skill_messaging",
+)
+
+
+@pytest.fixture(scope="session")
+def read_only_run(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The zip unpacked into a read-only folder and run as Lambda would: python3.12 -I -S,
+    nothing on the path but the bundle, no write access to it even as root."""
+    folder = unpack_read_only(built / ZIP_NAME, tmp_path_factory.mktemp("ro") / "task")
+    before = snapshot(folder)
+    home = tmp_path_factory.mktemp("home")
+    sent = events()
+    done = subprocess.run(
+        [lambda_interpreter(), "-I", "-S", "-c", READ_ONLY_DRIVER, str(folder)],
+        input=json.dumps(sent),
+        capture_output=True,
+        text=True,
+        cwd=home,
+        env={"HOME": str(home), "ALEXA_SKILL_ID": APPLICATION_ID, "SKILL_PERSISTENCE": "false"},
+        timeout=120,
+        check=False,
+        preexec_fn=lambda_preexec(),
+    )
+    assert done.returncode == 0, done.stderr
+    yield {
+        **json.loads(done.stdout),
+        "stderr": done.stderr,
+        "sent": sent,
+        "wrote": snapshot(folder) - before,
+    }
+    remove_read_only(folder)
+
+
+def test_read_only_bundle_starts_without_compiling_any_source(read_only_run: Any) -> None:
+    """Every module, ours, the SDK's and the standard library's, comes from a .pyc."""
+    assert read_only_run["version"] == [int(part) for part in LAMBDA_PYTHON.split(".")]
+    assert read_only_run["compiled"] == []
+    assert read_only_run["wrote"] == set()
+
+
+def test_read_only_bundle_prints_no_warnings(read_only_run: Any) -> None:
+    """The SDK's docstrings hold invalid escapes; compiled at build time, they stay quiet."""
+    assert "Warning" not in read_only_run["stderr"], read_only_run["stderr"]
+
+
+def test_read_only_bundle_answers_exactly_like_the_repo(read_only_run: Any) -> None:
+    """The same answers (the user agent names the Python version, 3.12 against 3.11)."""
+    expected = expected_responses(read_only_run["sent"], skill_id=APPLICATION_ID)
+    for response in (*read_only_run["responses"], *expected):
+        assert response.pop("userAgent").startswith("ask-python/")
+    assert read_only_run["responses"] == expected
+
+
+def test_service_clients_load_only_when_a_service_is_used(read_only_run: Any) -> None:
+    """skill/sdk/lazy_services.py: no service client package at INIT or for these requests,
+    and the reminder and settings clients still come from the SDK when asked for."""
+    for phase in ("after_init", "after_requests"):
+        loaded = [
+            name
+            for name in read_only_run[phase]
+            for package in SERVICE_CLIENT_PACKAGES
+            if name == f"ask_sdk_model.services.{package}"
+            or name.startswith(f"ask_sdk_model.services.{package}.")
+        ]
+        assert loaded == [], phase
+    assert "ask_sdk_model.services.service_client_factory" in read_only_run["after_init"]
+    assert read_only_run["clients"] == [
+        "ask_sdk_model.services.reminder_management.reminder_management_service_client",
+        "ask_sdk_model.services.ups.ups_service_client",
+    ]
+
+
+def test_bundle_keeps_only_the_aws_models_it_uses(names: list[str]) -> None:
+    botocore = {
+        n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2
+    }
+    boto3 = {n.split("/")[2] for n in names if n.startswith("boto3/data/") and n.count("/") > 2}
+    assert botocore == set(bundle.AWS_SERVICES) == {"dynamodb", "sts", "sso", "sso-oidc"}
+    assert boto3 == {"dynamodb"}
+    assert "botocore/data/endpoints.json" in names and "botocore/data/_retry.json" in names
+
+
+def test_bundle_remembers_a_user_in_dynamodb(
+    unpacked: Path, tmp_path: Path, moto: tuple[str, Any]
+) -> None:
+    """python3.12 -I -S, the bundled boto3 and only the kept models, against moto."""
+    endpoint, table = moto
+    env = {
+        "HOME": str(tmp_path),
+        "ALEXA_SKILL_ID": APPLICATION_ID,
+        "SKILL_DYNAMODB_TABLE": table.name,
+        "AWS_REGION": "us-east-1",  # Lambda sets both
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+    }
+    done = subprocess.run(
+        [lambda_interpreter(), "-I", "-S", "-c", DRIVER, str(unpacked)],
+        input=json.dumps([launch(), intent("TimingIntent", new=True)]),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    welcome, answer = json.loads(done.stdout)["responses"]
+    assert CONTENT.prompts.welcome in speech(welcome)
+    assert CONTENT.answer("timing").speech in speech(answer)  # a one-shot: saved at its end
+    stored = table.scan()["Items"]
+    assert len(stored) == 1, done.stderr
+
+
+@pytest.fixture
+def moto() -> Iterator[tuple[str, Any]]:
+    server = dynamo.start_server()
+    try:
+        endpoint = dynamo.endpoint_of(server)
+        yield endpoint, dynamo.create_table(dynamo.make_resource(endpoint))
+    finally:
+        dynamo.stop_server(server)
+
+
 def test_bundle_answers_a_launch_with_the_welcome(bundle_run: dict[str, Any]) -> None:
     welcome = bundle_run["responses"][0]
     assert CONTENT.prompts.welcome in speech(welcome)
@@ -235,7 +411,27 @@ def test_zip_holds_only_the_skill_and_its_runtime(names: list[str]) -> None:
         assert unwanted not in tops
     for web_only in ("flask", "werkzeug", "gunicorn", "ask_sdk_webservice_support", "oscrypto"):
         assert web_only not in tops
-    assert [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n] == []
+
+
+def test_zip_ships_the_runtimes_bytecode_for_every_module_and_no_other(names: list[str]) -> None:
+    """Each module has the .pyc python3.12 looks for (PEP 3147), hash-based, unchecked."""
+    sources = {n for n in names if n.endswith(".py")}
+    cached = {n for n in names if "__pycache__/" in n or n.endswith((".pyc", ".pyo"))}
+    expected = set()
+    for source in sources:
+        folder, _, file = source.rpartition("/")
+        stem = file.removesuffix(".py")
+        expected.add(f"{folder}/__pycache__/{stem}.{LAMBDA_CACHE_TAG}.pyc".lstrip("/"))
+    assert LAMBDA_CACHE_TAG == "cpython-312"
+    assert "__pycache__/lambda_function.cpython-312.pyc" in expected
+    assert cached == expected
+
+
+def test_bundle_bytecode_is_unchecked_hash_based(built: Path) -> None:
+    assert check_compiled(built / BUNDLE_DIRNAME) > 1000
+    with zipfile.ZipFile(built / ZIP_NAME) as archive:
+        pyc = archive.read("skill/__pycache__/builder.cpython-312.pyc")
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # PEP 552: hash-based, never checked
 
 
 def test_zip_is_ordered_and_timestamp_free(built: Path, names: list[str]) -> None:
@@ -257,9 +453,7 @@ def test_bundle_fits_lambdas_size_limits(built: Path) -> None:
 def test_bundle_folder_and_zip_hold_the_same_files(built: Path, names: list[str]) -> None:
     folder = built / BUNDLE_DIRNAME
     on_disk = sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
+        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
     )
     assert on_disk == names
 
@@ -402,10 +596,49 @@ def test_ask_deploy_builds_the_default_bundle_through_the_hook() -> None:
 
 @pytest.fixture
 def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Replace the pip step, recording where it would have installed."""
+    """Replace the pip step (and the SDK rewrite, which needs pip's files), recording
+    where it would have installed."""
     targets: list[Path] = []
     monkeypatch.setattr(bundle, "install_requirements", lambda target, _: targets.append(target))
+    monkeypatch.setattr(bundle, "patch_sdk", lambda target: None)
+    monkeypatch.setattr(bundle, "prune_aws_models", lambda target: [])
     return targets
+
+
+def test_the_build_finds_the_lambda_runtimes_python() -> None:
+    python, magic = find_lambda_python()
+    asked = [
+        python,
+        "-I",
+        "-S",
+        "-c",
+        "import sys, importlib.util as u; print(sys.version_info[:2], u.MAGIC_NUMBER.hex())",
+    ]
+    said = subprocess.run(asked, capture_output=True, text=True, check=True).stdout.split(") ")
+    assert said == [f"({LAMBDA_PYTHON.replace('.', ', ')}", magic.hex() + "\n"]
+
+
+def test_the_build_refuses_a_python_whose_bytecode_lambda_would_ignore(
+    tmp_path: Path, no_pip: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SKILL_LAMBDA_PYTHON naming this 3.11 venv: its .pyc would be ignored by python3.12."""
+    assert sys.version_info[:2] != (3, 12)
+    monkeypatch.setenv(LAMBDA_PYTHON_ENV, sys.executable)
+    with pytest.raises(BundleError, match=r"is not a working Python 3\.12 .*would be ignored"):
+        build_bundle(tmp_path)
+    assert not (tmp_path / ZIP_NAME).exists()
+
+
+def test_the_build_stops_when_no_python_3_12_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    env = {"PATH": str(tmp_path)}
+    with pytest.raises(BundleError) as failed:
+        find_lambda_python(env, pyenv_root=tmp_path)
+    message = str(failed.value)
+    assert "no Python 3.12 found" in message
+    assert f"{LAMBDA_PYTHON_ENV}=/path/to/python3.12" in message
 
 
 def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) -> None:

@@ -9,13 +9,17 @@ bundle, and the zip is byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from skill.sdk import lazy_services
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +38,36 @@ LAMBDA_PYTHON = "3.12"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 """The stack template's `Architectures: [x86_64]` (infrastructure/cfn-deployer/skill-stack.yaml)."""
 
+LAMBDA_CACHE_TAG = "cpython-" + LAMBDA_PYTHON.replace(".", "")
+"""`sys.implementation.cache_tag` of the runtime: it reads only .pyc named with it."""
+LAMBDA_PYTHON_ENV = "SKILL_LAMBDA_PYTHON"
+"""Names the Python 3.12 to compile with, when the build interpreter is another version."""
+
+AWS_SERVICES: tuple[str, ...] = ("dynamodb", "sts", "sso", "sso-oidc")
+"""The only AWS service models the bundle keeps (botocore/data, boto3/data): DynamoDB for
+user memory, and what botocore's credential providers may call. botocore lists every
+model folder it ships (about 450) the first time a client or resource is built, in each
+session, at INIT: measured 150-250 ms of a DynamoDB cold start. Dropping the rest also
+takes about 26 MB off the unzipped bundle. Any other service fails with botocore's
+UnknownServiceError, so add it here first."""
+
 WEB_ONLY_MODULES: tuple[str, ...] = ("web.py", "sdk/verification.py", "sdk/oscrypto_fix.py")
 """Modules under skill/ that only the web endpoint imports (they need Flask or the
 request-signature stack, which the bundle does not install)."""
-NOT_BUNDLED: tuple[str, ...] = ("dev", "__main__.py", *WEB_ONLY_MODULES)
+BUILD_ONLY_MODULES: tuple[str, ...] = ("sdk/lazy_services.py",)
+"""Modules under skill/ that change the bundle while it is built, never used at run time."""
+NOT_BUNDLED: tuple[str, ...] = ("dev", "__main__.py", *WEB_ONLY_MODULES, *BUILD_ONLY_MODULES)
 """Paths under skill/ that never go in the bundle: the developer tools (this module
-among them), the local CLI, and the web-only modules. Every one must exist, so a
-renamed module cannot slip back in unnoticed."""
+among them), the local CLI, the web-only and the build-only modules. Every one must
+exist, so a renamed module cannot slip back in unnoticed."""
 
 _SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
+_PYC_FLAGS_UNCHECKED_HASH = 0b01
+"""PEP 552 header flags: hash-based (bit 0), source never checked (bit 1 clear)."""
+_RUNTIME_ROOT = "/var/task"
+"""Where Lambda unpacks the code: the file name compiled into each .pyc (reproducible;
+the import system puts the real path in tracebacks wherever the files are)."""
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _ZIP_FILE_MODE = 0o100644 << 16
 """Regular file, rw-r--r--: Lambda's runtime user must be able to read every file."""
@@ -75,6 +99,9 @@ def build_bundle(out: str | Path = DEFAULT_OUT, *, requirements: str | Path = RE
     install_requirements(bundle, Path(requirements))
     # pip --target also writes console scripts whose shebang names this machine's python.
     shutil.rmtree(bundle / "bin", ignore_errors=True)
+    patch_sdk(bundle)
+    prune_aws_models(bundle)
+    compile_bundle(bundle)
 
     zip_folder(bundle, archive)
     files = list(bundle_files(bundle))
@@ -129,14 +156,184 @@ def install_requirements(target: Path, requirements: Path) -> None:
         )
 
 
+def patch_sdk(bundle: Path) -> None:
+    """Rewrite the bundle's SDK service client factory to load clients lazily, or raise."""
+    try:
+        lazy = lazy_services.patch_bundle(bundle)
+    except lazy_services.LazyServicesError as problem:
+        raise BundleError(
+            f"cannot make the SDK's service clients lazy: {problem}. ask-sdk-model changed; "
+            "update skill/sdk/lazy_services.py for it (tests/test_lazy_services.py)"
+        ) from None
+    logger.info("service clients loaded on first use: %s", ", ".join(sorted(lazy)))
+
+
+def prune_aws_models(bundle: Path) -> list[str]:
+    """Delete every AWS service model but AWS_SERVICES from the bundle; return the kept.
+
+    Raises BundleError if boto3 and botocore are not both installed, or a kept service
+    has no model (a renamed service must not silently vanish).
+    """
+    folders = [bundle / "botocore" / "data", bundle / "boto3" / "data"]
+    if not all(folder.is_dir() for folder in folders):
+        raise BundleError(f"no boto3/botocore service models under {bundle}")
+    for folder in folders:
+        for service in folder.iterdir():
+            if service.is_dir() and service.name not in AWS_SERVICES:
+                shutil.rmtree(service)
+    kept = sorted(p.name for p in folders[0].iterdir() if p.is_dir())
+    if kept != sorted(AWS_SERVICES) or not (folders[1] / "dynamodb").is_dir():
+        raise BundleError(f"botocore models kept: {kept}; expected {sorted(AWS_SERVICES)}")
+    return kept
+
+
+def find_lambda_python(
+    env: dict[str, str] | None = None, *, pyenv_root: Path | None = None
+) -> tuple[str, bytes]:
+    """A Python LAMBDA_PYTHON interpreter, and its .pyc magic number, or raise BundleError.
+
+    $SKILL_LAMBDA_PYTHON wins when set (and must be the right version); otherwise the
+    build interpreter itself, python3.12 on PATH, then pyenv builds are tried in turn.
+    Each candidate is run to ask its cache tag, so a pyenv shim that is not active or a
+    python3.12 that is really another version is never used.
+    """
+    env = dict(os.environ) if env is None else env
+    chosen = env.get(LAMBDA_PYTHON_ENV, "").strip()
+    if chosen:
+        found = _probe(chosen, env)
+        if found is None:
+            raise BundleError(
+                f"{LAMBDA_PYTHON_ENV}={chosen} is not a working Python {LAMBDA_PYTHON} "
+                f"(the Lambda runtime, python{LAMBDA_PYTHON}): its .pyc would be ignored"
+            )
+        return found
+    pyenv = pyenv_root or Path(env.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    builds = glob.glob(
+        str(pyenv / "versions" / f"{LAMBDA_PYTHON}.*" / "bin" / f"python{LAMBDA_PYTHON}")
+    )
+    candidates = [
+        sys.executable,
+        shutil.which(f"python{LAMBDA_PYTHON}", path=env.get("PATH")) or "",
+        *sorted(builds, key=_version_key, reverse=True),
+    ]
+    for candidate in filter(None, candidates):
+        found = _probe(candidate, env)
+        if found is not None:
+            return found
+    raise BundleError(
+        f"no Python {LAMBDA_PYTHON} found to compile the bundle with: the Lambda runtime "
+        f"(python{LAMBDA_PYTHON}) only reads .pyc compiled by its own version, and a bundle "
+        "without them recompiles every module at each cold start. Run the build with "
+        f"Python {LAMBDA_PYTHON}, put python{LAMBDA_PYTHON} on PATH, or set "
+        f"{LAMBDA_PYTHON_ENV}=/path/to/python{LAMBDA_PYTHON}"
+    )
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    """pyenv's versions/3.12.10/bin/python3 -> (3, 12, 10), so the newest patch comes first."""
+    name = Path(path).parents[1].name
+    return tuple(int(part) if part.isdigit() else -1 for part in name.split("."))
+
+
+def _probe(python: str, env: dict[str, str]) -> tuple[str, bytes] | None:
+    """(python, magic number) if `python` runs and is the Lambda runtime's version."""
+    ask = (
+        "import importlib.util, sys; "
+        "print(sys.implementation.cache_tag, importlib.util.MAGIC_NUMBER.hex())"
+    )
+    try:
+        done = subprocess.run(
+            [python, "-I", "-S", "-c", ask],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    said = done.stdout.split()
+    if done.returncode != 0 or len(said) != 2 or said[0] != LAMBDA_CACHE_TAG:
+        return None
+    return python, bytes.fromhex(said[1])
+
+
+def compile_bundle(bundle: Path) -> int:
+    """Compile every module in `bundle` for the Lambda runtime; return how many.
+
+    Unchecked hash-based .pyc, warnings silenced (they would otherwise be printed once,
+    here, instead of at every cold start), file names rooted at /var/task so the bytes
+    do not depend on the build folder. Then every module is checked to have exactly the
+    .pyc the runtime will read, or BundleError.
+    """
+    interpreter, magic = find_lambda_python()
+    root = str(bundle.resolve())
+    logger.info("compiling %s with %s", bundle, interpreter)
+    command = [
+        interpreter,
+        "-I",
+        "-S",
+        "-W",
+        "ignore",
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        root,
+        "-p",
+        _RUNTIME_ROOT,
+        root,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        said = (done.stdout.strip() + "\n" + done.stderr.strip()).strip().splitlines()
+        raise BundleError(
+            f"compiling the bundle with {interpreter} failed (exit {done.returncode}):\n"
+            + "\n".join(said[-_PIP_TAIL_LINES:])
+        )
+    return check_compiled(bundle, magic)
+
+
+def check_compiled(bundle: Path, magic: bytes | None = None) -> int:
+    """Every .py in `bundle` has its unchecked-hash LAMBDA_CACHE_TAG .pyc (of `magic`),
+    and there is no other .pyc; return the module count, or raise BundleError."""
+    sources = sorted(p for p in bundle.rglob("*.py") if "__pycache__" not in p.parts)
+    expected = {_cached(source) for source in sources}
+    found = set(bundle.rglob("*.pyc")) | set(bundle.rglob("*.pyo"))
+    problems = [f"missing {p.relative_to(bundle)}" for p in sorted(expected - found)]
+    problems += [f"stray {p.relative_to(bundle)}" for p in sorted(found - expected)]
+    for pyc in sorted(expected & found):
+        header = pyc.read_bytes()[:16]
+        flags = int.from_bytes(header[4:8], "little")
+        if flags != _PYC_FLAGS_UNCHECKED_HASH or (magic is not None and header[:4] != magic):
+            problems.append(f"not an unchecked-hash {LAMBDA_CACHE_TAG} .pyc: {pyc}")
+    if problems:
+        shown = "\n".join(problems[:_PIP_TAIL_LINES])
+        raise BundleError(f"the bundle's bytecode is not what Lambda will read:\n{shown}")
+    return len(sources)
+
+
+def _cached(source: Path) -> Path:
+    return source.parent / "__pycache__" / f"{source.stem}.{LAMBDA_CACHE_TAG}.pyc"
+
+
 def bundle_files(folder: Path) -> Iterator[Path]:
-    """Every file under `folder` that belongs in the zip, in a stable order."""
+    """Every file under `folder` that belongs in the zip, in a stable order: sources,
+    data and the runtime's .pyc (other interpreters' caches stay out)."""
     for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
-        relative = path.relative_to(folder)
-        if _SKIPPED_DIRS.intersection(relative.parts) or path.suffix in _SKIPPED_SUFFIXES:
+        if not path.is_file():
             continue
-        if path.is_file():
-            yield path
+        relative = path.relative_to(folder)
+        cached = _SKIPPED_DIRS.intersection(relative.parts) or path.suffix in _SKIPPED_SUFFIXES
+        if cached and not (
+            relative.parent.name == "__pycache__" and path.name.endswith(f".{LAMBDA_CACHE_TAG}.pyc")
+        ):
+            continue
+        yield path
 
 
 def zip_folder(folder: Path, archive: Path) -> Path:
