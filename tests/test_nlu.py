@@ -143,7 +143,7 @@ PARAPHRASES = [
     ("Is 400mg too much?", "TooMuchIntent"),
     ("how much shoud i tkae", "DosageIntent"),
     ("how many capsules do i take", "DosageIntent"),
-    ("is it ok with my pills", "SafetyIntent"),
+    ("is it ok with my pills", "InteractionsIntent"),  # pills: other medicines
     ("can i take it with my meds", "InteractionsIntent"),
     ("can I take it with my blood pressure medication", "InteractionsIntent"),
     ("is it safe to take it every single night", "EveryNightIntent"),

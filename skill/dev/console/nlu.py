@@ -364,6 +364,10 @@ class CompiledModel:
         if resolved is not None:
             return resolved
         ordinary = self.match(text)
+        if ordinary.intent == intent and ordinary.dialog_state is not None:
+            # The intent's own sample ("i go to bed at {bedtime}") answers the question
+            # too: on Alexa the dialog goes on, it does not start again.
+            ordinary = replace(ordinary, dialog_state="IN_PROGRESS")
         if ordinary.score >= 100.0 and not ordinary.is_fallback:
             return ordinary
         near = self.elicitation_fuzzy[(intent, slot)].best(text)
