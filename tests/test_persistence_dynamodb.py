@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from skill.config import Settings
+from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
 
 # The SDK's classes, imported through skill.persistence.dynamodb: importing
@@ -32,6 +32,8 @@ from skill.persistence.dynamodb import (
     build_dynamodb_adapter,
     user_id_partition_keygen,
 )
+from skill.web import create_app
+from tests.envelopes import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Config(connect_timeout=0.5, read_timeout=2, retries={"mode": "standard", "max_attempts": 1})
@@ -501,3 +503,80 @@ def test_an_error_in_the_update_function_writes_nothing(table: Any, resource: An
     with pytest.raises(KeyError, match="caller's bug"):
         adapter.update_attributes("u", broken)
     assert adapter.get_attributes("u") == {"visits": 1}
+
+
+# --- region: AWS_REGION (Lambda, the README) or AWS_DEFAULT_REGION (boto3) -------------
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, server: ThreadedMotoServer, tmp_path: Path) -> str:
+    """Credentials and the moto endpoint from the environment, no region, no config files."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    endpoint = endpoint_of(server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    return endpoint
+
+
+def table_in(endpoint: str, region: str) -> Any:
+    return create_table(
+        boto3.resource(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=FAST,
+        )
+    )
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_either_region_variable_reaches_the_table(
+    variable: str, aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto keeps a table per region, as AWS does: only the right region finds it."""
+    table = table_in(aws_env, "eu-west-1")
+    monkeypatch.setenv(variable, "eu-west-1")
+    settings = Settings(dynamodb_table=table.name, verify_requests=False)
+
+    client = create_app(settings).test_client()  # a host starts and answers
+    assert client.post("/", json=launch()).status_code == 200
+
+    adapter = build_persistence_adapter(settings)
+    assert adapter is not None
+    assert adapter.update_attributes("u", bump) == {"visits": 1}
+    assert adapter.available
+    assert table.get_item(Key={"id": "u"})["Item"]["attributes"] == {"visits": 1}
+
+    monkeypatch.setenv(variable, "us-east-1")  # the same name elsewhere: no such table
+    elsewhere = build_persistence_adapter(settings)
+    assert elsewhere is not None
+    assert elsewhere.get_attributes("u") == {}
+    assert not elsewhere.available
+
+
+def test_aws_region_wins_over_aws_default_region(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the AWS CLI and the other AWS SDKs."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert adapter is not None
+    inner = adapter.inner
+    assert isinstance(inner, DynamoDbAdapter)
+    assert inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
+
+
+def test_no_region_names_both_variables(aws_env: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert "AWS_REGION" in str(refused.value)
+    assert "AWS_DEFAULT_REGION" in str(refused.value)
