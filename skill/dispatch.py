@@ -13,6 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
 
+from skill.logs import describe_request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
@@ -51,6 +52,7 @@ def envelope_problem(data: Any) -> str | None:
 
 def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
     """The SDK's model of a parsed request; skips a JSON round trip with our serializer."""
+    describe_request(event)  # the request type and intent for the request's log line
     serializer = skill.serializer
     if isinstance(serializer, CachingSerializer):
         envelope = serializer.from_data(event, RequestEnvelope)
