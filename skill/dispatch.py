@@ -27,7 +27,10 @@ def envelope_problem(data: Any) -> str | None:
     """Why `data` is not an Alexa request envelope, or None if it has the right shape.
 
     Alexa always sends these parts; the SDK assumes them and would fail deep inside.
+    Every host checks this first, so it also notes the request type and intent name
+    for the request's log line (skill/logs.py), refused or not.
     """
+    describe_request(data)
     if not isinstance(data, dict):
         return "body is not a JSON object"
     if not isinstance(data.get("version"), str):
@@ -52,7 +55,6 @@ def envelope_problem(data: Any) -> str | None:
 
 def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
     """The SDK's model of a parsed request; skips a JSON round trip with our serializer."""
-    describe_request(event)  # the request type and intent for the request's log line
     serializer = skill.serializer
     if isinstance(serializer, CachingSerializer):
         envelope = serializer.from_data(event, RequestEnvelope)
