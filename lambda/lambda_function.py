@@ -12,26 +12,32 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+from dataclasses import replace
 from typing import Any
 
 from skill.builder import build_skill
 from skill.config import Settings
-from skill.dispatch import invoke_json
-from skill.logs import configure_logging
+from skill.dispatch import InvalidEnvelope, invoke_json
+from skill.logs import REJECTED, configure_logging, request_logged
 
 logger = logging.getLogger(__name__)
+
+ON_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"
+"""Set by the Lambda runtime in every function's environment."""
 
 SETTINGS = Settings.from_env()
 configure_logging(SETTINGS.log_level)
 if SETTINGS.skill_id is None:
     logger.warning("ALEXA_SKILL_ID is not set: requests for any skill id are accepted")
-if SETTINGS.persistence and not SETTINGS.dynamodb_table:
-    # Only /tmp is writable on Lambda, and it lives and dies with one container.
+if SETTINGS.persistence and not SETTINGS.dynamodb_table and os.environ.get(ON_LAMBDA):
+    # Lambda's code folder and home are read-only, and /tmp dies with the container:
+    # SQLite there would fail or forget. No memory beats memory that silently fails.
     logger.warning(
-        "SKILL_DYNAMODB_TABLE is not set: user memory goes to SQLite at %s, "
-        "which does not outlive this Lambda container",
-        SETTINGS.sqlite_path,
+        "user memory is OFF: SKILL_DYNAMODB_TABLE is not set, and Lambda has no "
+        "lasting disk for SQLite (set it to a DynamoDB table, or SKILL_PERSISTENCE=false)"
     )
+    SETTINGS = replace(SETTINGS, persistence=False)
 SKILL = build_skill(SETTINGS)
 # Everything built at INIT lives as long as the container: move it out of the
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
@@ -42,5 +48,13 @@ gc.freeze()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run one Alexa request (parsed JSON) through the skill built at INIT."""
-    return invoke_json(SKILL, event, context)
+    """Run one Alexa request (parsed JSON) through the skill built at INIT.
+
+    Logs one JSON line per request (skill/logs.py): type, intent, outcome, latency.
+    """
+    with request_logged("lambda") as line:
+        try:
+            return invoke_json(SKILL, event, context)
+        except InvalidEnvelope:
+            line.outcome = REJECTED
+            raise

@@ -13,6 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
 
+from skill.logs import describe_request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
@@ -26,7 +27,10 @@ def envelope_problem(data: Any) -> str | None:
     """Why `data` is not an Alexa request envelope, or None if it has the right shape.
 
     Alexa always sends these parts; the SDK assumes them and would fail deep inside.
+    Every host checks this first, so it also notes the request type and intent name
+    for the request's log line (skill/logs.py), refused or not.
     """
+    describe_request(data)
     if not isinstance(data, dict):
         return "body is not a JSON object"
     if not isinstance(data.get("version"), str):

@@ -1,13 +1,144 @@
-"""Logging set-up for entry points; modules only ever call `logging.getLogger(__name__)`."""
+"""Logging set-up for entry points, and the one JSON line each request leaves behind.
+
+Modules only ever call `logging.getLogger(__name__)`. Entry points call
+`configure_logging` once. Each host wraps a request in `begin_request` /
+`end_request` (or `request_logged`): that logs one JSON object on one line, with the
+request type, the intent, the outcome and the latency, and nothing that identifies
+or quotes the listener (no user or device ids, no tokens, no slot values).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+REQUEST_LOGGER = "skill.requests"
+"""The logger of the per-request JSON lines (configure_logging sends them to stderr bare)."""
+
+ANSWERED = "answered"
+REJECTED = "rejected"
+ERROR = "error"
+
+_request_logger = logging.getLogger(REQUEST_LOGGER)
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,79}")
+_current: ContextVar[RequestLine | None] = ContextVar("request_line", default=None)
+
 
 def configure_logging(level: str) -> None:
-    """Set the root level and a plain format, once, from the configured level name."""
+    """Set the root level and a plain format, once, from the configured level name.
+
+    Request lines go to stderr as bare JSON, one per line, and not through the root
+    handlers' format: a log tool (CloudWatch Logs Insights on Lambda, which collects
+    stdout and stderr) then reads their fields. stdout stays free for programs that
+    drive the entry and print results.
+    """
     logging.basicConfig(level=level.upper(), format=FORMAT)
     logging.getLogger().setLevel(level.upper())
+    if not any(getattr(h, "_bare_json", False) for h in _request_logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._bare_json = True  # type: ignore[attr-defined]
+        _request_logger.addHandler(handler)
+    _request_logger.setLevel(logging.INFO)
+    _request_logger.propagate = False
+
+
+class RequestLine:
+    """What one request's log line will say; filled in as the request goes."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.request_type: str | None = None
+        self.intent: str | None = None
+        self.outcome = ANSWERED
+        self.status: int | None = None
+        self._started = time.perf_counter()
+
+    def describe(self, envelope: object) -> None:
+        """Take the request type and intent name from a parsed envelope, and nothing else."""
+        request = envelope.get("request") if isinstance(envelope, dict) else None
+        if not isinstance(request, dict):
+            return
+        self.request_type = _name(request.get("type"))
+        intent = request.get("intent")
+        if isinstance(intent, dict):
+            self.intent = _name(intent.get("name"))
+
+    def fields(self) -> dict[str, Any]:
+        """The line's fields, in a fixed order."""
+        fields: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "log": "request",
+            "host": self.host,
+            "request_type": self.request_type,
+            "intent": self.intent,
+            "outcome": self.outcome,
+        }
+        if self.status is not None:
+            fields["status"] = self.status
+        fields["latency_ms"] = round((time.perf_counter() - self._started) * 1000, 1)
+        return fields
+
+
+def _name(value: object) -> str | None:
+    """An Alexa type or intent name as sent, or "invalid" for anything else (never free text)."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) and _NAME.fullmatch(value) else "invalid"
+
+
+def begin_request(host: str) -> RequestLine:
+    """Start timing a request; `describe_request` and `mark_outcome` fill in its line."""
+    line = RequestLine(host)
+    _current.set(line)
+    return line
+
+
+def end_request(line: RequestLine, *, status: int | None = None) -> None:
+    """Log the request's line. An HTTP status sets the outcome: 4xx rejected, 5xx error."""
+    _current.set(None)
+    if status is not None:
+        line.status = status
+        if status >= 500:
+            line.outcome = ERROR
+        elif status >= 400:
+            line.outcome = REJECTED
+    _request_logger.info(json.dumps(line.fields(), separators=(",", ":")))
+
+
+@contextmanager
+def request_logged(host: str) -> Iterator[RequestLine]:
+    """`begin_request` ... `end_request` around a block; an exception makes it an error."""
+    line = begin_request(host)
+    try:
+        yield line
+    except BaseException:
+        if line.outcome == ANSWERED:
+            line.outcome = ERROR
+        raise
+    finally:
+        end_request(line)
+
+
+def describe_request(envelope: object) -> None:
+    """Note the current request's type and intent (no-op outside a request)."""
+    line = _current.get()
+    if line is not None:
+        line.describe(envelope)
+
+
+def mark_outcome(outcome: str) -> None:
+    """Set the current request's outcome, e.g. ERROR when the skill apologised."""
+    line = _current.get()
+    if line is not None:
+        line.outcome = outcome

@@ -20,14 +20,14 @@ from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import privacy_policy
 from skill.dispatch import envelope_problem, read_envelope
-from skill.logs import configure_logging
+from skill.logs import begin_request, configure_logging, end_request
 
 # Import order matters: skill.sdk.verification patches oscrypto before the SDK loads it.
 from skill.sdk.verification import (  # isort: skip
@@ -166,6 +166,17 @@ def create_app(
             return jsonify(endpoint.dispatch(_signature_headers(), text))
         except RejectedRequest as rejected:
             return _error(rejected.reason, rejected.status)
+
+    @app.before_request
+    def begin_request_line() -> None:  # one JSON log line per Alexa request (skill/logs.py)
+        if request.path == "/":
+            g.request_line = begin_request("web")
+
+    @app.after_request
+    def end_request_line(response: Response) -> Response:
+        if (line := g.pop("request_line", None)) is not None:
+            end_request(line, status=response.status_code)
+        return response
 
     @app.get("/healthz")
     def healthz() -> Any:

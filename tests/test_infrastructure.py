@@ -184,7 +184,11 @@ def test_role_may_only_touch_items_of_its_own_table(resources: dict[str, Any]) -
         if any(a.startswith("dynamodb:") for a in _actions(s))
     ]
     assert len(dynamodb) == 1
-    assert _actions(dynamodb[0]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+    assert _actions(dynamodb[0]) == {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
     assert dynamodb[0]["Resource"] == {"Fn::GetAtt": [table_name, "Arn"]}
 
 
@@ -218,8 +222,8 @@ def dynamodb_endpoint() -> Iterator[str]:
 def test_role_allows_exactly_the_calls_the_adapter_makes(
     resources: dict[str, Any], dynamodb_endpoint: str
 ) -> None:
-    """Remember, recall and forget a listener on a table shaped like the template's,
-    recording every DynamoDB operation: the policy must allow exactly those."""
+    """Remember, update, recall and forget a listener on a table shaped like the
+    template's, recording every DynamoDB operation: the policy must allow exactly those."""
     _, table = _one(resources, "AWS::DynamoDB::Table")
     props = table["Properties"]
     resource = make_resource(dynamodb_endpoint)
@@ -242,6 +246,7 @@ def test_role_allows_exactly_the_calls_the_adapter_makes(
     assert adapter.get_attributes(user) == {}
     adapter.save_attributes(user, {"visits": 1, "dose": 0.5})
     assert adapter.get_attributes(user) == {"visits": 1, "dose": 0.5}
+    assert adapter.update_attributes(user, lambda stored: {**stored, "visits": 2})["visits"] == 2
     adapter.delete_attributes(user)
     assert adapter.get_attributes(user) == {}
 

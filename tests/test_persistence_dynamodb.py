@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +21,19 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from skill.config import Settings
+from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
 
 # The SDK's classes, imported through skill.persistence.dynamodb: importing
 # ask_sdk_dynamodb.adapter directly fails without an AWS region (see that module).
 from skill.persistence.dynamodb import (
+    REVISION,
     DynamoDbAdapter,
     build_dynamodb_adapter,
     user_id_partition_keygen,
 )
+from skill.web import create_app
+from tests.envelopes import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Config(connect_timeout=0.5, read_timeout=2, retries={"mode": "standard", "max_attempts": 1})
@@ -141,9 +146,10 @@ def test_round_trip_keeps_json_types(adapter: ResilientPersistenceAdapter, table
     assert type(got["bedtime"]) is float
     assert adapter.available
     assert adapter.get_attributes(envelope("amzn1.ask.account.B")) == {}
-    # Stored the way the SDK lays items out: partition key "id", dict under "attributes".
+    # Stored the way the SDK lays items out: partition key "id", dict under "attributes",
+    # plus the revision token that makes updates atomic.
     item = table.get_item(Key={"id": "amzn1.ask.account.A"})["Item"]
-    assert set(item) == {"id", "attributes"}
+    assert set(item) == {"id", "attributes", REVISION}
 
 
 def test_delete(adapter: ResilientPersistenceAdapter) -> None:
@@ -155,8 +161,8 @@ def test_delete(adapter: ResilientPersistenceAdapter) -> None:
     assert adapter.available
 
 
-def test_update_is_get_then_save(adapter: ResilientPersistenceAdapter) -> None:
-    assert not adapter.atomic_updates
+def test_update_reads_modifies_and_writes(adapter: ResilientPersistenceAdapter) -> None:
+    assert adapter.atomic_updates
     assert adapter.update_attributes(envelope("u"), bump) == {"visits": 1}
     assert adapter.update_attributes("u", bump) == {"visits": 2}
     assert adapter.get_attributes(envelope("u")) == {"visits": 2}
@@ -195,7 +201,7 @@ def test_missing_table_degrades(resource: Any, caplog: pytest.LogCaptureFixture)
 def test_throttling_degrades(adapter: ResilientPersistenceAdapter, resource: Any) -> None:
     with Stubber(resource.meta.client) as stub:
         stub.add_client_error("get_item", "ProvisionedThroughputExceededException")
-        stub.add_client_error("put_item", "ThrottlingException")
+        stub.add_client_error("update_item", "ThrottlingException")
         assert adapter.get_attributes(envelope("u")) == {}
         assert not adapter.available
         adapter.save_attributes(envelope("u"), {"visits": 1})
@@ -262,6 +268,10 @@ def test_dynamodb_import_needs_no_aws_config_and_restores_boto3(tmp_path: Path) 
         "    dynamodb_resource=resource)\n"
         "assert adapter.inner.dynamodb is resource\n"
         "assert boto3.DEFAULT_SESSION is None, boto3.DEFAULT_SESSION\n"
+        "from skill.persistence.dynamodb import DynamoDbAdapter\n"
+        "# The SDK's default argument built no resource (60-90 ms at every cold start).\n"
+        "assert DynamoDbAdapter.__init__.__defaults__[-1] is None\n"
+        "assert boto3.resource.__module__ == 'boto3'  # restored after the import\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
@@ -292,3 +302,285 @@ def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.connect_timeout <= 1
     assert config.read_timeout <= 2
     assert config.retries["total_max_attempts"] <= 2
+
+
+# --- atomic updates: no lost write under concurrency ------------------------------------
+
+SERIAL_SERVER = """
+import logging
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+app = DomainDispatcherApplication(create_backend_app)
+server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=MotoRequestHandler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+"""moto, one request at a time. DynamoDB applies each conditional write atomically;
+moto's threaded server does not (its check and its write can interleave with another
+request's), so concurrency tests run against this one."""
+
+UPDATER = """
+import json, sys, threading
+import boto3
+from botocore.config import Config
+from skill.persistence.dynamodb import build_dynamodb_adapter
+from skill.persistence import ResilientPersistenceAdapter
+from skill.persistence.dynamodb import DynamoDbAdapter
+endpoint, table, how = sys.argv[1], sys.argv[2], sys.argv[5]
+threads, each = int(sys.argv[3]), int(sys.argv[4])
+resource = boto3.session.Session().resource(
+    "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+    aws_access_key_id="testing", aws_secret_access_key="testing",
+    config=Config(connect_timeout=60, read_timeout=60, max_pool_connections=threads,
+                  retries={"mode": "standard", "max_attempts": 1}),
+)
+if how == "atomic":
+    adapter = ResilientPersistenceAdapter(
+        build_dynamodb_adapter(table, resource, update_budget=300))
+else:  # the SDK's adapter: a get, then a put
+    adapter = ResilientPersistenceAdapter(
+        DynamoDbAdapter(table, create_table=False, dynamodb_resource=resource))
+def bump(attributes):
+    attributes["visits"] = attributes.get("visits", 0) + 1
+    return attributes
+seen = []
+gate = threading.Barrier(threads)
+def work():
+    gate.wait()
+    for _ in range(each):
+        seen.append(int(adapter.update_attributes("amzn1.ask.account.BUSY", bump)["visits"]))
+workers = [threading.Thread(target=work) for _ in range(threads)]
+print("ready", flush=True)
+sys.stdin.readline()
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
+assert adapter.available
+print(json.dumps(seen))
+"""
+"""A process of `threads` concurrent updaters, `each` updates each; they start when told
+to on stdin."""
+
+
+@pytest.fixture(scope="module")
+def serial_endpoint() -> Iterator[str]:
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERIAL_SERVER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        yield f"http://127.0.0.1:{int(server.stdout.readline())}"
+    finally:
+        server.kill()
+        server.wait()
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+def concurrent_updates(
+    endpoint: str, processes: int, threads: int, each: int, how: str
+) -> tuple[Any, list[int]]:
+    """`processes` x `threads` updaters bump one listener's visits `each` times, at once."""
+    table = create_table(make_resource(endpoint))
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPDATER, endpoint, table.name, str(threads), str(each), how],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    seen: list[int] = []
+    try:
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        for child in children:
+            out, _ = child.communicate(timeout=300)
+            assert child.returncode == 0
+            seen.extend(json.loads(out))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+    return table, seen
+
+
+def test_concurrent_updates_lose_nothing(serial_endpoint: str) -> None:
+    """200 session ends for one listener, 10 at a time (2 processes of 5 threads, 20
+    each): 200 visits stored, and each update saw a different count.
+
+    (All 200 at once also stores 200, but takes minutes on a small machine: under
+    such contention most optimistic writes conflict and retry.)"""
+    table, seen = concurrent_updates(serial_endpoint, 2, 5, 20, "atomic")
+    stored = table.get_item(Key={"id": "amzn1.ask.account.BUSY"})["Item"]["attributes"]
+    assert stored == {"visits": 200}
+    assert sorted(seen) == list(range(1, 201))
+
+
+def test_the_concurrency_test_catches_lost_updates(serial_endpoint: str) -> None:
+    """The same load through the SDK's get-then-put loses visits on the same server."""
+    table, seen = concurrent_updates(serial_endpoint, 2, 5, 4, "get-then-put")
+    stored = table.get_item(Key={"id": "amzn1.ask.account.BUSY"})["Item"]["attributes"]
+    assert len(seen) == 40
+    assert stored["visits"] < 40
+
+
+def test_update_of_an_item_the_sdk_adapter_wrote(table: Any, resource: Any) -> None:
+    """No migration: items without a revision update atomically, and the SDK still reads ours."""
+    sdk = DynamoDbAdapter(table.name, create_table=False, dynamodb_resource=resource)
+    sdk.save_attributes(envelope("old"), {"visits": 7})
+    assert REVISION not in table.get_item(Key={"id": "old"})["Item"]
+    ours = build_dynamodb_adapter(table.name, resource)
+
+    assert ours.update_attributes("old", bump) == {"visits": 8}
+    assert sdk.get_attributes(envelope("old")) == {"visits": 8}
+    assert REVISION in table.get_item(Key={"id": "old"})["Item"]
+
+
+def test_a_write_between_read_and_write_makes_the_update_retry(table: Any, resource: Any) -> None:
+    adapter = build_dynamodb_adapter(table.name, resource)
+    adapter.save_attributes("u", {"visits": 1})
+    calls: list[dict[str, Any]] = []
+
+    def racing(attributes: dict[str, Any]) -> dict[str, Any]:
+        calls.append(dict(attributes))
+        if len(calls) == 1:  # another device's session ends meanwhile
+            adapter.save_attributes("u", {"visits": 5})
+        return bump(attributes)
+
+    assert adapter.update_attributes("u", racing) == {"visits": 6}
+    assert calls == [{"visits": 1}, {"visits": 5}]
+    assert adapter.get_attributes("u") == {"visits": 6}
+
+
+def test_forget_between_read_and_write_is_not_undone(table: Any, resource: Any) -> None:
+    adapter = build_dynamodb_adapter(table.name, resource)
+    adapter.save_attributes("u", {"visits": 3, "quiet": True})
+
+    def racing(attributes: dict[str, Any]) -> dict[str, Any]:
+        if attributes:  # "forget me" lands between this update's read and write
+            adapter.delete_attributes("u")
+        return bump(attributes)
+
+    assert adapter.update_attributes("u", racing) == {"visits": 1}
+    assert adapter.get_attributes("u") == {"visits": 1}
+
+
+def test_endless_conflicts_give_up_within_the_budget(
+    table: Any, resource: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    inner = build_dynamodb_adapter(table.name, resource, update_budget=0.3)
+    adapter = ResilientPersistenceAdapter(inner)
+    inner.save_attributes("u", {"visits": 1})
+
+    def always_racing(attributes: dict[str, Any]) -> dict[str, Any]:
+        inner.save_attributes("u", {"visits": 100})
+        return bump(attributes)
+
+    started = time.monotonic()
+    assert adapter.update_attributes("u", always_racing) == {}
+    assert time.monotonic() - started < 2
+    assert not adapter.available
+    [record] = warnings_from(caplog)
+    assert "gave up after" in record.getMessage()
+    assert inner.get_attributes("u") == {"visits": 100}
+
+
+def test_an_error_in_the_update_function_writes_nothing(table: Any, resource: Any) -> None:
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, resource))
+    adapter.save_attributes("u", {"visits": 1})
+
+    def broken(attributes: dict[str, Any]) -> dict[str, Any]:
+        attributes["visits"] = 99
+        raise KeyError("caller's bug")
+
+    with pytest.raises(KeyError, match="caller's bug"):
+        adapter.update_attributes("u", broken)
+    assert adapter.get_attributes("u") == {"visits": 1}
+
+
+# --- region: AWS_REGION (Lambda, the README) or AWS_DEFAULT_REGION (boto3) -------------
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, server: ThreadedMotoServer, tmp_path: Path) -> str:
+    """Credentials and the moto endpoint from the environment, no region, no config files."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    endpoint = endpoint_of(server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    return endpoint
+
+
+def table_in(endpoint: str, region: str) -> Any:
+    return create_table(
+        boto3.resource(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=FAST,
+        )
+    )
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_either_region_variable_reaches_the_table(
+    variable: str, aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto keeps a table per region, as AWS does: only the right region finds it."""
+    table = table_in(aws_env, "eu-west-1")
+    monkeypatch.setenv(variable, "eu-west-1")
+    settings = Settings(dynamodb_table=table.name, verify_requests=False)
+
+    client = create_app(settings).test_client()  # a host starts and answers
+    assert client.post("/", json=launch()).status_code == 200
+
+    adapter = build_persistence_adapter(settings)
+    assert adapter is not None
+    assert adapter.update_attributes("u", bump) == {"visits": 1}
+    assert adapter.available
+    assert table.get_item(Key={"id": "u"})["Item"]["attributes"] == {"visits": 1}
+
+    monkeypatch.setenv(variable, "us-east-1")  # the same name elsewhere: no such table
+    elsewhere = build_persistence_adapter(settings)
+    assert elsewhere is not None
+    assert elsewhere.get_attributes("u") == {}
+    assert not elsewhere.available
+
+
+def test_aws_region_wins_over_aws_default_region(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the AWS CLI and the other AWS SDKs."""
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert adapter is not None
+    inner = adapter.inner
+    assert isinstance(inner, DynamoDbAdapter)
+    assert inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
+
+
+def test_no_region_names_both_variables(aws_env: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert "AWS_REGION" in str(refused.value)
+    assert "AWS_DEFAULT_REGION" in str(refused.value)

@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill import conversation
+from skill.logs import ERROR, mark_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         logger.error("error handling %s", _describe(handler_input), exc_info=exception)
+        mark_outcome(ERROR)
         # Drop anything the failed handler had half-built (a card, a directive).
         handler_input.response_builder.response = Response()
         return conversation.apology(handler_input)

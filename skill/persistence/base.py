@@ -13,7 +13,11 @@ Attributes: TypeAlias = dict[str, Any]
 """A user's stored memory: any JSON-able dict."""
 
 UpdateFn: TypeAlias = Callable[[Attributes], Attributes]
-"""Turns the stored attributes into the ones to store (may mutate its argument)."""
+"""Turns the stored attributes into the ones to store (may mutate its argument).
+
+It may be called more than once, each time on freshly read attributes (DynamoDB
+retries on a conflicting write), so it must depend on nothing but its argument.
+"""
 
 UserRef: TypeAlias = RequestEnvelope | str
 """A request envelope, or the Alexa user id taken from one."""

@@ -52,7 +52,7 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
 
     @property
     def atomic_updates(self) -> bool:
-        """True when `update_attributes` is atomic (SQLite), False for get+save (DynamoDB)."""
+        """True when `update_attributes` is atomic (SQLite, DynamoDB), False for get+save."""
         return isinstance(self.inner, SupportsUpdate)
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
@@ -87,10 +87,10 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
     def update_attributes(self, user: UserRef, fn: UpdateFn) -> Attributes:
         """Read-modify-write the user's attributes; returns the stored result, or {} on failure.
 
-        Atomic when the inner adapter has its own `update_attributes` (SQLite).
-        Otherwise (the SDK's DynamoDbAdapter) it is a get followed by a save:
-        last writer wins if the same user is updated concurrently, which a single
-        Alexa user's sequential requests do not do. When the read fails, `fn` is
+        Atomic when the inner adapter has its own `update_attributes` (SQLite, and
+        DynamoDB through JsonDynamoDbAdapter). Otherwise (a plain adapter such as
+        the SDK's DynamoDbAdapter) it is a get followed by a save: last writer wins
+        if the same user is updated concurrently. When the read fails, `fn` is
         not called and nothing is saved, so stored memory is never replaced by
         attributes rebuilt from {}. Exceptions raised by `fn` itself are the
         caller's bug and propagate unchanged.
