@@ -34,7 +34,6 @@ def test_an_unreadable_flag_refuses_to_start(raw: str) -> None:
         Settings.from_env({"SKILL_VERIFY_REQUESTS": raw})
 
 
-
 @pytest.mark.parametrize("name", ["SKILL_PERSISTENCE", "SKILL_ALLOW_ANY_SKILL_ID"])
 def test_a_blank_flag_means_its_default(name: str) -> None:
     assert Settings.from_env({name: ""}) == Settings.from_env({})
