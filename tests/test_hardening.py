@@ -128,3 +128,16 @@ def test_an_ordinary_session_end_logs_no_warning(
     with caplog.at_level(logging.WARNING):
         invoke_json(skill, event)
     assert caplog.records == []
+
+
+@pytest.mark.usefixtures("root_logging")
+def test_the_dev_server_without_a_skill_id_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from skill.__main__ import main
+
+    for name in ("ALEXA_SKILL_ID", "SKILL_VERIFY_REQUESTS", "SKILL_ALLOW_ANY_SKILL_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SKILL_PERSISTENCE", "false")
+    assert main(["serve", "--port", "1"]) == 2
+    assert "configuration error: ALEXA_SKILL_ID is not set" in capsys.readouterr().err
