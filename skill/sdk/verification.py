@@ -32,6 +32,7 @@ not-after in the validated path, in a small LRU. Every rejection is a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import posixpath
@@ -233,6 +234,7 @@ _FORBIDDEN_IN_URL = (
 )
 
 
+@functools.lru_cache(maxsize=64)  # Alexa sends one or two URLs; a hit costs no parsing
 def canonical_certificate_url(url: str) -> str:
     """The one URL a valid `SignatureCertChainUrl` stands for, or VerificationException.
 
