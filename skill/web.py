@@ -213,7 +213,7 @@ def create_app(
         reasons = {413: f"body larger than {settings.max_body_bytes} bytes"}
         answer, status = _error(reasons.get(error.code or 0, error.name.lower()), error.code or 500)
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
-            answer.headers["Allow"] = ", ".join(error.valid_methods)
+            answer.headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return answer, status
 
     @app.errorhandler(Exception)

@@ -512,9 +512,9 @@ def test_a_body_over_the_limit_gets_413_from_nginx(nginx: Nginx, gunicorn: Gunic
     test_id = uuid.uuid4().hex
     answer = send(nginx, "POST", "/", b"x" * (LIMIT + 1), {"X-Test-Id": test_id})
     assert (answer.status, answer.json()) == (413, {"error": f"body larger than {LIMIT} bytes"})
-    # Exactly at the limit it is the app's to judge (not JSON: 400), so the limits agree.
+    # Exactly at the limit it is the app's to judge (unsigned: 400), so the limits agree.
     at_limit = send(nginx, "POST", "/", b"x" * LIMIT, {"X-Test-Id": test_id + "-at"})
-    assert (at_limit.status, at_limit.json()) == (400, {"error": "malformed JSON"})
+    assert (at_limit.status, at_limit.json()) == (400, {"error": "request verification failed"})
     assert gunicorn.reached(test_id) == []
 
 
