@@ -395,7 +395,7 @@ class CachingRequestVerifier(RequestVerifier):
     def _fetch_and_validate(self, url: str) -> _ValidatedChain:
         """A URL not cached: fetch (if the budget allows), validate, cache."""
         if not self._budget.take():
-            logger.warning("Too many new signature certificate URLs; not fetching %r", url)
+            logger.debug("Too many new signature certificate URLs; not fetching %r", url)
             raise VerificationException("Too many new signature certificate URLs")
         entry = self._validate_new_chain(self._load_cert_chain(url))
         self._store(url, entry)
