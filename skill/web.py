@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -103,7 +103,7 @@ class AlexaEndpoint(WebserviceSkillHandler):
         return result
 
 
-def _verified(check: Any, *args: Any) -> None:
+def _verified(check: Callable[..., None], *args: Any) -> None:
     """Run one verification step; any failure is logged and becomes a 400."""
     try:
         check(*args)
