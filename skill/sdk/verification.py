@@ -85,7 +85,7 @@ DEFAULT_MAX_ENTRIES = 32
 MAX_CHAIN_BYTES = 64 * 1024
 #: New certificate URLs fetched per minute, at most (a token bucket of this size, refilled
 #: evenly). Alexa signs with one or two URLs at a time; a burst of new ones is an attack.
-NEW_URLS_PER_MINUTE = 5
+NEW_URLS_PER_MINUTE = 10
 #: A cached chain whose signature check fails is fetched again at most this often per URL.
 REFETCH_INTERVAL = 60.0
 #: How far a request's timestamp may be from now (Alexa's rule), and for skill events.
