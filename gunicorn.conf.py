@@ -10,7 +10,9 @@ The command line wins over this file (`gunicorn -c gunicorn.conf.py --workers 4`
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 # The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
 wsgi_app = "skill.web:create_app()"
@@ -57,3 +59,24 @@ errorlog = "-"
 # gunicorn's runtime control socket (gunicornc) is not needed and would be one more
 # thing listening; several instances on one host would also share its default path.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """gunicorn's own answers to broken requests as short JSON, like the app's.
+
+    A request gunicorn refuses before the app sees it (a request line over
+    limit_request_line, too many headers, a malformed chunk) is answered by
+    `gunicorn.util.write_error`, an HTML page that echoes part of the request. Each
+    worker replaces it with a constant JSON body: {"error": "<reason, lower case>"}.
+    """
+    from gunicorn import util
+
+    def write_json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+        body = json.dumps({"error": reason.lower()}).encode() + b"\n"
+        head = (
+            f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        util.write_nonblock(sock, head.encode("latin-1") + body)
+
+    util.write_error = write_json_error

@@ -8,6 +8,9 @@ are the test PKI's, from variables the driver sets:
 * BENCH_PKI_DIR: `chain.pem` and `root.der` the driver wrote (bench/harness.py
   `write_pki`) and signs requests with. `tests.pki` makes new keys in every process, so
   each gunicorn worker must trust the driver's root, not one of its own.
+  The chain is read on every fetch (fetches are rare: once per URL per worker), so a
+  test can rotate the certificate in place by rewriting the file.
+* BENCH_FETCH_LOG (tests only): a file to which every certificate fetch appends its URL.
 * BENCH_FAULT_DIR (soak only): while a file named `cert-hang` exists there, every
   certificate fetch goes through the real `fetch_cert_chain` to BENCH_BLACKHOLE
   (host:port), a socket that accepts and never answers, so it hangs exactly as a dead S3
@@ -25,7 +28,6 @@ from pathlib import Path
 from flask import Flask
 
 from bench.harness import HANG_FLAG
-from skill.config import Settings
 from skill.sdk.verification import fetch_cert_chain
 from skill.web import create_app
 
@@ -33,18 +35,22 @@ from skill.web import create_app
 def build() -> Flask:
     """The production app, trusting the driver's PKI files (and its fault switch, if any)."""
     pki_dir = Path(os.environ["BENCH_PKI_DIR"])
-    chain = (pki_dir / "chain.pem").read_bytes()
     fault_dir = os.environ.get("BENCH_FAULT_DIR")
     blackhole = os.environ.get("BENCH_BLACKHOLE", "")
+    fetch_log = os.environ.get("BENCH_FETCH_LOG")
 
     def cert_fetch(url: str, timeout: float) -> bytes:
         """The chain for any URL the verifier accepted; hangs while the fault flag is set."""
+        if fetch_log is not None:
+            with open(fetch_log, "a", encoding="utf-8") as log:
+                log.write(url + "\n")
         if fault_dir is not None and (Path(fault_dir) / HANG_FLAG).exists():
             return fetch_cert_chain(f"http://{blackhole}/echo.api/hang.pem", timeout)
-        return chain
+        return (pki_dir / "chain.pem").read_bytes()
 
+    # No settings passed: create_app reads them from the environment, as in production
+    # (and refuses to start, saying why, on a setting it cannot use).
     return create_app(
-        Settings.from_env(),
         cert_fetch=cert_fetch,
         trust_roots=[(pki_dir / "root.der").read_bytes()],
     )

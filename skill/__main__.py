@@ -57,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from skill.web import serve
 
-        return serve(settings, host=args.host, port=args.port, verify=not args.no_verify)
+        try:
+            return serve(settings, host=args.host, port=args.port, verify=not args.no_verify)
+        except ConfigError as problem:  # e.g. verifying without ALEXA_SKILL_ID
+            print(f"configuration error: {problem}", file=sys.stderr)
+            return 2
     if args.command in ("ask", "chat"):
         from skill.dev import console
 

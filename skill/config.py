@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class ConfigError(ValueError):
@@ -21,8 +21,10 @@ class ConfigError(ValueError):
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off switch. Unset or blank means the default; only an explicit word turns
+    it on or off, and anything else (a typo) is an error, never a silent "off"."""
     raw = env.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -57,6 +59,9 @@ class Settings:
 
     skill_id: str | None = None
     verify_requests: bool = True
+    # Without a skill id, verified requests from ANY skill are answered: the web service
+    # refuses to start that way unless this is set (for hosting several skills).
+    allow_any_skill_id: bool = False
     log_level: str = "INFO"
     sqlite_path: Path = field(default_factory=default_sqlite_path)
     dynamodb_table: str | None = None
@@ -74,6 +79,7 @@ class Settings:
         settings = cls(
             skill_id=(env.get("ALEXA_SKILL_ID") or "").strip() or None,
             verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", default.verify_requests),
+            allow_any_skill_id=_flag(env, "SKILL_ALLOW_ANY_SKILL_ID", default.allow_any_skill_id),
             log_level=(env.get("SKILL_LOG_LEVEL") or default.log_level).strip().upper(),
             sqlite_path=Path(sqlite).expanduser() if sqlite else default.sqlite_path,
             dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,

@@ -6,6 +6,8 @@ which decides whether the microphone stays open.
 
 from __future__ import annotations
 
+import logging
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
@@ -14,6 +16,8 @@ from skill.content import Answer, article_title, load_content
 from skill.names import Intent, Pending, SessionKey, Slot
 from skill.replies import Reply, render, session_attributes, stored_reply
 from skill.speech import speakable
+
+logger = logging.getLogger(__name__)
 
 # The reminder conversation's slot, while Alexa listens for it (see help_prompt).
 BEDTIME_SLOT = f"{Intent.SET_REMINDER}.{Slot.BEDTIME}"
@@ -388,6 +392,17 @@ def apology(handler_input: HandlerInput) -> Response:
 
 
 def silence(handler_input: HandlerInput) -> Response:
-    """SessionEndedRequest: Alexa ignores any speech, so send none."""
+    """SessionEndedRequest: Alexa ignores any speech, so send none.
+
+    Reason ERROR is how Alexa reports that an earlier response of ours was invalid:
+    log its type and message (no ids) at WARNING.
+    """
+    request = handler_input.request_envelope.request
+    reason = getattr(getattr(request, "reason", None), "value", None)
+    if reason == "ERROR":
+        error = getattr(request, "error", None)
+        kind = getattr(getattr(error, "object_type", None), "value", None)
+        message = str(getattr(error, "message", None) or "")[:300]
+        logger.warning("session ended with an error: %s: %s", kind or "-", message or "-")
     response: Response = handler_input.response_builder.response
     return response

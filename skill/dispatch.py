@@ -7,6 +7,8 @@ The SDK's serializer does both conversions, so every host speaks identical JSON.
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -17,6 +19,29 @@ from skill.logs import describe_request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+
+#: The deepest nesting of JSON arrays and objects accepted in a request body. Alexa's
+#: envelopes nest about 8 deep; the SDK's model and deepcopy recurse once per level.
+MAX_JSON_DEPTH = 64
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `text`, read as JSON, nests arrays and objects more than `limit` deep.
+
+    Runs on the raw text before `json.loads`, so a hostile body is refused before any
+    recursive parsing, model building or copying: strings are cut out (brackets inside
+    them do not count), then the depth is a running sum over the brackets left, all in
+    C-level loops. Text that is not valid JSON may be miscounted; `json.loads` rejects
+    it next anyway.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False  # cannot nest deeper than the number of openings
+    brackets = _JSON_BRACKET.findall(_JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
 
 
 class InvalidEnvelope(ValueError):

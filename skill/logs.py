@@ -22,6 +22,10 @@ from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+#: Libraries kept at WARNING whatever the level: at DEBUG botocore logs whole requests
+#: and responses (user ids, stored records), urllib3 every URL it opens.
+QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
+
 REQUEST_LOGGER = "skill.requests"
 """The logger of the per-request JSON lines (configure_logging sends them to stderr bare)."""
 
@@ -44,6 +48,8 @@ def configure_logging(level: str) -> None:
     """
     logging.basicConfig(level=level.upper(), format=FORMAT)
     logging.getLogger().setLevel(level.upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     if not any(getattr(h, "_bare_json", False) for h in _request_logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))

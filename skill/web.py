@@ -2,12 +2,13 @@
 
 POST /         the Alexa endpoint (signature, certificate chain, timestamp and skill id
                verified unless verification was switched off for local development)
-GET  /healthz  200 while the process is up
+GET  /healthz  200 while the process is up (HEAD too)
 GET  /privacy  the privacy policy (plain HTML), linked from skill.json
 
 Every failure has a short JSON answer and a defined status: malformed or non-Alexa
 input 400, a rejected signature or timestamp 400, another skill's request 400, a body
-over the limit 413, a wrong method 405. Exception text never leaves the process.
+over the limit 413 (chunked ones too), a wrong method 405 (OPTIONS included). Exception
+text never leaves the process. The order of the checks is in `AlexaEndpoint.dispatch`.
 """
 
 from __future__ import annotations
@@ -15,27 +16,27 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from skill.builder import build_skill
-from skill.config import Settings
+from skill.config import ConfigError, Settings
 from skill.content import privacy_policy
-from skill.dispatch import envelope_problem, read_envelope
+from skill.dispatch import envelope_problem, nesting_too_deep, read_envelope
 from skill.logs import begin_request, configure_logging, end_request
 
 # Import order matters: skill.sdk.verification patches oscrypto before the SDK loads it.
 from skill.sdk.verification import (  # isort: skip
-    AbstractVerifier,
+    AlexaVerifier,
     Clock,
     Fetch,
     VerificationException,
-    build_verifiers,
+    build_verifier,
 )
 from ask_sdk_webservice_support.verifier_constants import (
     SIGNATURE_CERT_CHAIN_URL_HEADER,
@@ -58,57 +59,91 @@ class RejectedRequest(Exception):
 
 
 class AlexaEndpoint(WebserviceSkillHandler):
-    """The SDK's webservice handler with each failure mapped to a clear 4xx.
+    """The SDK's webservice handler with each check its own stage and a clear 4xx.
 
-    The SDK's `verify_request_and_dispatch` lets deserialization, verification and
-    skill-id errors escape as one exception type (a 500 in most adapters); here each
-    step is its own stage with its own answer.
+    The SDK's `verify_request_and_dispatch` parses and deserializes the whole body
+    before it checks anything, and lets every failure escape as one exception type (a
+    500 in most adapters). Here the cheap checks come first and the costly ones last,
+    so a request that is not from Alexa costs little (see `dispatch`).
     """
 
     def __init__(
-        self, skill: CustomSkill, verifiers: Sequence[AbstractVerifier], skill_id: str | None
+        self, skill: CustomSkill, verifier: AlexaVerifier | None, skill_id: str | None
     ) -> None:
-        super().__init__(
-            skill, verify_signature=False, verify_timestamp=False, verifiers=list(verifiers)
-        )
+        super().__init__(skill, verify_signature=False, verify_timestamp=False, verifiers=[])
+        self._verifier = verifier
         self._skill_id = skill_id
 
     def dispatch(self, headers: dict[str, str], body: str) -> dict[str, Any]:
-        """Verify and run one request body; raise `RejectedRequest` for anything refused."""
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise RejectedRequest("malformed JSON") from None
-        problem = envelope_problem(data)
-        if problem:
-            raise RejectedRequest(problem)
-        try:
-            envelope = read_envelope(self._skill, data)
-        except Exception:
-            raise RejectedRequest("not a valid Alexa request envelope") from None
-        for verifier in self._verifiers:
-            try:
-                verifier.verify(
-                    headers=headers,
-                    serialized_request_env=body,
-                    deserialized_request_env=envelope,
-                )
-            except VerificationException as rejected:
-                logger.warning("request rejected: %s", rejected)
-                raise RejectedRequest("request verification failed") from None
-            except Exception as broken:
-                logger.warning("request rejected: %s: %s", type(broken).__name__, broken)
-                raise RejectedRequest("request verification failed") from None
-        # The shape check above guarantees this path exists.
+        """Verify and run one request body; raise `RejectedRequest` for anything refused.
+
+        1. signature headers, a quick look at the timestamp, certificate URL, chain and
+           the signature over the raw body (`AlexaVerifier.authenticate`);
+        2. nesting depth on the raw text, then JSON parsing and the envelope's shape;
+        3. the exact `request.timestamp`, then the skill id;
+        4. only then the SDK's model of the request, and the skill.
+        """
+        verifier = self._verifier
+        if verifier is not None:
+            _verified(verifier.authenticate, headers, body)
+        data = _parse(body)
+        if verifier is not None:
+            _verified(verifier.check_timestamp, data["request"])
+        # The shape check guarantees this path exists.
         if self._skill_id and data["context"]["System"]["application"]["applicationId"] != (
             self._skill_id
         ):
             logger.warning("request rejected: for another skill")
             raise RejectedRequest("request is for another skill")
+        try:
+            envelope = read_envelope(self._skill, data)
+        except Exception:
+            raise RejectedRequest("not a valid Alexa request envelope") from None
         response = self._skill.invoke(request_envelope=envelope, context=None)
         result = self._skill.serializer.serialize(response)
         assert isinstance(result, dict)
         return result
+
+
+def _verified(check: Callable[..., None], *args: Any) -> None:
+    """Run one verification step; any failure is logged and becomes a 400."""
+    try:
+        check(*args)
+    except VerificationException as rejected:
+        logger.warning("request rejected: %s", rejected)
+        raise RejectedRequest("request verification failed") from None
+    except Exception as broken:
+        logger.warning("request rejected: %s: %s", type(broken).__name__, broken)
+        raise RejectedRequest("request verification failed") from None
+
+
+def _parse(body: str) -> dict[str, Any]:
+    """The body as an envelope-shaped dict; too deep, malformed or misshapen is refused."""
+    if nesting_too_deep(body):
+        raise RejectedRequest("JSON nested too deeply")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise RejectedRequest("malformed JSON") from None
+    problem = envelope_problem(data)
+    if problem:
+        raise RejectedRequest(problem)
+    assert isinstance(data, dict)
+    return data
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, at most `limit` bytes; 413 for more, chunked bodies included.
+
+    werkzeug stops a chunked body (no Content-Length) at the limit without saying so;
+    one more byte from the server's stream tells a body of exactly `limit` bytes from
+    a longer one, which would otherwise be cut short and parsed.
+    """
+    body = request.stream.read()
+    chunked = request.content_length is None
+    if chunked and len(body) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return body
 
 
 def _signature_headers() -> dict[str, str]:
@@ -137,25 +172,29 @@ def create_app(
     `cert_fetch`, `trust_roots` and `now` exist for tests and benchmarks that sign
     requests with their own PKI; production leaves them unset.
     """
-    settings = config or Settings.from_env()
+    try:
+        settings = config or Settings.from_env()
+    except ConfigError as error:
+        if not logging.getLogger().handlers:
+            configure_logging(Settings.log_level)
+        logger.critical("refusing to start: %s", error)
+        raise
     if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
         configure_logging(settings.log_level)
+    _refuse_unsafe(settings)
     app = Flask(__name__)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, SKILL_SETTINGS=settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the SDK's order; no sort per response
-    if not settings.verify_requests:
-        logger.warning(
-            "Alexa request verification is OFF: anyone can call this endpoint. "
-            "Use only for local development."
-        )
-    verifiers = build_verifiers(settings, fetch=cert_fetch, trust_roots=trust_roots, now=now)
+    verifier = build_verifier(settings, fetch=cert_fetch, trust_roots=trust_roots, now=now)
     skill = build_skill(settings)
-    endpoint = AlexaEndpoint(skill, verifiers, settings.skill_id)
+    endpoint = AlexaEndpoint(skill, verifier, settings.skill_id)
     app.extensions[EXTENSION] = endpoint
 
-    @app.post("/")
+    # No automatic OPTIONS answers (Flask's are HTML): OPTIONS is a JSON 405 like any
+    # other method a path does not serve. GET /healthz answers HEAD as well.
+    @app.post("/", provide_automatic_options=False)
     def alexa() -> Any:
-        body = request.get_data(cache=False)
+        body = _read_body(settings.max_body_bytes)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -178,20 +217,23 @@ def create_app(
             end_request(line, status=response.status_code)
         return response
 
-    @app.get("/healthz")
+    @app.get("/healthz", provide_automatic_options=False)
     def healthz() -> Any:
         return jsonify(status="ok")
 
     policy = privacy_policy()  # read once, at start-up
 
-    @app.get("/privacy")
+    @app.get("/privacy", provide_automatic_options=False)
     def privacy() -> Any:
         return Response(policy, mimetype="text/html")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         reasons = {413: f"body larger than {settings.max_body_bytes} bytes"}
-        return _error(reasons.get(error.code or 0, error.name.lower()), error.code or 500)
+        answer, status = _error(reasons.get(error.code or 0, error.name.lower()), error.code or 500)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            answer.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return answer, status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
@@ -201,6 +243,35 @@ def create_app(
     # The app lives as long as the worker: keep its objects out of every GC pass.
     gc.freeze()
     return app
+
+
+def _refuse_unsafe(settings: Settings) -> None:
+    """Refuse to start unprotected by mistake; say loudly what was chosen on purpose.
+
+    With verification on, a skill id is required: without one, a request signed by
+    Alexa for ANY skill would be answered. `SKILL_ALLOW_ANY_SKILL_ID=true` is the
+    explicit opt-out (one service hosting several skills).
+    """
+    if not settings.verify_requests:
+        logger.warning(
+            "Alexa request verification is OFF: anyone can call this endpoint. "
+            "Use only for local development."
+        )
+        return
+    if settings.skill_id:
+        return
+    if not settings.allow_any_skill_id:
+        message = (
+            "ALEXA_SKILL_ID is not set: refusing to start, since requests for any skill "
+            "would be answered. Set ALEXA_SKILL_ID to this skill's id "
+            "(or SKILL_ALLOW_ANY_SKILL_ID=true to serve every skill on purpose)."
+        )
+        logger.critical(message)
+        raise ConfigError(message)
+    logger.warning(
+        "SKILL_ALLOW_ANY_SKILL_ID is on: verified requests for ANY skill are answered. "
+        "Set ALEXA_SKILL_ID unless this service hosts several skills."
+    )
 
 
 def serve(settings: Settings, *, host: str, port: int, verify: bool) -> int:

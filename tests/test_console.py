@@ -463,7 +463,7 @@ def test_no_server_is_a_one_line_error(settings: Settings) -> None:
 
 
 def test_a_server_that_verifies_requests_says_why_it_refused(settings: Settings) -> None:
-    with serving(Settings(verify_requests=True, persistence=False)) as url:
+    with serving(Settings(verify_requests=True, allow_any_skill_id=True, persistence=False)) as url:
         run = ask("when to take it", settings, url=url)
     assert run.code == 1
     assert run.err.startswith(f"error: {url} answered HTTP 400")

@@ -104,6 +104,50 @@ def test_delete_forgets_only_that_user(store: SqlitePersistenceAdapter) -> None:
     assert store.get_attributes(envelope("b")) == {"visits": 2}
 
 
+def _raw_files(db_path: Path) -> dict[str, bytes]:
+    """The bytes of the database and its -wal and -shm files, as a thief would read them."""
+    files = [db_path, db_path.with_name(db_path.name + "-wal")]
+    files.append(db_path.with_name(db_path.name + "-shm"))
+    return {path.name: path.read_bytes() for path in files if path.exists()}
+
+
+def test_forget_leaves_no_copy_in_the_database_or_its_wal(
+    store: SqlitePersistenceAdapter, db_path: Path
+) -> None:
+    forgotten, kept = "amzn1.ask.account.FORGET-ME", "amzn1.ask.account.KEEP-ME"
+    for visit in range(200):  # 200 versions of the record, each a WAL frame
+        store.update_attributes(envelope(forgotten), bump)
+        store.save_attributes(envelope(kept), {"visits": visit, "note": "keep-this-note"})
+    store.save_attributes(envelope(forgotten), {"visits": 201, "bedtime": "secret-bedtime"})
+    before = b"".join(_raw_files(db_path).values())
+    assert forgotten.encode() in before and b"secret-bedtime" in before  # the control
+
+    store.delete_attributes(envelope(forgotten))
+
+    raw = _raw_files(db_path)
+    assert set(raw) >= {"users.sqlite3"}
+    for name, data in raw.items():
+        assert forgotten.encode() not in data, name
+        assert b"FORGET-ME" not in data and b"secret-bedtime" not in data, name
+    assert raw.get("users.sqlite3-wal", b"") == b""  # truncated
+    assert kept.encode() in raw["users.sqlite3"]  # the other listener is still there
+    assert store.get_attributes(envelope(kept)) == {"visits": 199, "note": "keep-this-note"}
+
+
+def test_files_are_private_to_the_owner(tmp_path: Path) -> None:
+    db_path = tmp_path / "fresh" / "users.sqlite3"
+    store = SqlitePersistenceAdapter(db_path)
+    old_umask = os.umask(0o022)  # the usual umask, which would give -rw-r--r--
+    try:
+        store.save_attributes(envelope("u"), {"visits": 1})
+    finally:
+        os.umask(old_umask)
+    assert db_path.parent.stat().st_mode & 0o777 == 0o700
+    for path in db_path.parent.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
+    assert {p.name for p in db_path.parent.iterdir()} >= {"users.sqlite3", "users.sqlite3-wal"}
+
+
 def test_update_applies_function_and_returns_result(store: SqlitePersistenceAdapter) -> None:
     assert store.update_attributes(envelope("u"), bump) == {"visits": 1}
     assert store.update_attributes("u", bump) == {"visits": 2}

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from skill.content import PRIVACY_PATH
 from tests import envelopes, pki
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -483,9 +484,11 @@ def test_slow_clients_do_not_stall_healthz_or_signed_requests(
         ("OPTIONS", "/", 405, "POST"),
         ("DELETE", "/healthz", 405, "GET"),
         ("POST", "/healthz", 405, "GET"),
+        ("POST", "/privacy", 405, "GET"),
+        ("GET", "/privacy/../admin", 404, None),
     ],
 )
-def test_only_post_root_and_get_healthz_reach_the_app(
+def test_only_post_root_get_healthz_and_get_privacy_reach_the_app(
     nginx: Nginx, gunicorn: Gunicorn, method: str, path: str, status: int, allow: str | None
 ) -> None:
     test_id = uuid.uuid4().hex
@@ -512,9 +515,9 @@ def test_a_body_over_the_limit_gets_413_from_nginx(nginx: Nginx, gunicorn: Gunic
     test_id = uuid.uuid4().hex
     answer = send(nginx, "POST", "/", b"x" * (LIMIT + 1), {"X-Test-Id": test_id})
     assert (answer.status, answer.json()) == (413, {"error": f"body larger than {LIMIT} bytes"})
-    # Exactly at the limit it is the app's to judge (not JSON: 400), so the limits agree.
+    # Exactly at the limit it is the app's to judge (unsigned: 400), so the limits agree.
     at_limit = send(nginx, "POST", "/", b"x" * LIMIT, {"X-Test-Id": test_id + "-at"})
-    assert (at_limit.status, at_limit.json()) == (400, {"error": "malformed JSON"})
+    assert (at_limit.status, at_limit.json()) == (400, {"error": "request verification failed"})
     assert gunicorn.reached(test_id) == []
 
 
@@ -554,3 +557,10 @@ def test_without_nginx_the_same_slow_clients_stall_gunicorn(gunicorn: Gunicorn) 
         10,
         "gunicorn answering again",
     )
+
+
+def test_the_privacy_policy_skill_json_links_to_is_served_through_nginx(nginx: Nginx) -> None:
+    answer = send(nginx, "GET", "/privacy")
+    assert answer.status == 200
+    assert answer.headers.get("Content-Type", "").startswith("text/html")
+    assert answer.body.decode("utf-8") == PRIVACY_PATH.read_text(encoding="utf-8")

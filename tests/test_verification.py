@@ -25,10 +25,16 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from skill.config import Settings
 from skill.sdk.verification import (
     DEFAULT_MAX_ENTRIES,
+    NEW_URLS_PER_MINUTE,
+    REFETCH_INTERVAL,
+    AlexaVerifier,
     CachingRequestVerifier,
-    TimestampVerifier,
+    FetchBudget,
     VerificationException,
-    build_verifiers,
+    build_verifier,
+    canonical_certificate_url,
+    check_raw_timestamp,
+    check_timestamp,
     fetch_cert_chain,
 )
 from tests import pki
@@ -172,6 +178,19 @@ def test_rejects_missing_headers(verifier: CachingRequestVerifier, headers: dict
         ("https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem", "invalid port"),
         ("https://s3.amazonaws.com:99999/echo.api/echo-api-cert.pem", "malformed"),
         ("https://s3.amazonaws.com:x/echo.api/echo-api-cert.pem", "malformed"),
+        # Stricter than the SDK: decoded, then normalized; no userinfo, query, fragment.
+        ("https://s3.amazonaws.com/echo.api/%2e%2e/x.pem", "invalid path"),
+        ("https://s3.amazonaws.com/echo.api/%2E%2E%2Fx.pem", "invalid path"),
+        ("https://s3.amazonaws.com/echo.api/a%00.pem", "invalid path"),
+        ("https://s3.amazonaws.com/echo.api/%zz.pem", "invalid path"),
+        ("https://s3.amazonaws.com/echo.api/", "invalid path"),
+        ("https://evil.com@s3.amazonaws.com/echo.api/echo-api-cert.pem", "userinfo"),
+        ("https://s3.amazonaws.com@evil.com/echo.api/echo-api-cert.pem", "userinfo"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem?bust=1", "query"),
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem#x", "fragment"),
+        ("https://s3.amazonaws.com/echo.api\\..\\x.pem", "backslash"),
+        ("https://s3.amazonaws.com/echo.api/echo api.pem", "malformed"),
+        ("https://s3.amazonaws.com/echo.api/\u00e9.pem", "malformed"),
     ],
 )
 def test_rejects_bad_cert_urls_before_fetching(
@@ -192,14 +211,71 @@ def test_rejects_bad_cert_urls_before_fetching(
         "HTTPS://S3.AMAZONAWS.COM/echo.api/echo-api-cert.pem",
         "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
         "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/%65cho-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/./echo-api-cert.pem",
     ],
 )
-def test_accepts_the_url_forms_amazon_allows(
+def test_accepts_the_url_forms_amazon_allows_and_fetches_the_canonical_url(
     source: pki.CertSource, clock: pki.Clock, body: str, url: str
 ) -> None:
-    source.chains[url] = pki.chain_pem()
+    canonical = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
+    assert canonical_certificate_url(url) == canonical
+    source.chains = {canonical: pki.chain_pem()}
     verifier = CachingRequestVerifier(fetch=source, trust_roots=pki.trust_roots(), now=clock)
     check(verifier, signed(body, cert_url=url), body)
+    check(verifier, signed(body, cert_url=canonical), body)  # one cache entry for both
+    assert source.urls == [canonical]
+    assert verifier.cache_size == 1
+
+
+def test_new_urls_are_fetched_within_a_budget(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    """Each new URL costs a fetch and a chain validation: only a few a minute."""
+    minute = [0.0]
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(20)]
+    source.chains = dict.fromkeys(urls, pki.chain_pem())
+    verifier = CachingRequestVerifier(
+        fetch=source,
+        trust_roots=pki.trust_roots(),
+        now=clock,
+        budget=FetchBudget(clock=lambda: minute[0]),
+    )
+    for url in urls[:NEW_URLS_PER_MINUTE]:
+        check(verifier, signed(body, cert_url=url), body)
+    with pytest.raises(VerificationException, match="Too many new"):
+        check(verifier, signed(body, cert_url=urls[NEW_URLS_PER_MINUTE]), body)
+    assert len(source.calls) == NEW_URLS_PER_MINUTE  # refused without fetching
+    check(verifier, signed(body, cert_url=urls[0]), body)  # cached URLs still work
+    minute[0] += 60 / NEW_URLS_PER_MINUTE  # one fetch earned back
+    check(verifier, signed(body, cert_url=urls[NEW_URLS_PER_MINUTE]), body)
+    with pytest.raises(VerificationException, match="Too many new"):
+        check(verifier, signed(body, cert_url=urls[NEW_URLS_PER_MINUTE + 1]), body)
+
+
+def test_a_certificate_rotated_in_place_is_refetched_once(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    seconds = [0.0]
+    verifier = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, monotonic=lambda: seconds[0]
+    )
+    check(verifier, signed(body), body)
+    rotated = pki.other_key_leaf()
+    source.chains[pki.DEFAULT_URL] = pki.chain_pem(rotated)
+    check(verifier, signed(body, key=rotated.key), body)  # refetched, validated, accepted
+    assert source.urls == [pki.DEFAULT_URL, pki.DEFAULT_URL]
+    assert verifier.chain_validations == 2
+    # Junk signatures do not make it fetch again and again: once per interval per URL.
+    for _ in range(5):
+        with pytest.raises(VerificationException, match="Request body"):
+            check(verifier, signed(body, key=pki.private_key("intruder")), body)
+    assert len(source.calls) == 2
+    seconds[0] += REFETCH_INTERVAL
+    with pytest.raises(VerificationException, match="Request body"):
+        check(verifier, signed(body, key=pki.private_key("intruder")), body)
+    assert len(source.calls) == 3  # fetched again, unchanged: not validated again
+    assert verifier.chain_validations == 2
 
 
 # --- certificate chain ----------------------------------------------------------------
@@ -286,37 +362,75 @@ def test_end_certificate_checks_use_aware_dates_and_the_injected_clock(
     ("age", "accepted"),
     [
         (timedelta(seconds=10), True),
-        (timedelta(seconds=200), False),
+        (timedelta(seconds=149), True),
+        (timedelta(seconds=151), False),
+        (-timedelta(seconds=151), False),
         (-timedelta(minutes=5), False),
     ],
 )
-def test_build_verifiers_checks_the_timestamp_within_150_seconds(
-    source: pki.CertSource, clock: pki.Clock, age: timedelta, accepted: bool
-) -> None:
-    verifiers = build_verifiers(Settings(), fetch=source, trust_roots=pki.trust_roots(), now=clock)
-    body = request_body(datetime.now(UTC) - age)
-    headers, env = signed(body), envelope(body)
+def test_the_timestamp_must_be_within_150_seconds(age: timedelta, accepted: bool) -> None:
+    now = datetime.now(UTC)
+    body = request_body(now - age)
+    request = json.loads(body)["request"]
     if accepted:
-        for verifier in verifiers:
-            verifier.verify(headers, body, env)
+        check_raw_timestamp(body, now)
+        check_timestamp(request, now)
     else:
-        verifiers[0].verify(headers, body, env)  # the signature is fine
         with pytest.raises(VerificationException, match="Timestamp"):
-            verifiers[1].verify(headers, body, env)
+            check_raw_timestamp(body, now)
+        with pytest.raises(VerificationException, match="Timestamp"):
+            check_timestamp(request, now)
 
 
-def test_build_verifiers(source: pki.CertSource, body: str) -> None:
-    verifiers = build_verifiers(
+@pytest.mark.parametrize(
+    "timestamp", ["2020-01-01T00:00:00", "yesterday", "", 12, None, "2020-01-01T00:00:00Z" * 3]
+)
+def test_a_timestamp_that_is_not_an_aware_iso_time_is_rejected(timestamp: object) -> None:
+    now = datetime(2020, 1, 1, tzinfo=UTC)
+    with pytest.raises(VerificationException, match="Timestamp"):
+        check_timestamp({"type": "LaunchRequest", "timestamp": timestamp}, now)
+
+
+def test_skill_events_may_be_an_hour_old() -> None:
+    now = datetime.now(UTC)
+    old = (now - timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event = {"type": "AlexaSkillEvent.SkillEnabled", "timestamp": old}
+    check_timestamp(event, now)
+    check_raw_timestamp(json.dumps({"request": event}), now)
+    with pytest.raises(VerificationException):
+        check_timestamp({**event, "type": "LaunchRequest"}, now)
+
+
+def test_the_quick_look_passes_if_any_timestamp_member_is_fresh() -> None:
+    """A member before request.timestamp (say, in session attributes) cannot hide it."""
+    now = datetime.now(UTC)
+    body = json.loads(request_body(now))
+    body["session"]["attributes"] = {"timestamp": "2020-01-01T00:00:00Z"}
+    check_raw_timestamp(json.dumps(body), now)
+
+
+def test_build_verifier(source: pki.CertSource, body: str) -> None:
+    verifier = build_verifier(
         Settings(cert_fetch_timeout=1.5), fetch=source, trust_roots=pki.trust_roots()
     )
-    assert [type(v) for v in verifiers] == [CachingRequestVerifier, TimestampVerifier]
-    check(verifiers[0], signed(body), body)  # default clock: real time, inside the test PKI
+    assert isinstance(verifier, AlexaVerifier)
+    verifier.authenticate(signed(body), body)  # default clock: real time, inside the test PKI
+    verifier.check_timestamp(json.loads(body)["request"])
     assert source.calls == [(pki.DEFAULT_URL, 1.5)]
 
 
-def test_build_verifiers_returns_none_when_verification_is_off() -> None:
+def test_authenticate_checks_the_timestamp_before_fetching(source: pki.CertSource) -> None:
+    verifier = build_verifier(Settings(), fetch=source, trust_roots=pki.trust_roots())
+    assert verifier is not None
+    body = request_body(datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(VerificationException, match="Timestamp"):
+        verifier.authenticate(signed(body), body)
+    assert source.calls == []
+
+
+def test_build_verifier_returns_none_when_verification_is_off() -> None:
     # The warning that verification is off is logged by the web app at start-up.
-    assert build_verifiers(Settings(verify_requests=False)) == []
+    assert build_verifier(Settings(verify_requests=False)) is None
 
 
 # --- cache ----------------------------------------------------------------------------
@@ -370,9 +484,10 @@ def test_cached_leaf_is_rejected_before_its_not_before(
         check(verifier, signed(body), body)
 
 
-def test_cache_is_a_bounded_lru(
-    source: pki.CertSource, verifier: CachingRequestVerifier, body: str
-) -> None:
+def test_cache_is_a_bounded_lru(source: pki.CertSource, clock: pki.Clock, body: str) -> None:
+    verifier = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, budget=FetchBudget(100)
+    )
     urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(40)]
     source.chains = dict.fromkeys(urls, pki.chain_pem())
     for url in urls[:DEFAULT_MAX_ENTRIES]:

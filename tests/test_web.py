@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from skill.config import Settings
 from skill.content import load_content
+from skill.dispatch import MAX_JSON_DEPTH
 from skill.web import EXTENSION, create_app
 from tests import pki
 from tests.envelopes import APPLICATION_ID, intent, launch
@@ -119,9 +120,42 @@ def test_bad_input_gets_400_with_a_short_json_reason(
     assert response.status_code == 400
     assert response.is_json
     assert response.json is not None
-    assert response.json["error"].startswith(reason)
+    # Verification runs first: a body without a fresh timestamp never gets parsed.
+    assert response.json["error"] in (reason, "request verification failed") or (
+        response.json["error"].startswith(reason)
+    )
     assert "Traceback" not in response.get_data(as_text=True)
     assert skill_calls == []
+
+
+@pytest.mark.parametrize(("body", "reason"), BAD_BODIES.values(), ids=list(BAD_BODIES))
+def test_bad_input_reasons_behind_verification(body: bytes, reason: str) -> None:
+    client = create_app(Settings(verify_requests=False, persistence=False)).test_client()
+    response = client.post("/", data=body)
+    assert response.status_code == 400
+    assert response.json is not None and response.json["error"].startswith(reason)
+
+
+def test_deep_json_is_refused_before_parsing(client: FlaskClient, skill_calls: list[Any]) -> None:
+    envelope = launch(new=False)
+    deep: Any = "bottom"
+    for _ in range(500):
+        deep = {"d": deep}
+    envelope["session"]["attributes"] = {"deep": deep}
+    response = post_signed(client, envelope)
+    assert (response.status_code, response.json) == (400, {"error": "JSON nested too deeply"})
+    assert skill_calls == []
+
+
+def test_nesting_up_to_the_limit_is_answered(client: FlaskClient) -> None:
+    envelope = launch(new=False)
+    deep: Any = "bottom"
+    for _ in range(MAX_JSON_DEPTH - 2):  # {envelope {session {"d": ... 64 deep
+        deep = {"d": deep}
+    envelope["session"]["attributes"] = deep
+    assert post_signed(client, envelope).status_code == 200
+    envelope["session"]["attributes"] = {"d": deep}
+    assert post_signed(client, envelope).status_code == 400
 
 
 def test_an_unsigned_request_is_rejected(client: FlaskClient, skill_calls: list[Any]) -> None:
@@ -231,7 +265,7 @@ def test_configuration_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_verification_is_on_by_default() -> None:
-    client = create_app(Settings(persistence=False)).test_client()
+    client = create_app(Settings(skill_id=APPLICATION_ID, persistence=False)).test_client()
     response = client.post("/", data=json.dumps(launch()))
     assert response.status_code == 400
     assert response.json == {"error": "request verification failed"}

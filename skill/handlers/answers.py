@@ -80,9 +80,9 @@ def resolved_benefit(handler_input: HandlerInput) -> str | None:
             topic = getattr(getattr(wrapper, "value", None), "id", None)
             if isinstance(topic, str) and topic in BENEFIT_TOPICS:
                 return topic
-    value = getattr(slot, "value", None)
-    if isinstance(value, str) and value:
-        logger.info("benefit slot value did not resolve: %r", value[:80])
+    if getattr(slot, "value", None):
+        # Never the words themselves: they are what the listener said.
+        logger.info("benefit slot value did not resolve")
     return None
 
 

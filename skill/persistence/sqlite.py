@@ -4,6 +4,11 @@ Connections are per process and per thread: gunicorn forks workers, and an SQLit
 connection must never be used across a fork, so a pid change opens a fresh one.
 WAL lets readers carry on while one writer commits; writers wait up to the busy
 timeout for each other instead of failing at once.
+
+Privacy: the folder is created 0700 and the database 0600 (SQLite gives its -wal and
+-shm files the database's mode). `secure_delete` zeroes deleted content, and "forget
+me" checkpoints and truncates the WAL, so no earlier version of the record (nor the
+user id) stays behind in either file.
 """
 
 from __future__ import annotations
@@ -82,12 +87,20 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         self._run("write", save)
 
     def delete_attributes(self, request_envelope: UserRef) -> None:
-        """Forget the user entirely (no-op for an unknown user)."""
+        """Forget the user entirely (no-op for an unknown user), in the WAL too.
+
+        The delete zeroes the row (secure_delete); the checkpoint then copies the
+        latest pages into the database and truncates the WAL, which held every
+        earlier version of the record.
+        """
         user_id = user_id_of(request_envelope)
 
         def delete(conn: sqlite3.Connection) -> None:
             with _immediate(conn):
                 conn.execute("DELETE FROM user_attributes WHERE user_id = ?", (user_id,))
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                logger.warning("forget: the WAL is still in use; it is emptied at the next forget")
 
         self._run("delete", delete)
 
@@ -141,7 +154,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         return local.conn
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created here, owner-only, before SQLite creates it with the process umask;
+        # SQLite gives the -wal and -shm files the same mode.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         # isolation_level=None: no implicit transactions; every write is an explicit one.
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         try:
@@ -165,6 +181,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                 if conn.execute("PRAGMA journal_mode").fetchone() != ("wal",):
                     conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA secure_delete=ON")
                 conn.execute(_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:

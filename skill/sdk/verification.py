@@ -1,37 +1,51 @@
-"""Check that a request really comes from Alexa, without re-validating the chain each time.
+"""Check that a request really comes from Alexa: cheap checks first, the costly ones last.
 
 (Over 300 lines on purpose: every check Alexa requires, in the order it runs, in one file.)
 
-The SDK's `RequestVerifier` caches the downloaded certificate bytes per URL but runs
-the full certvalidator chain validation on every request (about a millisecond), has
-no fetch timeout, reads naive certificate dates that cryptography deprecated, and
-raises some non-`VerificationException` errors on malformed input.
-`CachingRequestVerifier` keeps the SDK's rules and code paths and changes only that:
+`AlexaVerifier.authenticate` runs these on the raw body, cheapest first, before the
+body is parsed at all:
 
-* per request: the header lookup (`Signature-256` only; the SHA-1 `Signature` header
-  is ignored), the chain-URL rules, the leaf's validity dates, and the PKCS#1 v1.5 /
-  SHA-256 body signature;
-* once per chain: the fetch (with a timeout), certvalidator path validation to a
-  trusted root with key usage digital_signature, and the subjectAltName check. The
-  validated leaf is cached per URL together with the sha256 of the exact bytes
-  validated, until the earliest not-after in the validated path, in a small LRU.
+1. both headers present (`SignatureCertChainUrl`, `Signature-256`; the SHA-1
+   `Signature` header is ignored);
+2. a quick look at the timestamp: some `"timestamp": "..."` member of the raw text
+   within 150 s of now (an hour for skill events), found by a regular expression, not
+   by parsing the body (the exact check on `request.timestamp` follows after parsing:
+   `check_timestamp`);
+3. `CachingRequestVerifier.verify_signature`:
+   a. the URL rules on the normalized URL (https, s3.amazonaws.com, port 443, a path
+      under /echo.api/ after decoding %-escapes and removing dot segments; no
+      userinfo, query, fragment, backslash or other odd characters);
+   b. the validated chain from the cache, or, for a URL not cached, one fetch (with a
+      timeout, and only while the fetch budget for new URLs lasts) and full
+      validation: certvalidator path to a trusted root with key usage
+      digital_signature, then the subjectAltName check;
+   c. the leaf's validity dates and the PKCS#1 v1.5 / SHA-256 signature over the raw
+      body. If that fails on a cached chain, the chain is fetched once more (a
+      certificate rotated in place at the same URL), at most once a minute per URL.
 
-Every rejection is a `VerificationException` with one short, constant message.
+Only a body that passed all of that is parsed (skill/web.py), its exact
+`request.timestamp` checked, and handed to the SDK. The validated leaf is cached per
+canonical URL with the sha256 of the exact bytes validated, until the earliest
+not-after in the validated path, in a small LRU. Every rejection is a
+`VerificationException` with one short, constant message that never echoes request data.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import posixpath
 import re
 import threading
 import time
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from asn1crypto import pem
 from cryptography import x509
@@ -44,12 +58,17 @@ from skill.sdk import oscrypto_fix
 oscrypto_fix.apply()
 
 from ask_sdk_webservice_support.verifier import (  # noqa: E402
-    AbstractVerifier,
     RequestVerifier,
-    TimestampVerifier,
     VerificationException,
 )
-from ask_sdk_webservice_support.verifier_constants import CERT_CHAIN_DOMAIN  # noqa: E402
+from ask_sdk_webservice_support.verifier_constants import (  # noqa: E402
+    ALEXA_SKILL_EVENT_LIST,
+    CERT_CHAIN_DOMAIN,
+    MAX_NORMAL_REQUEST_TOLERANCE_IN_MILLIS,
+    MAX_SKILL_EVENT_TOLERANCE_IN_MILLIS,
+    SIGNATURE_CERT_CHAIN_URL_HEADER,
+    SIGNATURE_HEADER,
+)
 from certvalidator import CertificateValidator, ValidationContext  # noqa: E402
 from certvalidator.errors import PathError, ValidationError  # noqa: E402
 
@@ -64,17 +83,32 @@ Clock = Callable[[], datetime]
 DEFAULT_MAX_ENTRIES = 32
 #: Chains larger than this are refused (Alexa's is about 5 KiB).
 MAX_CHAIN_BYTES = 64 * 1024
+#: New certificate URLs fetched per minute, at most (a token bucket of this size, refilled
+#: evenly). Alexa signs with one or two URLs at a time; a burst of new ones is an attack.
+NEW_URLS_PER_MINUTE = 10
+#: A cached chain whose signature check fails is fetched again at most this often per URL.
+REFETCH_INTERVAL = 60.0
+#: How far a request's timestamp may be from now (Alexa's rule), and for skill events.
+TIMESTAMP_TOLERANCE = timedelta(milliseconds=MAX_NORMAL_REQUEST_TOLERANCE_IN_MILLIS)
+SKILL_EVENT_TOLERANCE = timedelta(milliseconds=MAX_SKILL_EVENT_TOLERANCE_IN_MILLIS)
 
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
     "MAX_CHAIN_BYTES",
-    "AbstractVerifier",
+    "NEW_URLS_PER_MINUTE",
+    "REFETCH_INTERVAL",
+    "AlexaVerifier",
     "CachingRequestVerifier",
     "Clock",
+    "Credentials",
     "Fetch",
-    "TimestampVerifier",
+    "FetchBudget",
     "VerificationException",
-    "build_verifiers",
+    "build_verifier",
+    "canonical_certificate_url",
+    "check_raw_timestamp",
+    "check_timestamp",
+    "credentials",
     "fetch_cert_chain",
 ]
 
@@ -114,7 +148,159 @@ def _certificate_ders(chain: bytes) -> list[bytes]:
     return ders
 
 
-_SDK_URL_REASON = re.compile(r"Signature Certificate URL has invalid (protocol|hostname|path|port)")
+# --- 1. headers -----------------------------------------------------------------------
+
+
+class Credentials(NamedTuple):
+    """What a request claims about its signature: the chain URL and the signature."""
+
+    cert_url: str
+    signature: str
+
+
+def credentials(headers: Mapping[str, str]) -> Credentials:
+    """The two signature headers (names case-insensitive); rejected if either is missing."""
+    cert_url = signature = None
+    for name, value in headers.items():
+        if name.lower() == SIGNATURE_CERT_CHAIN_URL_HEADER.lower():
+            cert_url = value
+        elif name.lower() == SIGNATURE_HEADER.lower():
+            signature = value
+    if cert_url is None or signature is None:
+        raise VerificationException("Missing Signature/Certificate for the skill request")
+    return Credentials(cert_url, signature)
+
+
+# --- 2. timestamp ---------------------------------------------------------------------
+
+
+#: A string member named "timestamp" in raw JSON text (Alexa never escapes these).
+_RAW_TIMESTAMP = re.compile(r'"timestamp"\s*:\s*"([^"\\]{1,40})"')
+#: How many "timestamp" members the quick look reads at most.
+_RAW_TIMESTAMPS_READ = 16
+
+
+def _fresh(raw: str, now: datetime, tolerance: timedelta) -> bool:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return False
+    return moment.tzinfo is not None and abs(now - moment) <= tolerance
+
+
+def check_raw_timestamp(body: str, now: datetime) -> None:
+    """The quick look (step 2): some "timestamp" member in the raw text is fresh.
+
+    Cheap (one regular-expression scan, a few date parses) and never wrong about a
+    real Alexa request, whose request.timestamp is one of the members read; the exact
+    check of that one member (`check_timestamp`) runs once the body is parsed.
+    """
+    skill_event = "AlexaSkillEvent." in body
+    tolerance = SKILL_EVENT_TOLERANCE if skill_event else TIMESTAMP_TOLERANCE
+    for count, match in enumerate(_RAW_TIMESTAMP.finditer(body)):
+        if count >= _RAW_TIMESTAMPS_READ:
+            break
+        if _fresh(match[1], now, tolerance):
+            return
+    raise VerificationException("Timestamp verification failed")
+
+
+def check_timestamp(request: Mapping[str, Any], now: datetime) -> None:
+    """The parsed `request.timestamp` (ISO 8601 with a zone) within 150 s of `now`.
+
+    Skill events (AlexaSkillEvent.*) may be up to an hour old, as the SDK allows.
+    """
+    raw = request.get("timestamp")
+    if isinstance(raw, str) and len(raw) <= 40:
+        if _fresh(raw, now, TIMESTAMP_TOLERANCE):
+            return
+        if request.get("type") in ALEXA_SKILL_EVENT_LIST and _fresh(
+            raw, now, SKILL_EVENT_TOLERANCE
+        ):
+            return
+    raise VerificationException("Timestamp verification failed")
+
+
+# --- 3a. certificate URL --------------------------------------------------------------
+
+_CERT_HOST = "s3.amazonaws.com"
+#: The normalized, decoded path: under /echo.api/, in characters S3 object names use.
+_CERT_PATH = re.compile(r"/echo\.api/[A-Za-z0-9._~+/-]+")
+_FORBIDDEN_IN_URL = (
+    ("@", "userinfo"),
+    ("?", "a query"),
+    ("#", "a fragment"),
+    ("\\", "a backslash"),
+)
+
+
+@functools.lru_cache(maxsize=64)  # Alexa sends one or two URLs; a hit costs no parsing
+def canonical_certificate_url(url: str) -> str:
+    """The one URL a valid `SignatureCertChainUrl` stands for, or VerificationException.
+
+    Alexa's rules (https, host s3.amazonaws.com in any case, port 443 if given, path
+    under /echo.api/ after removing dot segments), checked strictly: %-escapes are
+    decoded before the path is normalized (so `%2e%2e` cannot climb out), and userinfo,
+    query, fragment, backslashes, spaces and non-ASCII are refused outright. The result
+    (https://s3.amazonaws.com/echo.api/...) is what is fetched and the cache key, so
+    spellings of one URL share one entry.
+    """
+    if len(url) > 512 or not url.isascii() or not url.isprintable() or " " in url:
+        raise VerificationException("Signature certificate URL is malformed")
+    for char, what in _FORBIDDEN_IN_URL:
+        if char in url:
+            raise VerificationException(f"Signature certificate URL has {what}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # non-numeric or out-of-range port, bad IPv6
+        raise VerificationException("Signature certificate URL is malformed") from None
+    if parts.scheme.lower() != "https":
+        raise VerificationException("Signature certificate URL has invalid protocol")
+    if parts.hostname != _CERT_HOST:  # urlsplit lower-cases the host name
+        raise VerificationException("Signature certificate URL has invalid hostname")
+    if port is not None and port != 443:
+        raise VerificationException("Signature certificate URL has invalid port")
+    path = posixpath.normpath(unquote(parts.path))
+    if not _CERT_PATH.fullmatch(path):
+        raise VerificationException("Signature certificate URL has invalid path")
+    return f"https://{_CERT_HOST}{path}"
+
+
+# --- 3b. fetch budget -----------------------------------------------------------------
+
+
+class FetchBudget:
+    """A token bucket: at most `per_minute` fetches, refilled evenly, `per_minute` at once.
+
+    Thread-safe. `clock` (monotonic seconds) exists for tests.
+    """
+
+    def __init__(
+        self, per_minute: int = NEW_URLS_PER_MINUTE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+        self._clock = clock
+        self._tokens = self._capacity
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Spend one fetch if the budget allows it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
+# --- 3b/3c. chain cache and signature -------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -129,8 +315,8 @@ class CachingRequestVerifier(RequestVerifier):
 
     Thread-safe. `fetch`, `trust_roots` (DER/PEM bytes or asn1crypto certificates;
     None means the OS trust store, as in the SDK) and `now` exist so tests can run
-    the real checks against a test PKI. `chain_validations` counts full chain
-    validations (cache misses that got as far as certvalidator).
+    the real checks against a test PKI; `budget` bounds fetches of new URLs (and
+    refetches). `chain_validations` counts full chain validations.
     """
 
     def __init__(
@@ -141,6 +327,8 @@ class CachingRequestVerifier(RequestVerifier):
         now: Clock | None = None,
         timeout: float = Settings.cert_fetch_timeout,
         max_entries: int = DEFAULT_MAX_ENTRIES,
+        budget: FetchBudget | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()  # SDK defaults: Signature-256 header, PKCS1v15, SHA-256
         if max_entries < 1:
@@ -150,7 +338,10 @@ class CachingRequestVerifier(RequestVerifier):
         self._now: Clock = now or _utc_now
         self._timeout = timeout
         self._max_entries = max_entries
+        self._budget = budget or FetchBudget(clock=monotonic)
+        self._monotonic = monotonic
         self._cache: OrderedDict[str, _ValidatedChain] = OrderedDict()
+        self._refetched: dict[str, float] = {}  # canonical URL -> when it was last refetched
         self._lock = threading.Lock()
         self._chain_validations = 0
 
@@ -169,37 +360,67 @@ class CachingRequestVerifier(RequestVerifier):
         now = self._now()
         return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
-    # --- SDK hooks ----------------------------------------------------------------------
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        serialized_request_env: str,
+        deserialized_request_env: object = None,
+    ) -> None:
+        """The SDK's interface: headers, then `verify_signature` (the model is not used)."""
+        found = credentials(headers)
+        self.verify_signature(found.cert_url, found.signature, serialized_request_env)
 
-    def _retrieve_and_validate_certificate_chain(
-        self, cert_url: str, x509_backend: object = None
-    ) -> x509.Certificate:
-        """Validated leaf for `cert_url`: from the cache, or fetched and validated now.
+    def verify_signature(self, cert_url: str, signature: str, body: str) -> None:
+        """URL rules, the validated chain (cached or fetched), dates and body signature.
 
-        Only URLs that passed the URL rules are ever cached (the rules depend on the
-        URL string alone), so a cache hit needs no second parse of the URL.
+        A signature that fails against a cached chain gets one more try against a fresh
+        download of the same URL (Amazon may rotate a certificate in place), at most
+        once per `REFETCH_INTERVAL` per URL and within the fetch budget.
         """
-        entry = self._cached(cert_url)
+        url = canonical_certificate_url(cert_url)
+        entry = self._cached(url)
         if entry is None:
-            self._validate_certificate_url(cert_url)
-            chain = self._load_cert_chain(cert_url)
-            entry = self._validate_new_chain(chain)
-            self._store(cert_url, entry)
-        else:
-            # The SAN was checked when the entry was cached; the dates move, so check them.
-            self._validate_dates(entry.leaf)
-        return entry.leaf
-
-    def _validate_certificate_url(self, cert_url: str) -> None:
-        """The SDK's URL rules, with constant messages (the SDK echoes the URL parts)."""
+            entry = self._fetch_and_validate(url)
+            self._valid_request_body(entry.leaf, signature, body)
+            return
+        self._validate_dates(entry.leaf)  # the SAN was checked when it was cached
         try:
-            super()._validate_certificate_url(cert_url)
-        except VerificationException as e:
-            match = _SDK_URL_REASON.match(str(e.args[0]) if e.args else "")
-            reason = f"has invalid {match[1]}" if match else "is invalid"
-            raise VerificationException(f"Signature certificate URL {reason}") from e
-        except ValueError as e:  # urlparse: non-numeric or out-of-range port, bad IPv6
-            raise VerificationException("Signature certificate URL is malformed") from e
+            self._valid_request_body(entry.leaf, signature, body)
+        except VerificationException:
+            fresh = self._refetch(url, entry)
+            if fresh is None:
+                raise
+            self._valid_request_body(fresh.leaf, signature, body)
+
+    def _fetch_and_validate(self, url: str) -> _ValidatedChain:
+        """A URL not cached: fetch (if the budget allows), validate, cache."""
+        if not self._budget.take():
+            logger.debug("Too many new signature certificate URLs; not fetching %r", url)
+            raise VerificationException("Too many new signature certificate URLs")
+        entry = self._validate_new_chain(self._load_cert_chain(url))
+        self._store(url, entry)
+        return entry
+
+    def _refetch(self, url: str, stale: _ValidatedChain) -> _ValidatedChain | None:
+        """A changed, valid chain now at `url`, or None (not due, no budget, or unchanged)."""
+        now = self._monotonic()
+        with self._lock:
+            last = self._refetched.get(url)
+            if last is not None and now - last < REFETCH_INTERVAL:
+                return None
+            self._refetched[url] = now
+        if not self._budget.take():
+            return None
+        try:
+            chain = self._load_cert_chain(url)
+        except VerificationException:
+            return None  # keep the cached chain: the download failed, not the certificate
+        if hashlib.sha256(chain).hexdigest() == stale.digest:
+            return None
+        logger.info("Signature certificate chain at %r changed; validating it", url)
+        entry = self._validate_new_chain(chain)
+        self._store(url, entry)
+        return entry
 
     def _load_cert_chain(self, cert_url: str) -> bytes:
         """Fetch the PEM chain; any failure is logged and rejected, never cached."""
@@ -261,6 +482,7 @@ class CachingRequestVerifier(RequestVerifier):
                 return None
             if now > entry.expires:
                 del self._cache[cert_url]
+                self._refetched.pop(cert_url, None)
             else:
                 self._cache.move_to_end(cert_url)
                 return entry
@@ -272,7 +494,8 @@ class CachingRequestVerifier(RequestVerifier):
             self._cache[cert_url] = entry
             self._cache.move_to_end(cert_url)
             while len(self._cache) > self._max_entries:
-                self._cache.popitem(last=False)
+                evicted, _ = self._cache.popitem(last=False)
+                self._refetched.pop(evicted, None)
 
     def _validate_new_chain(self, chain: bytes) -> _ValidatedChain:
         """Full validation of a freshly fetched chain (cache miss)."""
@@ -298,22 +521,38 @@ class CachingRequestVerifier(RequestVerifier):
             raise VerificationException("Certificate chain is not valid") from e
 
 
-def build_verifiers(
+# --- all of it, in order ----------------------------------------------------------------
+
+
+class AlexaVerifier:
+    """Every check of one request: `authenticate` on the raw body, `check_timestamp` after."""
+
+    def __init__(self, signatures: CachingRequestVerifier, now: Clock | None = None) -> None:
+        self.signatures = signatures
+        self._now: Clock = now or _utc_now
+
+    def authenticate(self, headers: Mapping[str, str], body: str) -> None:
+        """Steps 1 to 3 (see top), before the body is parsed."""
+        found = credentials(headers)
+        check_raw_timestamp(body, self._now())
+        self.signatures.verify_signature(found.cert_url, found.signature, body)
+
+    def check_timestamp(self, request: Mapping[str, Any]) -> None:
+        """The exact timestamp check, on the parsed and authenticated `request` object."""
+        check_timestamp(request, self._now())
+
+
+def build_verifier(
     settings: Settings,
     *,
     fetch: Fetch | None = None,
     trust_roots: Sequence[Any] | None = None,
     now: Clock | None = None,
-) -> list[AbstractVerifier]:
-    """Signature and timestamp (150 s) verifiers, or none if verification is off."""
+) -> AlexaVerifier | None:
+    """The request checks (signature, chain, timestamp), or None if verification is off."""
     if not settings.verify_requests:
-        return []
-    return [
-        CachingRequestVerifier(
-            fetch=fetch,
-            trust_roots=trust_roots,
-            now=now,
-            timeout=settings.cert_fetch_timeout,
-        ),
-        TimestampVerifier(),
-    ]
+        return None
+    signatures = CachingRequestVerifier(
+        fetch=fetch, trust_roots=trust_roots, now=now, timeout=settings.cert_fetch_timeout
+    )
+    return AlexaVerifier(signatures, now)
