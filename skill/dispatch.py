@@ -16,6 +16,11 @@ from ask_sdk_model.request import Request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+#: The only part of `context` the skill reads (reminders and memory read System's
+#: apiEndpoint, apiAccessToken, device and user). A screen device's Viewport, Viewports,
+#: Extensions and APL state would cost more to turn into SDK models than the rest of a
+#: request (tests/test_dispatch.py keeps the skill from starting to read them).
+READ_CONTEXT = ("System",)
 
 
 class InvalidEnvelope(ValueError):
@@ -50,7 +55,16 @@ def envelope_problem(data: Any) -> str | None:
 
 
 def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
-    """The SDK's model of a parsed request; skips a JSON round trip with our serializer."""
+    """The SDK's model of a parsed request, its `context` cut to what the skill reads.
+
+    The web endpoint checks the request's signature over the raw body, never over this
+    model, so leaving parts out here changes nothing it verifies. `event` is not modified.
+    Our serializer also skips the JSON round trip.
+    """
+    context = event.get("context")
+    if isinstance(context, dict) and any(part not in READ_CONTEXT for part in context):
+        kept = {part: context[part] for part in READ_CONTEXT if part in context}
+        event = {**event, "context": kept}
     serializer = skill.serializer
     if isinstance(serializer, CachingSerializer):
         envelope = serializer.from_data(event, RequestEnvelope)
