@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
+from ask_sdk_model import RequestEnvelope, SessionEndedReason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +24,7 @@ from skill.builder import build_skill
 from skill.config import Settings
 from skill.dev.console.requests import on_echo_show
 from skill.dispatch import envelope_problem, read_envelope
+from skill.names import Voice
 from skill.sdk.serialize import SDK_SOURCES, SDK_VERSIONS, CachingSerializer
 from tests import test_fuzz as fuzz
 from tests.envelopes import benefit, intent, launch, session_ended, slot
@@ -131,7 +132,7 @@ def assert_same(ours: Any, sdk: Any, where: str = "envelope") -> None:
     if isinstance(sdk, datetime):
         assert ours == sdk and ours.utcoffset() == sdk.utcoffset(), where
     elif isinstance(sdk, Enum) or not hasattr(sdk, "__dict__"):
-        if isinstance(sdk, list):
+        if isinstance(sdk, list | tuple):
             assert len(ours) == len(sdk), where
             for index, (a, b) in enumerate(zip(ours, sdk, strict=True)):
                 assert_same(a, b, f"{where}[{index}]")
@@ -156,7 +157,7 @@ def assert_reads_like_the_sdk(doc: Any, obj_type: Any = RequestEnvelope) -> None
         assert ours[1:] == sdk[1:]
         return
     assert_same(ours[1], sdk[1])
-    assert _SHARED.serialize(ours[1]) == DefaultSerializer().serialize(sdk[1])
+    assert_same(_SHARED.serialize(ours[1]), DefaultSerializer().serialize(sdk[1]), "written")
     if hasattr(sdk[1], "to_dict"):
         assert ours[1].to_dict() == sdk[1].to_dict()
 
@@ -256,7 +257,47 @@ def test_fuzzed_envelopes_get_the_answers_the_stock_serializer_gives(
 ) -> None:
     """Same responses: our reader and context pruning against the SDK's reader, whole envelope."""
     ours = _our_answer(answering_skill, copy.deepcopy(doc))
-    assert ours == _stock_answer(answering_skill, copy.deepcopy(doc))
+    assert_same(ours, _stock_answer(answering_skill, copy.deepcopy(doc)), "answer")
+
+
+PYTHON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.binary(max_size=3)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=2)
+    | st.dates()
+    | st.datetimes()
+    | st.sampled_from([*SessionEndedReason, *Voice])
+    | st.sampled_from(sorted(fuzz.BASES)).map(
+        lambda name: DefaultSerializer().deserialize(
+            json.dumps(fuzz.BASES[name]()), RequestEnvelope
+        )
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(value=PYTHON_VALUES)
+@settings(fuzz.FUZZ, max_examples=300)
+def test_anything_is_written_as_the_sdk_writes_it(value: Any) -> None:
+    ours = _outcome(lambda: _SHARED.serialize(value))
+    sdk = _outcome(lambda: DefaultSerializer().serialize(value))
+    assert ours[0] == sdk[0] and ours[2:] == sdk[2:]
+    assert_same(ours[1], sdk[1], "written")
+
+
+def test_a_model_carrying_an_attribute_map_of_its_own_is_written_by_the_sdk() -> None:
+    envelope = DefaultSerializer().deserialize(json.dumps(launch()), RequestEnvelope)
+    envelope.request.attribute_map = {"request_id": "renamed"}
+    assert_same(CachingSerializer().serialize(envelope), DefaultSerializer().serialize(envelope))
 
 
 # --- the pin: an SDK upgrade must fail here, loudly, before anything else changes ------

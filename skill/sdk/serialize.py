@@ -36,6 +36,7 @@ changes either.
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -65,6 +66,7 @@ SDK_SOURCES = {
     "_DefaultSerializer__load_class_from_name": (
         "91ee9510964360b815e6d7461f56a4f418e0f23c2937d38836afffc90755f5e4"
     ),
+    "serialize": "c39689d7e997edc2cc2583e122160b469e875c0109fc74554a391253b69f2b16",
     "_DefaultSerializer__get_obj_by_discriminator": (
         "d8e8c71efe380455c24c0314982d9ef0eb7f6b8dfb1db2a08a82fb04436592f6"
     ),
@@ -75,6 +77,7 @@ _sdk_load_class = getattr(DefaultSerializer, "_DefaultSerializer__load_class_fro
 _sdk_deserialize = getattr(DefaultSerializer, "_DefaultSerializer__deserialize")  # noqa: B009
 _sdk_datetime = getattr(DefaultSerializer, "_DefaultSerializer__deserialize_datetime")  # noqa: B009
 _sdk_primitive = getattr(DefaultSerializer, "_DefaultSerializer__deserialize_primitive")  # noqa: B009
+_sdk_serialize = DefaultSerializer.serialize
 
 # The one timestamp form Alexa sends: UTC, seconds, optional fraction, "Z".
 _ALEXA_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
@@ -84,6 +87,8 @@ _DICT_TYPE = re.compile(r"dict\(([^,]*), (.*)\)")
 
 #: Turns one non-None JSON value into what the SDK would make of it for one type.
 Reader = Callable[[Any], Any]
+#: Turns one non-None object of one class into what the SDK's `serialize` makes of it.
+Writer = Callable[[Any], Any]
 
 
 class _GiveUp(Exception):
@@ -106,10 +111,23 @@ class CachingSerializer(DefaultSerializer):
         self._classes: dict[str, Any] = {}
         self._readers: dict[Any, Reader] = {}
         self._plans: dict[Any, Reader] = {}
+        self._writers: dict[type, Writer] = {}
 
     def from_data(self, data: Any, obj_type: Any) -> Any:
         """`deserialize` for JSON already parsed into Python values."""
         return self._DefaultSerializer__deserialize(data, obj_type)
+
+    def serialize(self, obj: Any) -> Any:
+        """The SDK's `serialize`, with its per-object attribute-map rebuild done once per class."""
+        if obj is None:
+            return None
+        writer = self._writers.get(type(obj))
+        if writer is None:
+            writer = self._writers[type(obj)] = self._writer(type(obj))
+        try:
+            return writer(obj)
+        except Exception:
+            return _sdk_serialize(self, obj)  # the SDK's own answer, or its own exception
 
     # --- the SDK's private methods, by their real (name-mangled) names ----------------
 
@@ -281,3 +299,49 @@ class CachingSerializer(DefaultSerializer):
             return model
 
         return read_model
+
+    # --- writers --------------------------------------------------------------------
+
+    def _writer(self, kind: type) -> Writer:
+        """Mirror of `DefaultSerializer.serialize`'s dispatch (its isinstance chain), per class."""
+        write = self.serialize
+        if issubclass(kind, self.PRIMITIVE_TYPES):
+            return _identity
+        if issubclass(kind, list):
+            return lambda obj: [write(item) for item in obj]
+        if issubclass(kind, tuple):
+            return lambda obj: tuple(write(item) for item in obj)
+        if issubclass(kind, (datetime, date)):
+            return lambda obj: obj.isoformat()
+        if issubclass(kind, Enum):
+            return lambda obj: obj.value
+        if issubclass(kind, decimal.Decimal):
+            return _give_up
+        if issubclass(kind, dict):
+            return lambda obj: {key: write(value) for key, value in obj.items()}
+        try:
+            return self._model_writer(kind)
+        except Exception:
+            return _give_up
+
+    def _model_writer(self, kind: type) -> Writer:
+        """Every non-None attribute in `deserialized_types` order, under its JSON key."""
+        types: Any = getattr(kind, "deserialized_types")  # noqa: B009
+        # The SDK's own statement (it runs it on every object), mutation of the map included.
+        attribute_map = getattr(kind, "attribute_map", {})
+        attribute_map.update({k: k for k in types if k not in attribute_map})
+        fields = tuple((attribute, attribute_map[attribute]) for attribute in types)
+        write = self.serialize
+
+        def write_model(obj: Any) -> Any:
+            own = obj.__dict__
+            if "attribute_map" in own or "deserialized_types" in own:
+                raise _GiveUp  # the SDK reads these from the object; let it
+            out = {}
+            for attribute, key in fields:
+                value = getattr(obj, attribute)
+                if value is not None:
+                    out[key] = write(value)
+            return out
+
+        return write_model
