@@ -202,6 +202,14 @@ class CachingSerializer(DefaultSerializer):
         def read_list(payload: Any) -> Any:
             return [None if value is None else item(value) for value in payload]
 
+        def copy_list(payload: Any) -> Any:
+            if type(payload) is not list:
+                raise _GiveUp
+            return list(payload)  # what reading each item as `object` gives
+
+        if item is _identity:
+            return copy_list
+
         return read_list
 
     def _dict_reader(self, obj_type: str) -> Reader:
@@ -212,6 +220,14 @@ class CachingSerializer(DefaultSerializer):
 
         def read_dict(payload: Any) -> Any:
             return {key: None if value is None else item(value) for key, value in payload.items()}
+
+        def copy_dict(payload: Any) -> Any:
+            if type(payload) is not dict:
+                raise _GiveUp
+            return dict(payload)  # what reading each value as `object` gives
+
+        if item is _identity:
+            return copy_dict
 
         return read_dict
 
@@ -263,7 +279,7 @@ class CachingSerializer(DefaultSerializer):
         The plan itself is worked out on the first call, so that building readers for a
         class's fields never recurses into the fields' own classes.
         """
-        fields: dict[str, tuple[tuple[str, Reader], ...]] = {}
+        fields: dict[str, tuple[tuple[str, Reader, Any], ...]] = {}
         built = False
 
         def build() -> None:
@@ -272,8 +288,12 @@ class CachingSerializer(DefaultSerializer):
             attribute_map = getattr(cls, "attribute_map", {})
             attribute_map.update({k: k for k in types if k not in attribute_map})
             for attribute, key in attribute_map.items():
-                reader = self._reader(types[attribute]) if attribute in types else _give_up
-                fields[key] = (*fields.get(key, ()), (attribute, reader))
+                name = types.get(attribute)
+                reader = self._reader(name) if attribute in types else _give_up
+                # A str field holding a str (and so on) is that value itself: no call needed.
+                native = self.NATIVE_TYPES_MAPPING.get(name) if isinstance(name, str) else name
+                exact = native if native in self.PRIMITIVE_TYPES else None
+                fields[key] = (*fields.get(key, ()), (attribute, reader, exact))
 
         def read_model(payload: Any) -> Any:
             nonlocal built
@@ -291,8 +311,11 @@ class CachingSerializer(DefaultSerializer):
                         unknown = []
                     unknown.append(key)
                     continue
-                for attribute, reader in targets:
-                    setattr(model, attribute, None if value is None else reader(value))
+                for attribute, reader, exact in targets:
+                    if value is None or type(value) is exact or reader is _identity:
+                        setattr(model, attribute, value)
+                    else:
+                        setattr(model, attribute, reader(value))
             if unknown is not None:
                 for key in unknown:
                     setattr(model, key, payload[key])
