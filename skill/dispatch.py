@@ -20,7 +20,7 @@ KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
 #: apiEndpoint, apiAccessToken, device and user). A screen device's Viewport, Viewports,
 #: Extensions and APL state would cost more to turn into SDK models than the rest of a
 #: request (tests/test_dispatch.py keeps the skill from starting to read them).
-READ_CONTEXT = ("System",)
+READ_CONTEXT = frozenset({"System"})
 
 
 class InvalidEnvelope(ValueError):
@@ -62,8 +62,8 @@ def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
     Our serializer also skips the JSON round trip.
     """
     context = event.get("context")
-    if isinstance(context, dict) and any(part not in READ_CONTEXT for part in context):
-        kept = {part: context[part] for part in READ_CONTEXT if part in context}
+    if isinstance(context, dict) and not READ_CONTEXT.issuperset(context):
+        kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
         event = {**event, "context": kept}
     serializer = skill.serializer
     if isinstance(serializer, CachingSerializer):
