@@ -179,9 +179,40 @@ def as_markdown(
         "",
     ]
     for section in sections:
-        lines += [f"### {section.title}", "", *_md_table(section.rows), ""]
-        lines += [f"- {note}" for note in section.notes]
-        for block in section.details:
-            lines += ["", "```text", *block.splitlines(), "```"]
-        lines.append("")
+        lines += section_markdown(section)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def section_markdown(section: Section) -> list[str]:
+    """One section as BENCHMARKS.md shows it."""
+    lines = [f"### {section.title}", "", *_md_table(section.rows), ""]
+    lines += [f"- {note}" for note in section.notes]
+    for block in section.details:
+        lines += ["", "```text", *block.splitlines(), "```"]
+    lines.append("")
+    return lines
+
+
+def splice(text: str, sections: list[Section], *, command: str, context: list[str]) -> str:
+    """`text` (BENCHMARKS.md) with each measured section replaced, every other one kept.
+
+    A section is its `### N. ...` heading up to the next heading; `--only dispatch,web
+    --write` so rewrites those two and leaves the cold-start section as it was measured.
+    """
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = text.rstrip("\n").split("\n")
+    for section in sections:
+        number = section.title.split(" ", 1)[0]
+        new = section_markdown(section)
+        new[2:2] = [f"Measured {stamp} by `{command}`; " + "; ".join(context) + ".", ""]
+        starts = [i for i, line in enumerate(lines) if line.startswith(f"### {number} ")]
+        if not starts:
+            lines += ["", *new]
+            continue
+        start = starts[0]
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith(("### ", "## "))),
+            len(lines),
+        )
+        lines[start:end] = new
     return "\n".join(lines).rstrip() + "\n"
