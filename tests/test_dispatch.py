@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,15 @@ from ask_sdk_model import Context
 
 from skill.dev.console.requests import on_echo_show
 from skill.dispatch import READ_CONTEXT, invoke_json, read_envelope
+from skill.names import Intent
 from tests.envelopes import benefit, intent
+from tests.talk import Conversation
 
 RUNTIME = Path(__file__).resolve().parent.parent / "skill"
+ANSWER_INTENTS = (
+    *(Intent.WHAT_IS, Intent.WHY_GLYCINATE, Intent.BENEFITS, Intent.FORMS, Intent.DOSAGE),
+    *(Intent.TIMING, Intent.HYDRATION, Intent.SAFETY, Intent.SUMMARY, Intent.HELP),
+)
 #: Context parts the SDK models, by attribute name, that the skill does not read.
 UNREAD = {
     attribute: key for attribute, key in Context.attribute_map.items() if key not in READ_CONTEXT
@@ -57,3 +65,29 @@ def test_the_runtime_never_reads_another_context_part() -> None:
         for match in pattern.finditer(path.read_text(encoding="utf-8"))
     }
     assert not readers
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def test_session_attributes_stay_flat_and_small(conversation: Callable[..., Conversation]) -> None:
+    """The SDK deep-copies them on every request: a long session must not make them grow.
+
+    Every answer intent, twice over, with yes, more and repeat between: the attributes
+    stay under 1 KB and two levels deep (`unsaved.heard`, `last_reply`).
+    """
+    talk = conversation()
+    talk.open()
+    largest = 0
+    for _ in range(2):
+        for name in ANSWER_INTENTS:
+            for said in (name, Intent.YES, Intent.MORE, Intent.REPEAT):
+                talk.say(said)
+                assert _depth(talk.attributes) <= 3, talk.attributes
+                largest = max(largest, len(json.dumps(talk.attributes)))
+    assert 200 < largest <= 1024
