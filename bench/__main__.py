@@ -17,6 +17,8 @@ from bench.common import ROOT, progress
 from bench.report import Section, as_markdown, as_text, machine, splice
 
 TARGETS = ("cold", "dispatch", "web")
+#: The heading of BENCHMARKS.md's hand-kept part (other commands' figures); --write keeps it.
+SEPARATE = "## Measured separately"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,10 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
         target = ROOT / "BENCHMARKS.md"
-        if set(only) == set(TARGETS) or not target.exists():
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        if set(only) == set(TARGETS) or not old:
             text = as_markdown(sections, command=command.strip(), seconds=seconds, context=context)
+            if SEPARATE in old:  # figures measured by other commands, kept as they are
+                text += "\n" + old[old.index(SEPARATE) :]
         else:
-            old = target.read_text(encoding="utf-8")
             text = splice(old, sections, command=command.strip(), context=context)
         target.write_text(text, encoding="utf-8")
         progress(f"wrote {target}")
