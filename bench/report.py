@@ -156,7 +156,7 @@ def as_markdown(
         "## Rerun",
         "",
         "```sh",
-        "make bench                     # measure and print (2 to 4 minutes)",
+        "make bench                     # measure and print (4 to 8 minutes)",
         "make bench BENCH_ARGS=--write  # ... and rewrite this file",
         "```",
         "",
