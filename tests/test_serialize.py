@@ -7,6 +7,7 @@ import copy
 import hashlib
 import inspect
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from enum import Enum
@@ -343,3 +344,26 @@ def test_plans_are_built_once_per_class() -> None:
     from ask_sdk_model.slot import Slot
 
     assert Slot in plans
+
+
+def test_threads_building_plans_at_once_read_like_the_sdk() -> None:
+    """Plans are built on first use; threads racing to build them still read correctly."""
+    serializer = CachingSerializer()
+    docs = [fuzz.BASES[name]() for name in sorted(fuzz.BASES)]
+    expected = [_stock_read(DefaultSerializer(), doc, RequestEnvelope) for doc in docs]
+    start = threading.Barrier(8)
+    results: list[list[Any]] = []
+
+    def read_all() -> None:
+        start.wait()
+        results.append([serializer.from_data(doc, RequestEnvelope) for doc in docs])
+
+    threads = [threading.Thread(target=read_all) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 8
+    for result in results:
+        for ours, sdk in zip(result, expected, strict=True):
+            assert_same(ours, sdk)

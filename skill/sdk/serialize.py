@@ -277,12 +277,15 @@ class CachingSerializer(DefaultSerializer):
         """Read a JSON object into `cls`: known keys through their readers, then the rest raw.
 
         The plan itself is worked out on the first call, so that building readers for a
-        class's fields never recurses into the fields' own classes.
+        class's fields never recurses into the fields' own classes. It is built whole and
+        then published, so a thread never reads half a plan (two threads may both build
+        it; the plans are equal).
         """
-        fields: dict[str, tuple[tuple[str, Reader, Any], ...]] = {}
-        built = False
+        Fields = dict[str, tuple[tuple[str, Reader, Any], ...]]
+        plan: Fields | None = None
 
-        def build() -> None:
+        def build() -> Fields:
+            fields: Fields = {}
             # The SDK's own statement, mutation of the class's map included.
             types = cls.deserialized_types
             attribute_map = getattr(cls, "attribute_map", {})
@@ -294,14 +297,15 @@ class CachingSerializer(DefaultSerializer):
                 native = self.NATIVE_TYPES_MAPPING.get(name) if isinstance(name, str) else name
                 exact = native if native in self.PRIMITIVE_TYPES else None
                 fields[key] = (*fields.get(key, ()), (attribute, reader, exact))
+            return fields
 
         def read_model(payload: Any) -> Any:
-            nonlocal built
+            nonlocal plan
             if type(payload) is not dict:
                 raise _GiveUp
-            if not built:
-                build()
-                built = True
+            fields = plan
+            if fields is None:
+                fields = plan = build()
             model = cls()
             unknown: list[str] | None = None
             for key, value in payload.items():
