@@ -1,4 +1,4 @@
-"""The SDK's serializer with a per-class reading plan, written for ask-sdk-core 1.19.0.
+"""The SDK's serializer with per-class reading and writing plans (ask-sdk-core 1.19.0).
 
 `DefaultSerializer` turns every JSON object of a request into an SDK model object,
 and for each one it resolves the class from its dotted name with `__import__`,
@@ -10,13 +10,21 @@ that changes within a process, so `CachingSerializer` works it out once per type
   value into what the SDK's `__deserialize` would return for that type;
 * a *plan* per model class: JSON key -> (attribute, reader), and the set of keys the
   class knows. Unknown keys are set on the object as raw values, after the known ones,
-  exactly as the SDK does.
+  exactly as the SDK does;
+* a *writer* per class for `serialize`: the branch of the SDK's isinstance chain the
+  class takes, and for a model its (attribute, JSON key) pairs in `deserialized_types`
+  order, instead of rebuilding the attribute map for every object written.
+
+On a request this takes deserialization from about 47 to 11 µs and writing the
+response from about 50 to 18 µs on the bench machine (BENCHMARKS.md, section 2).
 
 Equivalence is kept by construction and checked by tests: the fast path handles only
 plain JSON objects (`dict`) and the types it understands; anything else (a model given a
 list or a string, a discriminator that names no class, a value the SDK would reject)
 makes the fast path give up, and the SDK's own code reads that value from scratch, so
-odd input gets the SDK's exact answer or exception. Reading has no side effects beyond
+odd input gets the SDK's exact answer or exception. Writing works the same way: a value
+the writer does not cover (a Decimal, an object carrying its own `attribute_map`) or one
+that raises is written by the SDK's own `serialize`. Reading has no side effects beyond
 the SDK's own (it fills in missing `attribute_map` entries, once per class here), so a
 second reading of the same value is safe.
 
