@@ -15,8 +15,9 @@ that changes within a process, so `CachingSerializer` works it out once per type
   class takes, and for a model its (attribute, JSON key) pairs in `deserialized_types`
   order, instead of rebuilding the attribute map for every object written.
 
-On a request this takes deserialization from about 47 to 11 µs and writing the
-response from about 50 to 18 µs on the bench machine (BENCHMARKS.md, section 2).
+This takes reading a request from about 47 to 11 µs and writing the
+models of a whole request envelope from about 50 to 18 µs (microbenchmarks on the bench
+machine; the effect on whole requests is in BENCHMARKS.md, section 2).
 
 Equivalence is kept by construction and checked by tests: the fast path handles only
 plain JSON objects (`dict`) and the types it understands; anything else (a model given a
