@@ -11,13 +11,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from bench import coldstart, dispatch, throughput
 from bench.common import ROOT, progress
-from bench.report import Section, as_markdown, as_text, machine, replace_sections
+from bench.report import Section, as_markdown, as_text, machine, splice
 
 TARGETS = ("cold", "dispatch", "web")
+#: The heading of BENCHMARKS.md's hand-kept part (other commands' figures); --write keeps it.
+SEPARATE = "## Measured separately"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,13 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--write",
         action="store_true",
-        help="also rewrite BENCHMARKS.md (with --only: just those targets' sections)",
+        help="also rewrite BENCHMARKS.md (with --only: just the sections measured)",
     )
     parser.add_argument(
         "--only", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}"
     )
     parser.add_argument("--starts", type=int, default=20, help="cold starts per variant (>= 5)")
     parser.add_argument("--rounds", type=int, default=1000, help="dispatch rounds of 10 requests")
+    parser.add_argument("--repeats", type=int, default=5, help="dispatch runs (>= 5)")
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per side")
     return parser
@@ -57,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "cold" in only:
         sections.append(coldstart.run(starts=args.starts))
     if "dispatch" in only:
-        sections.append(dispatch.run(rounds=args.rounds))
+        sections.append(dispatch.run(rounds=args.rounds, repeats=args.repeats))
     if "web" in only:
         sections.append(throughput.run(seconds=args.seconds, runs=args.runs))
     seconds = time.monotonic() - began
@@ -67,16 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
         target = ROOT / "BENCHMARKS.md"
-        if set(only) == set(TARGETS):
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        if set(only) == set(TARGETS) or not old:
             text = as_markdown(sections, command=command.strip(), seconds=seconds, context=context)
-        else:  # one target rerun: its section only, with when and how it ran
-            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-            for section in sections:
-                section.notes.append(
-                    f"This section: `{command.strip()}`, {stamp}, {seconds:.0f} s; {header}; "
-                    + "; ".join(context)
-                )
-            text = replace_sections(target.read_text(encoding="utf-8"), sections)
+            if SEPARATE in old:  # figures measured by other commands, kept as they are
+                text += "\n" + old[old.index(SEPARATE) :]
+        else:
+            text = splice(old, sections, command=command.strip(), context=context)
         target.write_text(text, encoding="utf-8")
         progress(f"wrote {target}")
     return 0

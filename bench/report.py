@@ -139,34 +139,6 @@ def machine() -> list[tuple[str, str]]:
     return info
 
 
-def section_markdown(section: Section) -> list[str]:
-    """One section as it appears in BENCHMARKS.md."""
-    lines = [f"### {section.title}", "", *_md_table(section.rows), ""]
-    lines += [f"- {note}" for note in section.notes]
-    for block in section.details:
-        lines += ["", "```text", *block.splitlines(), "```"]
-    lines.append("")
-    return lines
-
-
-def replace_sections(text: str, sections: list[Section]) -> str:
-    """`text` (BENCHMARKS.md) with each of `sections` put in place of the section of the
-    same number ("### 1. ..."), the rest untouched: `--only cold --write` rewrites one."""
-    lines = text.rstrip("\n").split("\n")
-    for section in sections:
-        number = section.title.split(" ", 1)[0]
-        starts = [i for i, line in enumerate(lines) if line.startswith(f"### {number} ")]
-        if len(starts) != 1:
-            raise ValueError(f"BENCHMARKS.md has {len(starts)} sections numbered {number}")
-        (start,) = starts
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith(("### ", "## "))),
-            len(lines),
-        )
-        lines[start:end] = section_markdown(section)
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def as_markdown(
     sections: list[Section], *, command: str, seconds: float, context: list[str]
 ) -> str:
@@ -184,13 +156,13 @@ def as_markdown(
         "## Rerun",
         "",
         "```sh",
-        "make bench                     # measure and print (2 to 4 minutes)",
+        "make bench                     # measure and print (4 to 8 minutes)",
         "make bench BENCH_ARGS=--write  # ... and rewrite this file",
         "```",
         "",
         "`.venv/bin/python -m bench --help` lists the knobs (`--only cold,dispatch,web`,",
-        "`--starts`, `--rounds`, `--seconds`, `--runs`); `--write` with `--only` rewrites",
-        "only those sections (`make bench-cold` does the cold start's).",
+        "`--starts`, `--rounds`, `--repeats`, `--seconds`, `--runs`); with `--only`, `--write`",
+        "rewrites just the sections measured.",
         "The web target needs [wrk](https://github.com/wg/wrk) on the PATH",
         "(`sudo apt-get install -y wrk` on Debian/Ubuntu, `brew install wrk` on macOS);",
         "without it that target is reported as SKIPPED and the others still run.",
@@ -209,4 +181,39 @@ def as_markdown(
     ]
     for section in sections:
         lines += section_markdown(section)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def section_markdown(section: Section) -> list[str]:
+    """One section as BENCHMARKS.md shows it."""
+    lines = [f"### {section.title}", "", *_md_table(section.rows), ""]
+    lines += [f"- {note}" for note in section.notes]
+    for block in section.details:
+        lines += ["", "```text", *block.splitlines(), "```"]
+    lines.append("")
+    return lines
+
+
+def splice(text: str, sections: list[Section], *, command: str, context: list[str]) -> str:
+    """`text` (BENCHMARKS.md) with each measured section replaced, every other one kept.
+
+    A section is its `### N. ...` heading up to the next heading; `--only dispatch,web
+    --write` so rewrites those two and leaves the cold-start section as it was measured.
+    """
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = text.rstrip("\n").split("\n")
+    for section in sections:
+        number = section.title.split(" ", 1)[0]
+        new = section_markdown(section)
+        new[2:2] = [f"Measured {stamp} by `{command}`; " + "; ".join(context) + ".", ""]
+        starts = [i for i, line in enumerate(lines) if line.startswith(f"### {number} ")]
+        if not starts:
+            lines += ["", *new]
+            continue
+        start = starts[0]
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith(("### ", "## "))),
+            len(lines),
+        )
+        lines[start:end] = new
     return "\n".join(lines).rstrip() + "\n"

@@ -80,19 +80,46 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
+def private_mib(pid: int) -> float | None:
+    """Memory only `pid` holds (Private_Clean + Private_Dirty, /proc smaps_rollup), in MiB.
+
+    With `--preload` the workers share the master's pages until they write to them, so
+    RSS counts shared pages in every worker; this counts what each worker adds.
+    """
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return None
+    kib = sum(int(line.split()[1]) for line in lines if line.startswith("Private_"))
+    return kib / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="load duration")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--preload", action="store_true", help="gunicorn --preload (the app built in the master)"
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bedtime-soak-") as name:
-        return run(Path(name), args.seconds, args.users, args.threads, args.seed, began)
+        return run(
+            Path(name), args.seconds, args.users, args.threads, args.seed, began, args.preload
+        )
 
 
-def run(tmp: Path, seconds: float, users: int, threads: int, seed: int, began: float) -> int:
+def run(
+    tmp: Path,
+    seconds: float,
+    users: int,
+    threads: int,
+    seed: int,
+    began: float,
+    preload: bool = False,
+) -> int:
     pki_dir, fault_dir, data_dir = tmp / "pki", tmp / "faults", tmp / "data"
     for directory in (pki_dir, fault_dir, data_dir):
         directory.mkdir()
@@ -102,6 +129,7 @@ def run(tmp: Path, seconds: float, users: int, threads: int, seed: int, began: f
     windows["d"].skipped = reminders_problem()
     failures: list[str] = []
     rss: dict[int, list[float]] = {}
+    private: dict[int, list[float]] = {}
     probes: list[Sent] = []
     with contextlib.ExitStack() as stack:
         blackhole = stack.enter_context(socket.socket())
@@ -125,7 +153,7 @@ def run(tmp: Path, seconds: float, users: int, threads: int, seed: int, began: f
             api = stack.enter_context(fake_alexa_api())
             env["REQUESTS_CA_BUNDLE"] = api.ca_path  # requests honours it when verify=True
         log = tmp / "gunicorn.log"
-        options = (*OPTIONS, f"--worker-tmp-dir={tmp}")
+        options = (*OPTIONS, f"--worker-tmp-dir={tmp}", *(["--preload"] if preload else []))
         server = stack.enter_context(
             gunicorn("soak", "bench.app:app", chdir=ROOT, env=env, log=log, options=options)
         )
@@ -145,6 +173,9 @@ def run(tmp: Path, seconds: float, users: int, threads: int, seed: int, began: f
                     value = rss_mib(pid)
                     if value is not None:
                         rss.setdefault(pid, []).append(value)
+                    own = private_mib(pid)
+                    if own is not None:
+                        private.setdefault(pid, []).append(own)
 
             at(5)
             sample()
@@ -177,6 +208,8 @@ def run(tmp: Path, seconds: float, users: int, threads: int, seed: int, began: f
         windows=windows,
         memory=memory,
         rss=rss,
+        private=private,
+        preload=preload,
         log=log_text,
         load_seconds=load_seconds,
         sessions=load.sessions,

@@ -75,6 +75,8 @@ def report(
     windows: dict[str, Window],
     memory: MemoryCheck,
     rss: dict[int, list[float]],
+    private: dict[int, list[float]] | None = None,
+    preload: bool = False,
     log: str,
     load_seconds: float,
     sessions: Counter[str],
@@ -153,6 +155,15 @@ def report(
         )
         if values[-1] - values[0] > RSS_GROWTH_LIMIT_MIB:
             failures.append(f"worker {pid} RSS grew {values[-1] - values[0]:.1f} MiB")
+    for pid, values in sorted((private or {}).items()):
+        rows.append(
+            (
+                f"worker {pid} private",
+                f"start {values[0]:.1f} MiB  peak {max(values):.1f}  "
+                f"end {values[-1]:.1f}  (growth {values[-1] - values[0]:+.1f}; "
+                f"{'with' if preload else 'without'} --preload)",
+            )
+        )
     rows.append(("run time", f"{total_seconds:.1f} s in all"))
     width = max(len(key) for key, _ in rows)
     print("\nBedtime Magnesium soak")

@@ -19,6 +19,11 @@ from skill.logs import describe_request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
+#: The only part of `context` the skill reads (reminders and memory read System's
+#: apiEndpoint, apiAccessToken, device and user). A screen device's Viewport, Viewports,
+#: Extensions and APL state would cost more to turn into SDK models than the rest of a
+#: request (tests/test_dispatch.py keeps the skill from starting to read them).
+READ_CONTEXT = frozenset({"System"})
 
 #: The deepest nesting of JSON arrays and objects accepted in a request body. Alexa's
 #: envelopes nest about 8 deep; the SDK's model and deepcopy recurse once per level.
@@ -79,7 +84,16 @@ def envelope_problem(data: Any) -> str | None:
 
 
 def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
-    """The SDK's model of a parsed request; skips a JSON round trip with our serializer."""
+    """The SDK's model of a parsed request, its `context` cut to what the skill reads.
+
+    The web endpoint checks the request's signature over the raw body, never over this
+    model, so leaving parts out here changes nothing it verifies. `event` is not modified.
+    Our serializer also skips the JSON round trip.
+    """
+    context = event.get("context")
+    if isinstance(context, dict) and not READ_CONTEXT.issuperset(context):
+        kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
+        event = {**event, "context": kept}
     serializer = skill.serializer
     if isinstance(serializer, CachingSerializer):
         envelope = serializer.from_data(event, RequestEnvelope)

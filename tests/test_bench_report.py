@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bench.report import Row, Section, replace_sections, section_markdown
+from bench.report import Row, Section, section_markdown, splice
 
 BEFORE = """# Benchmarks
 
@@ -27,14 +25,20 @@ def cold() -> Section:
     return Section("1. Cold start (new title)", [row], ["new note"], ["detail"])
 
 
+def spliced(text: str) -> str:
+    return splice(text, [cold()], command="python -m bench --only cold", context=["load 1.0"])
+
+
 def test_only_the_section_of_the_same_number_is_replaced() -> None:
-    after = replace_sections(BEFORE, [cold()])
+    after = spliced(BEFORE)
     assert "old note" not in after and "(old title)" not in after
-    assert "\n".join(section_markdown(cold())).strip() in after
+    new = section_markdown(cold())
+    assert "\n".join(new[2:]).strip() in after  # the table, notes and details
+    assert "by `python -m bench --only cold`; load 1.0." in after  # when and how it ran
     assert after.startswith("# Benchmarks\n\n## Last run: then\n\n### 1. Cold start (new title)")
     assert after.endswith("### 2. Dispatch\n\n- kept as it was\n")
 
 
-def test_a_missing_section_is_an_error_not_an_append() -> None:
-    with pytest.raises(ValueError, match=r"numbered 1\."):
-        replace_sections("# Benchmarks\n\n### 2. Dispatch\n", [cold()])
+def test_a_section_not_there_yet_is_added_at_the_end() -> None:
+    after = spliced("# Benchmarks\n\n### 2. Dispatch\n")
+    assert after.index("### 2. Dispatch") < after.index("### 1. Cold start (new title)")

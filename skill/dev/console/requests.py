@@ -150,3 +150,70 @@ def slot(
     if resolution is not None:
         filled["resolutions"] = {"resolutionsPerAuthority": [resolution]}
     return filled
+
+
+def on_echo_show(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` as an Echo Show sends it: its context also describes the screen (about 1.3 KB).
+
+    Viewport, Viewports, Extensions, the APL state and the APL runtime among the supported
+    interfaces: the parts a screen device adds to every request, as an Echo Show 8 sends
+    them. The skill has no screen output, so it reads none of them.
+    """
+    context = doc["context"]
+    context["System"]["device"]["supportedInterfaces"] = {
+        "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2024.2"}}
+    }
+    video = {"codecs": ["H_264_42", "H_264_41"]}
+    context["Viewport"] = {
+        "experiences": [
+            {"arcMinuteWidth": 346, "arcMinuteHeight": 216, "canRotate": False, "canResize": False}
+        ],
+        "mode": "HUB",
+        "shape": "RECTANGLE",
+        "pixelWidth": 1280,
+        "pixelHeight": 800,
+        "dpi": 160,
+        "currentPixelWidth": 1280,
+        "currentPixelHeight": 800,
+        "touch": ["SINGLE"],
+        "keyboard": [],
+        "video": video,
+    }
+    context["Viewports"] = [
+        {
+            "type": "APL",
+            "id": "main",
+            "shape": "RECTANGLE",
+            "dpi": 160,
+            "presentationType": "STANDARD",
+            "canRotate": False,
+            "configuration": {
+                "current": {
+                    "mode": "HUB",
+                    "video": video,
+                    "size": {"type": "DISCRETE", "pixelWidth": 1280, "pixelHeight": 800},
+                }
+            },
+        }
+    ]
+    context["Extensions"] = {
+        "available": {
+            "aplext:backstack:10": {},
+            "alexaext:datastore:10": {},
+        }
+    }
+    context["Alexa.Presentation.APL"] = {
+        "token": "",
+        "version": "1.0",
+        "componentsVisibleOnScreen": [
+            {
+                "uid": ":1000",
+                "position": "1280x800+0+0:0",
+                "type": "text",
+                "tags": {"viewport": {}},
+                "children": [],
+                "entities": [],
+            }
+        ],
+    }
+    return doc
