@@ -150,8 +150,8 @@ def hanging_cert_fetch(port: int, fault_dir: Path, window: Window) -> list[Sent]
 
 def reminders_problem() -> str | None:
     """Why fault (d) cannot run in this tree yet, or None when it can."""
-    if not (ROOT / "skill" / "reminders.py").exists():
-        return "skill/reminders.py does not exist yet"
+    if not (ROOT / "skill" / "reminders" / "service.py").exists():
+        return "skill/reminders/service.py does not exist yet"
     if not (ROOT / "tests" / "fake_alexa_api.py").exists():
         return "tests/fake_alexa_api.py does not exist yet"
     from skill.builder import request_handlers
@@ -159,36 +159,56 @@ def reminders_problem() -> str | None:
     handled = {name for h in request_handlers() for name in getattr(h, "intent_names", ())}
     if REMINDER_INTENT not in handled:
         return f"no request handler for {REMINDER_INTENT} yet, so nothing calls the API"
-    if not all(hasattr(PROMPTS, name) for name in ("reminder_set", "reminder_unavailable")):
+    if not all(
+        hasattr(PROMPTS, name)
+        for name in ("reminder_confirm", "reminder_set", "reminder_unavailable")
+    ):
         return "the content has no reminder prompts yet"
     return None
 
 
 def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:
-    """(d): "remind me at 9:15" while the fake Reminders API answers 503, then slowly.
+    """(d): "remind me at 9:15", then "yes", while the fake Reminders API answers 503,
+    then slowly.
 
-    Before and after: the reminder is set (the fake stores it). During: the calm
-    "couldn't reach Alexa's reminders" answer, within the API timeout, never the apology.
+    The skill first says what it will set and asks; only the "yes" calls the API. Before
+    and after: the reminder is set, and Alexa holds exactly one (a second "remind me"
+    updates it, never stacks another). During: the calm "couldn't reach Alexa's
+    reminders" answer, within the API timeout, never the apology.
     """
     from tests.fake_alexa_api import REMINDERS_PATH, point_at
 
+    confirm = PROMPTS.reminder_confirm.split("{")[0].strip()
     done = PROMPTS.reminder_set.split("{")[0].strip()
     unavailable = PROMPTS.reminder_unavailable
     probes: list[Sent] = []
 
     def ask(kind: str, fault: Callable[[], None] | None) -> None:
-        if fault is not None:
-            fault()
-        before = len(api.created)
         slots = {"time": envelopes.slot("time", "21:15")}
-        envelope = envelopes.intent(
+        asked = envelopes.intent(
             REMINDER_INTENT, slots, user_id=REMINDER_USER, application_id=envelopes.APPLICATION_ID
         )
-        status, data, start, end = post(port, point_at(envelope, api), pki.DEFAULT_URL)
+        status, data, start, end = post(port, point_at(asked, api), pki.DEFAULT_URL)
+        problem = problem_with(status, data, (confirm,))
+        if problem is not None:
+            asking = kind + " (asking)"
+            probes.append(Sent(asking, REMINDER_USER, None, start, end, status, problem))
+            return
+        if fault is not None:  # the "yes" is what calls the Reminders API
+            fault()
+        yes = envelopes.intent(
+            "AMAZON.YesIntent",
+            new=False,
+            attributes=data.get("sessionAttributes") or {},
+            session_id=asked["session"]["sessionId"],
+            user_id=REMINDER_USER,
+            application_id=envelopes.APPLICATION_ID,
+        )
+        status, data, start, end = post(port, point_at(yes, api), pki.DEFAULT_URL)
         if fault is None:
             problem = problem_with(status, data, (done,))
-            if problem is None and len(api.created) != before + 1:
-                problem = "answered but not stored by the API"
+            if problem is None and len(api.created) != 1:
+                problem = f"answered, but Alexa holds {len(api.created)} reminders, not one"
         else:
             problem = problem_with(status, data, (unavailable,))
             if problem is None and end - start > 2 * API_TIMEOUT + 1.0:

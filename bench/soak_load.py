@@ -44,6 +44,12 @@ class Question:
     def words(self) -> str:
         return CONTENT.answer(self.topic).speech
 
+    @property
+    def remembered(self) -> str | None:
+        """The topic memory keeps for this question; None for what the article doesn't say
+        (never offered, so never stored: skill/conversation.py)."""
+        return self.topic if CONTENT.answer(self.topic).offer is not None else None
+
 
 QUESTIONS = [Question(name, topic) for name, topic in sorted(ANSWER_FOR_INTENT.items())] + [
     Question(
@@ -170,6 +176,8 @@ class Load:
     def _run(self, index: int) -> None:
         rng = random.Random(self.seed * 1000 + index)
         mine = self.listeners[index :: self.threads]
+        if not mine:  # fewer listeners than threads: this thread has nobody to be
+            return
         while not self._stop.is_set():
             listener = rng.choice(mine)
             if rng.random() < 0.3:
@@ -197,7 +205,8 @@ class Load:
     def _one_shot(self, index: int, rng: random.Random, listener: Listener) -> None:
         question = rng.choice(QUESTIONS)
         listener.sessions += 1
-        listener.topics_asked.add(question.topic)
+        if question.remembered:
+            listener.topics_asked.add(question.remembered)
         with self._lock:
             self.sessions["one-shot"] += 1
         envelope = envelopes.intent(
@@ -207,7 +216,7 @@ class Load:
             user_id=listener.user,
             application_id=envelopes.APPLICATION_ID,
         )
-        self._send(index, "first", listener, envelope, (question.words,), question.topic)
+        self._send(index, "first", listener, envelope, (question.words,), question.remembered)
 
     def _session(self, index: int, rng: random.Random, listener: Listener) -> None:
         session: dict[str, Any] = {
@@ -224,7 +233,8 @@ class Load:
             if data is None:
                 return  # the session broke (already counted as an error)
             question = rng.choice(QUESTIONS)
-            listener.topics_asked.add(question.topic)
+            if question.remembered:
+                listener.topics_asked.add(question.remembered)
             envelope = envelopes.intent(
                 question.intent,
                 question.slots() if question.slots else None,
@@ -233,7 +243,7 @@ class Load:
                 **session,
             )
             words = (question.words,)
-            data = self._send(index, "question", listener, envelope, words, question.topic)
+            data = self._send(index, "question", listener, envelope, words, question.remembered)
         if data is None:
             return
         attributes = data.get("sessionAttributes") or {}
