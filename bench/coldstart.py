@@ -19,7 +19,7 @@ first line of output adds interpreter start-up (the same for both sides). Varian
 in a rotating order each round, so other load on the machine falls on all of them alike.
 
 With DynamoDB memory, ours talks to a local moto server (HTTP on 127.0.0.1) through the
-bundled boto3, exactly as configured on Lambda (SKILL_DYNAMODB_TABLE), on a warm table.
+bundled botocore, exactly as configured on Lambda (SKILL_DYNAMODB_TABLE), on a warm table.
 """
 
 from __future__ import annotations
@@ -445,10 +445,11 @@ def _report(
         "installed from the same lock by the same pip and compiled the same way. "
         "'No .pyc' is each zip with its .pyc left out: every import compiles its source, as "
         "every cold start did before the bundle shipped bytecode.",
-        "DynamoDB: SKILL_DYNAMODB_TABLE set, the bundled boto3 talking to a local moto server "
-        "(its own process, HTTP on 127.0.0.1) through AWS_ENDPOINT_URL_DYNAMODB; the first "
-        "response includes reading the user's memory (and writing it back, if changed). "
-        "Measured with the DynamoDB adapter as it is on this branch.",
+        "DynamoDB: SKILL_DYNAMODB_TABLE set, the bundled botocore (a plain DynamoDB client; "
+        "boto3 and the SDK's DynamoDB adapter are not imported; endpoints.json pruned to "
+        "the kept services) talking to a local moto server (its own process, HTTP on "
+        "127.0.0.1) through AWS_ENDPOINT_URL_DYNAMODB; the first response includes reading "
+        "the user's memory (and writing it back, if changed).",
         f"Modules loaded by the first response: ours {ours.modules}, with DynamoDB "
         f"{dynamo.modules}, floor {floor.modules}.",
         "gc.freeze() (end of lambda_function.py's INIT) cannot make INIT or the first "
@@ -458,7 +459,7 @@ def _report(
         f"collector: no memory, frozen {gc_share('none freeze')}, unfrozen "
         f"{gc_share('none unfreeze')}; DynamoDB memory, frozen {gc_share('dynamo freeze')}, "
         f"unfrozen {gc_share('dynamo unfreeze')}. Without memory the collector never runs; "
-        "with boto3 it does, and the full collections then skip INIT's objects.",
+        "with botocore it runs now and then (the counts above).",
         f"Load average (1 min) {load[0]:.2f} before the cold starts and {load[1]:.2f} after, "
         "on 2 cores shared with other work: the min-max spreads show how much it moved.",
     ]

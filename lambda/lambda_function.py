@@ -42,8 +42,10 @@ SKILL = build_skill(SETTINGS)
 # Everything built at INIT lives as long as the container: move it out of the
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
-# collector never runs on warm requests; with DynamoDB memory boto3 leaves cyclic garbage
-# on every request, and the full collections then skip INIT's objects (BENCHMARKS.md, 1).
+# collector never runs on warm requests; with DynamoDB memory (a plain botocore client)
+# it runs a few young collections per thousand requests, about 1 µs a request frozen or
+# not (BENCHMARKS.md, 1). Freezing costs microseconds, so it stays: a full collection,
+# should one come, skips INIT's objects.
 gc.freeze()
 
 

@@ -22,7 +22,13 @@ from cfnlint.decode import decode
 from skill.config import Settings
 from skill.dev.bundle import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from skill.persistence.dynamodb import build_dynamodb_adapter
-from tests.test_persistence_dynamodb import endpoint_of, make_resource, start_server, stop_server
+from tests.test_persistence_dynamodb import (
+    endpoint_of,
+    make_client,
+    make_resource,
+    start_server,
+    stop_server,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT / "infrastructure" / "cfn-deployer" / "skill-stack.yaml"
@@ -240,8 +246,9 @@ def test_role_allows_exactly_the_calls_the_adapter_makes(
     def record(model: Any, **_: Any) -> None:
         called.add(f"dynamodb:{model.name}")
 
-    resource.meta.client.meta.events.register("before-call.dynamodb", record)
-    adapter = build_dynamodb_adapter(name, dynamodb_resource=resource)
+    client = make_client(dynamodb_endpoint)
+    client.meta.events.register("before-call.dynamodb", record)
+    adapter = build_dynamodb_adapter(name, dynamodb_client=client)
     user = "amzn1.ask.account.TEST"
     assert adapter.get_attributes(user) == {}
     adapter.save_attributes(user, {"visits": 1, "dose": 0.5})

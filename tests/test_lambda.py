@@ -311,6 +311,60 @@ def test_bundle_keeps_only_the_aws_models_it_uses(names: list[str]) -> None:
     assert "botocore/data/endpoints.json" in names and "botocore/data/_retry.json" in names
 
 
+ENDPOINTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import botocore.session
+session = botocore.session.Session()
+found = {}
+for service in ("dynamodb", "sts", "sso", "sso-oidc"):
+    for region in ("us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1",
+                   "us-gov-west-1-fips", "aws-global", "local"):
+        client = session.create_client(service, region_name=region,
+            aws_access_key_id="x", aws_secret_access_key="x")
+        found[f"{service} {region}"] = [client.meta.endpoint_url, client.meta.partition]
+print(json.dumps(found))
+"""
+"""Every kept service's endpoint and partition in a few regions, from botocore at argv[1].
+The last three differ from the partition defaults only through endpoints.json's services
+(sts-fips..., sts.amazonaws.com, DynamoDB local's http://localhost:8000)."""
+
+
+def test_bundle_keeps_only_the_endpoints_it_uses(unpacked: Path, tmp_path: Path) -> None:
+    """endpoints.json pruned to the kept services (1.25 MB of JSON parsed at every cold
+    start with memory on) resolves exactly as the full file in the .venv's botocore."""
+    pruned = unpacked / "botocore" / "data" / "endpoints.json"
+    assert pruned.stat().st_size < 50_000
+    partitions = json.loads(pruned.read_text(encoding="utf-8"))["partitions"]
+    assert len(partitions) >= 8  # every partition stays
+    kept = {"dynamodb", "sts", "portal.sso", "oidc"}
+    assert all(set(p["services"]) <= kept for p in partitions)
+    assert set(partitions[0]["services"]) == kept
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    runs = [
+        subprocess.run(
+            [python, *flags, "-c", ENDPOINTS, folder],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+            check=True,
+        )
+        for python, flags, folder in (
+            (lambda_interpreter(), ["-I", "-S"], str(unpacked)),
+            (sys.executable, ["-I"], ""),  # the .venv's botocore, same version, every service
+        )
+    ]
+    bundled, full = (json.loads(run.stdout) for run in runs)
+    assert bundled == full
+    assert bundled["dynamodb eu-west-1"] == ["https://dynamodb.eu-west-1.amazonaws.com", "aws"]
+    assert bundled["dynamodb local"] == ["http://localhost:8000", "aws"]
+    assert bundled["sts aws-global"] == ["https://sts.amazonaws.com", "aws"]
+
+
 def test_bundle_remembers_a_user_in_dynamodb(
     unpacked: Path, tmp_path: Path, moto: tuple[str, Any]
 ) -> None:
@@ -602,6 +656,7 @@ def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     monkeypatch.setattr(bundle, "install_requirements", lambda target, _: targets.append(target))
     monkeypatch.setattr(bundle, "patch_sdk", lambda target: None)
     monkeypatch.setattr(bundle, "prune_aws_models", lambda target: [])
+    monkeypatch.setattr(bundle, "prune_aws_endpoints", lambda target: [])
     return targets
 
 

@@ -1,15 +1,21 @@
-"""DynamoDB user memory through the SDK's adapter, against a real local moto server over HTTP."""
+"""DynamoDB user memory, against a real local moto server over HTTP.
+
+Ours is a plain botocore client (skill/persistence/dynamodb.py); the SDK's own adapter
+(ask_sdk_dynamodb) must still read every item ours writes, and ours every item it wrote.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +29,30 @@ from moto.server import ThreadedMotoServer
 
 from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
-
-# The SDK's classes, imported through skill.persistence.dynamodb: importing
-# ask_sdk_dynamodb.adapter directly fails without an AWS region (see that module).
-from skill.persistence.dynamodb import (
-    REVISION,
-    DynamoDbAdapter,
-    build_dynamodb_adapter,
-    user_id_partition_keygen,
-)
+from skill.persistence.dynamodb import REVISION, JsonDynamoDbAdapter, build_dynamodb_adapter
 from skill.web import create_app
 from tests.envelopes import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Config(connect_timeout=0.5, read_timeout=2, retries={"mode": "standard", "max_attempts": 1})
+
+
+def sdk_adapter(table_name: str, resource: Any) -> Any:
+    """The SDK's own DynamoDB adapter on `table_name`, as a skill on the stock SDK has it.
+
+    ask_sdk_dynamodb.adapter builds a boto3 resource as a default argument when it is
+    imported, which fails without a region: give it one for the import.
+    """
+    region = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    try:
+        from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+    finally:
+        if region is None:
+            del os.environ["AWS_DEFAULT_REGION"]
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = region
+    return DynamoDbAdapter(table_name, create_table=False, dynamodb_resource=resource)
 
 
 def envelope(user_id: str) -> RequestEnvelope:
@@ -64,6 +80,19 @@ def stop_server(server: ThreadedMotoServer) -> None:
 def endpoint_of(server: ThreadedMotoServer) -> str:
     host, port = server.get_host_and_port()
     return f"http://{host}:{port}"
+
+
+def make_client(endpoint: str) -> Any:
+    """A plain DynamoDB client, as the skill builds (a resource's client would convert
+    values itself, on top of the adapter's own conversion)."""
+    return boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=FAST,
+    )
 
 
 def make_resource(endpoint: str) -> Any:
@@ -112,6 +141,11 @@ def resource(server: ThreadedMotoServer) -> Any:
 
 
 @pytest.fixture
+def client(server: ThreadedMotoServer) -> Any:
+    return make_client(endpoint_of(server))
+
+
+@pytest.fixture
 def table(resource: Any) -> Iterator[Any]:
     table = create_table(resource)
     yield table
@@ -119,8 +153,8 @@ def table(resource: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def adapter(table: Any, resource: Any) -> ResilientPersistenceAdapter:
-    return ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, resource))
+def adapter(table: Any, client: Any) -> ResilientPersistenceAdapter:
+    return ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
 
 
 def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -152,6 +186,38 @@ def test_round_trip_keeps_json_types(adapter: ResilientPersistenceAdapter, table
     assert set(item) == {"id", "attributes", REVISION}
 
 
+def test_the_sdk_adapter_and_ours_read_each_others_items(
+    adapter: ResilientPersistenceAdapter, table: Any, resource: Any
+) -> None:
+    """Same item layout, same types: switching either way needs no migration."""
+    sdk = sdk_adapter(table.name, resource)
+    ours: dict[str, Any] = {"visits": 3, "volume": 0.75, "tiny": 2**-20, "none": None}
+    ours |= {
+        "big": 10**20,
+        "yes": False,
+        "topics": ["dose", {"deep": [1.5, "x"]}],
+        "empty": {},
+        "blank": "",
+    }
+    adapter.save_attributes("amzn1.ask.account.OURS", ours)
+    # boto3 reads numbers as Decimal, equal to the same int or (exactly binary) float.
+    assert sdk.get_attributes(envelope("amzn1.ask.account.OURS")) == ours
+
+    theirs = {"visits": Decimal(7), "bedtime": Decimal("22.5"), "list": [Decimal(1), "a"]}
+    sdk.save_attributes(envelope("amzn1.ask.account.SDK"), theirs)
+    got = adapter.get_attributes("amzn1.ask.account.SDK")
+    assert got == {"visits": 7, "bedtime": 22.5, "list": [1, "a"]}
+    assert (type(got["visits"]), type(got["bedtime"])) == (int, float)
+
+
+def test_what_json_cannot_hold_is_refused(adapter: ResilientPersistenceAdapter) -> None:
+    adapter.save_attributes("u", {"visits": 1})
+    for bad in ({"x": math.nan}, {"x": math.inf}, {"x": object()}, {1: "one"}):
+        adapter.save_attributes("u", bad)  # type: ignore[arg-type]
+        assert not adapter.available
+    assert adapter.get_attributes("u") == {"visits": 1}
+
+
 def test_delete(adapter: ResilientPersistenceAdapter) -> None:
     adapter.save_attributes(envelope("a"), {"visits": 1})
     adapter.save_attributes(envelope("b"), {"visits": 2})
@@ -169,18 +235,16 @@ def test_update_reads_modifies_and_writes(adapter: ResilientPersistenceAdapter) 
     assert adapter.available
 
 
-def test_factory_builds_the_sdk_adapter(table: Any, resource: Any, tmp_path: Path) -> None:
+def test_factory_builds_the_dynamodb_adapter(table: Any, client: Any, tmp_path: Path) -> None:
     settings = Settings(dynamodb_table=table.name, sqlite_path=tmp_path / "unused.sqlite3")
-    adapter = build_persistence_adapter(settings, dynamodb_resource=resource)
+    adapter = build_persistence_adapter(settings, dynamodb_client=client)
 
     assert isinstance(adapter, ResilientPersistenceAdapter)
     inner = adapter.inner
-    assert isinstance(inner, DynamoDbAdapter)
+    assert isinstance(inner, JsonDynamoDbAdapter)
     assert inner.table_name == table.name
     assert (inner.partition_key_name, inner.attribute_name) == ("id", "attributes")
-    assert inner.create_table is False
-    assert inner.partition_keygen is user_id_partition_keygen
-    assert inner.dynamodb is resource
+    assert inner.client is client
 
     adapter.save_attributes(envelope("u"), {"visits": 1})
     assert adapter.update_attributes(envelope("u"), bump) == {"visits": 2}
@@ -190,16 +254,16 @@ def test_factory_builds_the_sdk_adapter(table: Any, resource: Any, tmp_path: Pat
     assert not (tmp_path / "unused.sqlite3").exists()
 
 
-def test_missing_table_degrades(resource: Any, caplog: pytest.LogCaptureFixture) -> None:
-    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter("no-such-table", resource))
+def test_missing_table_degrades(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter("no-such-table", client))
     assert adapter.get_attributes(envelope("u")) == {}
     assert not adapter.available
     [record] = warnings_from(caplog)
     assert "ResourceNotFoundException" in record.getMessage()
 
 
-def test_throttling_degrades(adapter: ResilientPersistenceAdapter, resource: Any) -> None:
-    with Stubber(resource.meta.client) as stub:
+def test_throttling_degrades(adapter: ResilientPersistenceAdapter, client: Any) -> None:
+    with Stubber(client) as stub:
         stub.add_client_error("get_item", "ProvisionedThroughputExceededException")
         stub.add_client_error("update_item", "ThrottlingException")
         assert adapter.get_attributes(envelope("u")) == {}
@@ -218,7 +282,7 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
         resource = make_resource(endpoint_of(server))
         table = create_table(resource)
         adapter = build_persistence_adapter(
-            Settings(dynamodb_table=table.name), dynamodb_resource=resource
+            Settings(dynamodb_table=table.name), dynamodb_client=make_client(endpoint_of(server))
         )
         assert adapter is not None
         adapter.save_attributes(envelope("u"), {"visits": 1})
@@ -255,30 +319,28 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
             stop_server(server)
 
 
-def test_dynamodb_import_needs_no_aws_config_and_restores_boto3(tmp_path: Path) -> None:
-    """The SDK module builds a boto3 resource at import; that must not need a region."""
+def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> None:
+    """A plain botocore client: no `import boto3` (nor s3transfer), no boto3 resource, no
+    ask_sdk_dynamodb at a cold start; and no AWS config is needed until a client is built."""
     script = (
-        "import boto3\n"
+        "import sys\n"
+        "import botocore.session\n"
         "from skill.config import ConfigError, Settings\n"
         "from skill.persistence import build_persistence_adapter\n"
-        "session = boto3.session.Session(region_name='us-east-1',\n"
-        "    aws_access_key_id='x', aws_secret_access_key='x')\n"
-        "resource = session.resource('dynamodb')\n"
+        "client = botocore.session.Session().create_client('dynamodb',\n"
+        "    region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x')\n"
         "adapter = build_persistence_adapter(Settings(dynamodb_table='t'),\n"
-        "    dynamodb_resource=resource)\n"
-        "assert adapter.inner.dynamodb is resource\n"
-        "assert boto3.DEFAULT_SESSION is None, boto3.DEFAULT_SESSION\n"
-        "from skill.persistence.dynamodb import DynamoDbAdapter\n"
-        "# The SDK's default argument built no resource (60-90 ms at every cold start).\n"
-        "assert DynamoDbAdapter.__init__.__defaults__[-1] is None\n"
-        "assert boto3.resource.__module__ == 'boto3'  # restored after the import\n"
+        "    dynamodb_client=client)\n"
+        "assert adapter.inner.client is client\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
         "    assert 'AWS_REGION' in str(exc)\n"
         "else:\n"
         "    raise AssertionError('no region should be a ConfigError')\n"
-        "assert boto3.DEFAULT_SESSION is None, boto3.DEFAULT_SESSION\n"
+        "heavy = ('boto3', 's3transfer', 'ask_sdk_dynamodb')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in heavy]\n"
+        "assert loaded == [], loaded\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
@@ -296,9 +358,9 @@ def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
     assert adapter is not None
     inner = adapter.inner
-    assert isinstance(inner, DynamoDbAdapter)
-    config = inner.dynamodb.meta.client.meta.config
-    assert inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
+    assert isinstance(inner, JsonDynamoDbAdapter)
+    config = inner.client.meta.config
+    assert inner.client.meta.region_name == "eu-west-1"
     assert config.connect_timeout <= 1
     assert config.read_timeout <= 2
     assert config.retries["total_max_attempts"] <= 2
@@ -323,22 +385,27 @@ request's), so concurrency tests run against this one."""
 
 UPDATER = """
 import json, sys, threading
+import os
 import boto3
 from botocore.config import Config
 from skill.persistence.dynamodb import build_dynamodb_adapter
 from skill.persistence import ResilientPersistenceAdapter
-from skill.persistence.dynamodb import DynamoDbAdapter
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter's import needs one
+from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 endpoint, table, how = sys.argv[1], sys.argv[2], sys.argv[5]
 threads, each = int(sys.argv[3]), int(sys.argv[4])
-resource = boto3.session.Session().resource(
-    "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+options = dict(
+    endpoint_url=endpoint, region_name="us-east-1",
     aws_access_key_id="testing", aws_secret_access_key="testing",
     config=Config(connect_timeout=60, read_timeout=60, max_pool_connections=threads,
                   retries={"mode": "standard", "max_attempts": 1}),
 )
+session = boto3.session.Session()
+client = session.client("dynamodb", **options)
+resource = session.resource("dynamodb", **options)
 if how == "atomic":
     adapter = ResilientPersistenceAdapter(
-        build_dynamodb_adapter(table, resource, update_budget=300))
+        build_dynamodb_adapter(table, client, update_budget=300))
 else:  # the SDK's adapter: a get, then a put
     adapter = ResilientPersistenceAdapter(
         DynamoDbAdapter(table, create_table=False, dynamodb_resource=resource))
@@ -435,20 +502,20 @@ def test_the_concurrency_test_catches_lost_updates(serial_endpoint: str) -> None
     assert stored["visits"] < 40
 
 
-def test_update_of_an_item_the_sdk_adapter_wrote(table: Any, resource: Any) -> None:
+def test_update_of_an_item_the_sdk_adapter_wrote(table: Any, resource: Any, client: Any) -> None:
     """No migration: items without a revision update atomically, and the SDK still reads ours."""
-    sdk = DynamoDbAdapter(table.name, create_table=False, dynamodb_resource=resource)
+    sdk = sdk_adapter(table.name, resource)
     sdk.save_attributes(envelope("old"), {"visits": 7})
     assert REVISION not in table.get_item(Key={"id": "old"})["Item"]
-    ours = build_dynamodb_adapter(table.name, resource)
+    ours = build_dynamodb_adapter(table.name, client)
 
     assert ours.update_attributes("old", bump) == {"visits": 8}
     assert sdk.get_attributes(envelope("old")) == {"visits": 8}
     assert REVISION in table.get_item(Key={"id": "old"})["Item"]
 
 
-def test_a_write_between_read_and_write_makes_the_update_retry(table: Any, resource: Any) -> None:
-    adapter = build_dynamodb_adapter(table.name, resource)
+def test_a_write_between_read_and_write_makes_the_update_retry(table: Any, client: Any) -> None:
+    adapter = build_dynamodb_adapter(table.name, client)
     adapter.save_attributes("u", {"visits": 1})
     calls: list[dict[str, Any]] = []
 
@@ -463,8 +530,8 @@ def test_a_write_between_read_and_write_makes_the_update_retry(table: Any, resou
     assert adapter.get_attributes("u") == {"visits": 6}
 
 
-def test_forget_between_read_and_write_is_not_undone(table: Any, resource: Any) -> None:
-    adapter = build_dynamodb_adapter(table.name, resource)
+def test_forget_between_read_and_write_is_not_undone(table: Any, client: Any) -> None:
+    adapter = build_dynamodb_adapter(table.name, client)
     adapter.save_attributes("u", {"visits": 3, "quiet": True})
 
     def racing(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -477,9 +544,9 @@ def test_forget_between_read_and_write_is_not_undone(table: Any, resource: Any) 
 
 
 def test_endless_conflicts_give_up_within_the_budget(
-    table: Any, resource: Any, caplog: pytest.LogCaptureFixture
+    table: Any, client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inner = build_dynamodb_adapter(table.name, resource, update_budget=0.3)
+    inner = build_dynamodb_adapter(table.name, client, update_budget=0.3)
     adapter = ResilientPersistenceAdapter(inner)
     inner.save_attributes("u", {"visits": 1})
 
@@ -496,8 +563,8 @@ def test_endless_conflicts_give_up_within_the_budget(
     assert inner.get_attributes("u") == {"visits": 100}
 
 
-def test_an_error_in_the_update_function_writes_nothing(table: Any, resource: Any) -> None:
-    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, resource))
+def test_an_error_in_the_update_function_writes_nothing(table: Any, client: Any) -> None:
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
     adapter.save_attributes("u", {"visits": 1})
 
     def broken(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -575,8 +642,8 @@ def test_aws_region_wins_over_aws_default_region(
     adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
     assert adapter is not None
     inner = adapter.inner
-    assert isinstance(inner, DynamoDbAdapter)
-    assert inner.dynamodb.meta.client.meta.region_name == "eu-west-1"
+    assert isinstance(inner, JsonDynamoDbAdapter)
+    assert inner.client.meta.region_name == "eu-west-1"
 
 
 def test_no_region_names_both_variables(aws_env: str) -> None:

@@ -10,6 +10,8 @@ bundle, and the zip is byte-for-byte reproducible.
 from __future__ import annotations
 
 import glob
+import gzip
+import json
 import logging
 import os
 import shutil
@@ -49,7 +51,8 @@ user memory, and what botocore's credential providers may call. botocore lists e
 model folder it ships (about 450) the first time a client or resource is built, in each
 session, at INIT: measured 150-250 ms of a DynamoDB cold start. Dropping the rest also
 takes about 26 MB off the unzipped bundle. Any other service fails with botocore's
-UnknownServiceError, so add it here first."""
+UnknownServiceError, so add it here first. botocore/data/endpoints.json keeps only these
+services' entries too (prune_aws_endpoints)."""
 
 WEB_ONLY_MODULES: tuple[str, ...] = ("web.py", "sdk/verification.py", "sdk/oscrypto_fix.py")
 """Modules under skill/ that only the web endpoint imports (they need Flask or the
@@ -101,6 +104,7 @@ def build_bundle(out: str | Path = DEFAULT_OUT, *, requirements: str | Path = RE
     shutil.rmtree(bundle / "bin", ignore_errors=True)
     patch_sdk(bundle)
     prune_aws_models(bundle)
+    prune_aws_endpoints(bundle)
     compile_bundle(bundle)
 
     zip_folder(bundle, archive)
@@ -185,6 +189,40 @@ def prune_aws_models(bundle: Path) -> list[str]:
     if kept != sorted(AWS_SERVICES) or not (folders[1] / "dynamodb").is_dir():
         raise BundleError(f"botocore models kept: {kept}; expected {sorted(AWS_SERVICES)}")
     return kept
+
+
+def prune_aws_endpoints(bundle: Path) -> list[str]:
+    """Keep only the kept services' entries in botocore's endpoints.json; return them.
+
+    botocore parses the whole file (1.25 MB of JSON, every service in every partition)
+    each time a session builds its first client: measured about 20 ms of a DynamoDB cold
+    start. Every partition, its regions and its defaults stay; only the `services`
+    of other services go (botocore keys them by each model's endpointPrefix). Raises
+    BundleError if a kept service has no entry in the `aws` partition.
+    """
+    data = bundle / "botocore" / "data"
+    path = data / "endpoints.json"
+    endpoints = json.loads(path.read_text(encoding="utf-8"))
+    prefixes = sorted(_endpoint_prefix(data / service) for service in AWS_SERVICES)
+    for partition in endpoints["partitions"]:
+        services = partition["services"]
+        if partition["partition"] == "aws" and not set(prefixes) <= set(services):
+            missing = sorted(set(prefixes) - set(services))
+            raise BundleError(f"botocore's endpoints.json has no aws entry for {missing}")
+        partition["services"] = {k: v for k, v in services.items() if k in prefixes}
+    path.write_text(json.dumps(endpoints, separators=(",", ":")), encoding="utf-8")
+    return prefixes
+
+
+def _endpoint_prefix(service: Path) -> str:
+    """The endpointPrefix of the newest model version of a botocore service folder."""
+    models = sorted(service.glob("*/service-2.json*"))  # version folders are dates
+    if not models:
+        raise BundleError(f"no service model under {service}")
+    with (gzip.open if models[-1].suffix == ".gz" else open)(
+        models[-1], "rt", encoding="utf-8"
+    ) as model:
+        return str(json.load(model)["metadata"]["endpointPrefix"])
 
 
 def find_lambda_python(

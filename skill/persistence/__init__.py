@@ -1,6 +1,6 @@
 """Per-user memory for the skill: SQLite locally, DynamoDB on Lambda, never fatal.
 
-Importing this package does not import boto3; only choosing DynamoDB does.
+Importing this package does not import botocore; only choosing DynamoDB does.
 """
 
 from __future__ import annotations

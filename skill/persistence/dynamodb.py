@@ -1,14 +1,21 @@
-"""DynamoDB user memory for Lambda, through the SDK's own DynamoDbAdapter.
+"""DynamoDB user memory for Lambda, on a low-level botocore client.
 
-Imported only when a table is configured (see factory.py): boto3 costs cold-start
-time and local runs never need it.
+Imported only when a table is configured (see factory.py): botocore costs cold-start
+time and local runs never need it. Neither boto3 nor the SDK's ask_sdk_dynamodb is
+imported: a boto3 resource (and `import boto3`) cost about 20 ms more of every cold
+start than the plain client, for nothing the four item calls here need.
 
 Items keep the SDK adapter's shape, partition key `id` and the user's attributes
 under `attributes`, plus one attribute of ours, `revision`: a random token that
 every write replaces, so `update_attributes` can write only if nobody wrote since
 it read (optimistic locking, retried on conflict). No migration is needed: an item
 the SDK adapter wrote has no revision and is read as revision "none yet"; the SDK
-adapter can still read every item this one writes.
+adapter can still read every item this one writes (tests/test_persistence_dynamodb.py).
+
+Attributes are plain JSON types both ways, like the SQLite adapter's: numbers are
+stored as DynamoDB numbers (`N`) and read back as int when whole, else float, so
+handlers never see Decimal. The conversion is ours (_to_item, _from_item), writing
+exactly what boto3's TypeSerializer writes for the same values.
 """
 
 from __future__ import annotations
@@ -17,21 +24,19 @@ import logging
 import math
 import os
 import random
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import boto3
+import botocore.session
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoRegionError
 
 from skill.config import ConfigError
-from skill.persistence.base import Attributes, UpdateFn, UserRef, envelope_for_user
+from skill.persistence.base import Attributes, UpdateFn, UserRef, user_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -45,71 +50,69 @@ DEFAULT_CONFIG = Config(
 DEFAULT_UPDATE_BUDGET = 2.0
 """Seconds `update_attributes` keeps retrying conflicting writes before giving up."""
 
+PARTITION_KEY = "id"
+"""The table's partition key (a string: the Alexa user id), as in the SDK adapter."""
+
+ATTRIBUTES = "attributes"
+"""The item attribute holding the user's attributes (a map), as in the SDK adapter."""
+
 REVISION = "revision"
 """The item attribute every write replaces with a fresh random token."""
 
-_import_lock = threading.Lock()
+AttributeValue = dict[str, Any]
+"""One DynamoDB attribute value in the low-level wire shape: {"S": "..."}, {"N": "1"}..."""
 
 
-@contextmanager
-def _no_default_resource() -> Iterator[None]:
-    """Make `boto3.resource` a no-op for a moment.
+class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
+    """User memory in a DynamoDB table, storing and returning plain JSON types.
 
-    ask_sdk_dynamodb.adapter evaluates `boto3.resource("dynamodb")` as a default
-    argument at import time: that builds a whole boto3 session and resource (60-90
-    ms at every cold start), fails with NoRegionError where no region is configured,
-    and may probe for credentials. We always pass our own resource, so the default
-    is never used: let it be None.
-    """
-    with _import_lock:
-        real = boto3.resource
-        boto3.resource = lambda *args, **kwargs: None
-        try:
-            yield
-        finally:
-            boto3.resource = real
+    Like the SQLite adapter it accepts a bare user id where an envelope is expected.
+    Reads are consistent (as the SDK adapter's). Writes are UpdateItem calls that set
+    the attributes and a new `revision`, and `update_attributes` is atomic: it writes
+    only if the revision it read is still the stored one, and otherwise reads again
+    and retries, so concurrent updates of one user never lose one.
 
-
-with _no_default_resource():
-    # `X as X`: re-exported on purpose (tests import the SDK's classes from here).
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter as DynamoDbAdapter
-    from ask_sdk_dynamodb.partition_keygen import (
-        user_id_partition_keygen as user_id_partition_keygen,
-    )
-
-
-class JsonDynamoDbAdapter(DynamoDbAdapter):
-    """The SDK adapter, storing and returning plain JSON types like the SQLite adapter.
-
-    boto3 returns every DynamoDB number as Decimal and refuses Python floats on
-    write; converting both ways keeps handlers backend-agnostic. Like the SQLite
-    adapter it also accepts a bare user id where an envelope is expected.
-
-    Reads and deletes are the SDK's. Writes are ours, as UpdateItem calls that set
-    a new `revision` with the attributes, and `update_attributes` is atomic: it
-    writes only if the revision it read is still the stored one, and otherwise
-    reads again and retries, so concurrent updates of one user never lose one.
+    Every failure is a PersistenceException naming the cause (the client's error
+    code, or the exception type); ResilientPersistenceAdapter turns it into "no
+    memory this time".
     """
 
-    update_budget: float = DEFAULT_UPDATE_BUDGET
+    def __init__(
+        self, table_name: str, client: Any, *, update_budget: float = DEFAULT_UPDATE_BUDGET
+    ) -> None:
+        self.table_name = table_name
+        self.client = client
+        self.update_budget = update_budget
+        self.partition_key_name = PARTITION_KEY
+        self.attribute_name = ATTRIBUTES
+
+    def __repr__(self) -> str:
+        return f"JsonDynamoDbAdapter({self.table_name!r})"
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
-        stored = super().get_attributes(envelope_for_user(request_envelope))
-        attributes: Attributes = _from_dynamo(stored)
-        return attributes
+        item = self._read(self._key(request_envelope))
+        if item is None:
+            return {}
+        return _attributes_of(item, self.attribute_name)
 
     def save_attributes(self, request_envelope: UserRef, attributes: Attributes) -> None:
         """Replace the user's attributes (last writer wins), with a new revision."""
         key = self._key(request_envelope)
         try:
-            self._write(key, _to_dynamo(attributes), condition=None)
+            self._write(key, _to_attribute_value(attributes), condition=None)
         except Exception as exc:
             raise PersistenceException(
                 f"Failed to save attributes to DynamoDb table: {type(exc).__name__}: {exc}"
             ) from exc
 
     def delete_attributes(self, request_envelope: UserRef) -> None:
-        super().delete_attributes(envelope_for_user(request_envelope))
+        key = self._key(request_envelope)
+        try:
+            self.client.delete_item(TableName=self.table_name, Key=key)
+        except Exception as exc:
+            raise PersistenceException(
+                f"Failed to delete attributes in DynamoDb table: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def update_attributes(self, user: UserRef, fn: UpdateFn) -> Attributes:
         """Apply `fn` to the stored attributes and store its result, atomically.
@@ -129,10 +132,11 @@ class JsonDynamoDbAdapter(DynamoDbAdapter):
         conflicts = 0
         while True:
             item = self._read(key)
-            stored = {} if item is None else item.get(self.attribute_name, {})
-            updated = fn(_from_dynamo(stored))
+            stored = {} if item is None else _attributes_of(item, self.attribute_name)
+            updated = fn(stored)
             try:
-                self._write(key, _to_dynamo(updated), _unchanged(item, self.partition_key_name))
+                encoded = _to_attribute_value(updated)
+                self._write(key, encoded, _unchanged(item, self.partition_key_name))
             except ClientError as exc:
                 if _error_code(exc) != "ConditionalCheckFailedException":
                     raise PersistenceException(
@@ -154,28 +158,31 @@ class JsonDynamoDbAdapter(DynamoDbAdapter):
             time.sleep(random.uniform(0, pause))
             pause = min(pause * 2, 1.0)
 
-    def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
+    def _read(self, key: dict[str, AttributeValue]) -> dict[str, AttributeValue] | None:
+        """The stored item in wire shape, or None."""
         try:
-            item: dict[str, Any] | None = (
-                self._table().get_item(Key=key, ConsistentRead=True).get("Item")
-            )
+            answer = self.client.get_item(TableName=self.table_name, Key=key, ConsistentRead=True)
         except Exception as exc:
             raise PersistenceException(
                 f"Failed to read attributes from DynamoDb table: {type(exc).__name__}: {exc}"
             ) from exc
+        item: dict[str, AttributeValue] | None = answer.get("Item")
         return item
 
-    def _table(self) -> Any:
-        return self.dynamodb.Table(self.table_name)
+    def _key(self, user: UserRef) -> dict[str, AttributeValue]:
+        return {self.partition_key_name: {"S": user_id_of(user)}}
 
-    def _key(self, user: UserRef) -> dict[str, str]:
-        return {self.partition_key_name: self.partition_keygen(envelope_for_user(user))}
-
-    def _write(self, key: dict[str, str], attributes: Any, condition: _Condition | None) -> None:
+    def _write(
+        self,
+        key: dict[str, AttributeValue],
+        attributes: AttributeValue,
+        condition: _Condition | None,
+    ) -> None:
         """One UpdateItem: the attributes and a new revision, if `condition` holds."""
         names = {"#a": self.attribute_name, "#r": REVISION}
-        values: dict[str, Any] = {":a": attributes, ":r": uuid.uuid4().hex}
+        values: dict[str, AttributeValue] = {":a": attributes, ":r": {"S": uuid.uuid4().hex}}
         request: dict[str, Any] = {
+            "TableName": self.table_name,
             "Key": key,
             "UpdateExpression": "SET #a = :a, #r = :r",
             "ExpressionAttributeNames": names,
@@ -186,13 +193,13 @@ class JsonDynamoDbAdapter(DynamoDbAdapter):
             request["ConditionExpression"] = expression
             names.update(extra_names)
             values.update(extra_values)
-        self._table().update_item(**request)
+        self.client.update_item(**request)
 
 
-_Condition = tuple[str, dict[str, str], dict[str, Any]]
+_Condition = tuple[str, dict[str, str], dict[str, AttributeValue]]
 
 
-def _unchanged(item: dict[str, Any] | None, key_name: str) -> _Condition:
+def _unchanged(item: dict[str, AttributeValue] | None, key_name: str) -> _Condition:
     """The condition that the item is still as read: absent, revision-less, or same revision."""
     if item is None:
         return "attribute_not_exists(#k)", {"#k": key_name}, {}
@@ -207,11 +214,21 @@ def _error_code(exc: ClientError) -> str:
     return str(error.get("Code", ""))
 
 
+def _attributes_of(item: dict[str, AttributeValue], name: str) -> Attributes:
+    stored = item.get(name)
+    if stored is None:
+        return {}
+    attributes = _from_attribute_value(stored)
+    if not isinstance(attributes, dict):
+        raise PersistenceException(f"stored {name!r} is not a map")
+    return attributes
+
+
 def region_from_env() -> str | None:
-    """AWS_REGION (what Lambda sets) or AWS_DEFAULT_REGION (what boto3 reads).
+    """AWS_REGION (what Lambda sets) or AWS_DEFAULT_REGION (what botocore reads).
 
     AWS_REGION wins when both are set, as in the AWS CLI and the other AWS SDKs.
-    None leaves the choice to boto3 (the `region` of ~/.aws/config).
+    None leaves the choice to botocore (the `region` of ~/.aws/config).
     """
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         value = os.environ.get(name, "").strip()
@@ -220,15 +237,18 @@ def region_from_env() -> str | None:
     return None
 
 
-def default_dynamodb_resource() -> Any:
-    """A DynamoDB resource from the environment's AWS config, with short timeouts.
+def default_dynamodb_client() -> Any:
+    """A DynamoDB client from the environment's AWS config, with short timeouts.
 
-    Built on a private session so boto3's global default session is left alone:
-    one session and one resource per process (the skill is built once per process).
+    Built on a session of its own, so no global default session is created: one
+    session and one client per process (the skill is built once per process).
+    Clients are thread-safe, so the web service's threads share it.
     """
     try:
-        session = boto3.session.Session(region_name=region_from_env())
-        return session.resource("dynamodb", config=DEFAULT_CONFIG)
+        session = botocore.session.Session()
+        return session.create_client(
+            "dynamodb", region_name=region_from_env(), config=DEFAULT_CONFIG
+        )
     except NoRegionError:
         raise ConfigError(
             "SKILL_DYNAMODB_TABLE is set but no AWS region is configured "
@@ -237,40 +257,76 @@ def default_dynamodb_resource() -> Any:
 
 
 def build_dynamodb_adapter(
-    table_name: str, dynamodb_resource: Any = None, *, update_budget: float | None = None
+    table_name: str, dynamodb_client: Any = None, *, update_budget: float | None = None
 ) -> JsonDynamoDbAdapter:
-    """The SDK adapter on an existing table: partition key "id", attributes in "attributes"."""
-    resource = default_dynamodb_resource() if dynamodb_resource is None else dynamodb_resource
-    adapter = JsonDynamoDbAdapter(
-        table_name=table_name,
-        partition_key_name="id",
-        attribute_name="attributes",
-        create_table=False,
-        partition_keygen=user_id_partition_keygen,
-        dynamodb_resource=resource,
-    )
-    if update_budget is not None:
-        adapter.update_budget = update_budget
-    return adapter
+    """The adapter on an existing table: partition key "id", attributes in "attributes".
+
+    `dynamodb_client` is a botocore DynamoDB client (a boto3 `client("dynamodb")` is
+    one); by default one is built from the environment.
+    """
+    client = default_dynamodb_client() if dynamodb_client is None else dynamodb_client
+    if update_budget is None:
+        return JsonDynamoDbAdapter(table_name, client)
+    return JsonDynamoDbAdapter(table_name, client, update_budget=update_budget)
 
 
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _from_dynamo(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(item) for item in value]
-    return value
+# --- plain JSON <-> DynamoDB attribute values ------------------------------------------
 
 
-def _to_dynamo(value: Any) -> Any:
+def _to_attribute_value(value: Any) -> AttributeValue:
+    """`value` in DynamoDB's wire shape, as boto3's TypeSerializer writes it.
+
+    Floats are stored through their shortest repr (0.1 is "0.1", not 55 digits);
+    NaN and infinity are refused, as JSON refuses them.
+    """
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):  # before int: bool is an int
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PersistenceException("attributes hold NaN or infinity, which JSON cannot")
-        return Decimal(repr(value))
+        return {"N": str(Decimal(repr(value)))}
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PersistenceException("attributes hold NaN or infinity, which JSON cannot")
+        return {"N": str(value)}
     if isinstance(value, dict):
-        return {key: _to_dynamo(item) for key, item in value.items()}
+        for key in value:
+            if not isinstance(key, str):
+                raise PersistenceException(f"attribute names must be strings, not {key!r}")
+        return {"M": {key: _to_attribute_value(item) for key, item in value.items()}}
     if isinstance(value, list | tuple):
-        return [_to_dynamo(item) for item in value]
-    return value
+        return {"L": [_to_attribute_value(item) for item in value]}
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
+    raise PersistenceException(f"cannot store a {type(value).__name__} in DynamoDB")
+
+
+def _from_attribute_value(value: AttributeValue) -> Any:
+    """A DynamoDB attribute value as plain Python: numbers as int (whole) or float."""
+    [(kind, data)] = value.items()
+    if kind == "S" or kind == "BOOL" or kind == "B":
+        return data
+    if kind == "N":
+        return _number(data)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {key: _from_attribute_value(item) for key, item in data.items()}
+    if kind == "L":
+        return [_from_attribute_value(item) for item in data]
+    if kind == "SS" or kind == "BS":  # never written by this skill; read as boto3 would
+        return set(data)
+    if kind == "NS":
+        return {_number(item) for item in data}
+    raise PersistenceException(f"unknown DynamoDB type {kind!r}")
+
+
+def _number(text: str) -> int | float:
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else float(number)

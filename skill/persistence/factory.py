@@ -15,13 +15,13 @@ logger = logging.getLogger(__name__)
 
 
 def build_persistence_adapter(
-    settings: Settings, *, dynamodb_resource: Any = None
+    settings: Settings, *, dynamodb_client: Any = None
 ) -> ResilientPersistenceAdapter | None:
     """The adapter for `settings`, wrapped so store outages never fail a request.
 
-    DynamoDB (and so boto3) is imported only when a table is configured, keeping
-    Lambda cold starts and local runs free of it. `dynamodb_resource` lets tests
-    and callers inject a boto3 resource; by default one is built from the
+    DynamoDB (and so botocore) is imported only when a table is configured, keeping
+    Lambda cold starts and local runs free of it. `dynamodb_client` lets tests and
+    callers inject a botocore DynamoDB client; by default one is built from the
     environment with short timeouts.
     """
     if not settings.persistence:
@@ -31,7 +31,7 @@ def build_persistence_adapter(
     if settings.dynamodb_table:
         from skill.persistence.dynamodb import build_dynamodb_adapter
 
-        inner = build_dynamodb_adapter(settings.dynamodb_table, dynamodb_resource)
+        inner = build_dynamodb_adapter(settings.dynamodb_table, dynamodb_client)
         logger.info("user memory in DynamoDB table %s", settings.dynamodb_table)
     else:
         inner = SqlitePersistenceAdapter(settings.sqlite_path)
