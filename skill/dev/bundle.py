@@ -46,7 +46,7 @@ LAMBDA_PYTHON_ENV = "SKILL_LAMBDA_PYTHON"
 """Names the Python 3.12 to compile with, when the build interpreter is another version."""
 
 AWS_SERVICES: tuple[str, ...] = ("dynamodb", "sts", "sso", "sso-oidc")
-"""The only AWS service models the bundle keeps (botocore/data, boto3/data): DynamoDB for
+"""The only AWS service models the bundle keeps (botocore/data): DynamoDB for
 user memory, and what botocore's credential providers may call. botocore lists every
 model folder it ships (about 450) the first time a client or resource is built, in each
 session, at INIT: measured 150-250 ms of a DynamoDB cold start. Dropping the rest also
@@ -175,18 +175,17 @@ def patch_sdk(bundle: Path) -> None:
 def prune_aws_models(bundle: Path) -> list[str]:
     """Delete every AWS service model but AWS_SERVICES from the bundle; return the kept.
 
-    Raises BundleError if boto3 and botocore are not both installed, or a kept service
-    has no model (a renamed service must not silently vanish).
+    Raises BundleError if botocore is not installed, or a kept service has no model (a
+    renamed service must not silently vanish).
     """
-    folders = [bundle / "botocore" / "data", bundle / "boto3" / "data"]
-    if not all(folder.is_dir() for folder in folders):
-        raise BundleError(f"no boto3/botocore service models under {bundle}")
-    for folder in folders:
-        for service in folder.iterdir():
-            if service.is_dir() and service.name not in AWS_SERVICES:
-                shutil.rmtree(service)
-    kept = sorted(p.name for p in folders[0].iterdir() if p.is_dir())
-    if kept != sorted(AWS_SERVICES) or not (folders[1] / "dynamodb").is_dir():
+    folder = bundle / "botocore" / "data"
+    if not folder.is_dir():
+        raise BundleError(f"no botocore service models under {bundle}")
+    for service in folder.iterdir():
+        if service.is_dir() and service.name not in AWS_SERVICES:
+            shutil.rmtree(service)
+    kept = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if kept != sorted(AWS_SERVICES):
         raise BundleError(f"botocore models kept: {kept}; expected {sorted(AWS_SERVICES)}")
     return kept
 
