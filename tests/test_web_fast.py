@@ -242,5 +242,6 @@ def test_the_flask_test_client_goes_through_the_thin_layer(app: Flask) -> None:
     """`app.test_client()` (every other web test) calls `app.wsgi_app`, as gunicorn does."""
     body, headers = _signed(launch())
     response = app.test_client().post("/", data=body, headers=headers)
-    assert response.status_code == 200 and response.json["version"] == "1.0"
+    assert response.status_code == 200
+    assert response.json is not None and response.json["version"] == "1.0"
     assert thin(app).served == 1
