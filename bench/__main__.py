@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=5, help="dispatch runs (>= 5)")
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per side")
+    parser.add_argument(
+        "--preload", action="store_true", help="web: gunicorn --preload on both sides"
+    )
     return parser
 
 
@@ -61,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "dispatch" in only:
         sections.append(dispatch.run(rounds=args.rounds, repeats=args.repeats))
     if "web" in only:
-        sections.append(throughput.run(seconds=args.seconds, runs=args.runs))
+        sections.append(throughput.run(seconds=args.seconds, runs=args.runs, preload=args.preload))
     seconds = time.monotonic() - began
     context.append(f"Load average after the run: {_load()}; the run took {seconds:.0f} s")
     header = "; ".join(f"{k} {v}" for k, v in machine()[:5])

@@ -52,8 +52,8 @@ def run(
 ) -> Section:
     """`runs` interleaved wrk runs per side (after a warm-up each); report the best quiet ones.
 
-    `ours_app` swaps in another WSGI app for ours (bench/thin.py, a prototype); `preload`
-    runs both sides with gunicorn --preload.
+    `ours_app` swaps in another WSGI app for ours (a variant to compare); `preload` runs
+    both sides with gunicorn --preload.
     """
     options = (*OPTIONS, *(["--preload"] if preload else []))
     if shutil.which("wrk") is None:
@@ -213,7 +213,8 @@ def _report(best: dict[str, Load], loads: list[Load], users: int) -> Section:
         f"run (other processes used at most {QUIET:.0%} of the CPU), all runs below. "
         "Sync workers close the connection after each response, so every request includes a "
         "TCP connect, on both sides.",
-        "Ours: `skill.web:create_app()` (bench/app.py) with request verification ON "
+        "Ours: `skill.web:create_app()` (bench/app.py; POST / is served by its thin WSGI "
+        "layer, skill/web_fast.py, other requests by Flask) with request verification ON "
         "(signature over the body, certificate URL, leaf dates and SAN, timestamp; the chain "
         "is validated once per worker, then cached) against the test PKI, and SQLite memory "
         f"ON in a temp dir; {users * len(mix.LABELS)} distinct requests from {users} users, "
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.throughput")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--ours-app", default="bench.app:app", help="e.g. bench.thin:app")
+    parser.add_argument("--ours-app", default="bench.app:app", help="another WSGI app for ours")
     parser.add_argument("--preload", action="store_true", help="gunicorn --preload, both sides")
     args = parser.parse_args(argv)
     from bench.report import as_text

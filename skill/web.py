@@ -9,6 +9,8 @@ Every failure has a short JSON answer and a defined status: malformed or non-Ale
 input 400, a rejected signature or timestamp 400, another skill's request 400, a body
 over the limit 413 (chunked ones too), a wrong method 405 (OPTIONS included). Exception
 text never leaves the process. The order of the checks is in `AlexaEndpoint.dispatch`.
+POST / with a plain Content-Length skips Flask (`ThinRoute`, skill/web_fast.py): the
+same `AlexaEndpoint.answer`, the same bytes out; everything else is Flask's.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from skill.config import ConfigError, Settings
 from skill.content import privacy_policy
 from skill.dispatch import envelope_problem, nesting_too_deep, read_envelope
 from skill.logs import begin_request, configure_logging, end_request
+from skill.web_fast import ThinRoute
 
 # Import order matters: skill.sdk.verification patches oscrypto before the SDK loads it.
 from skill.sdk.verification import (  # isort: skip
@@ -73,6 +76,19 @@ class AlexaEndpoint(WebserviceSkillHandler):
         super().__init__(skill, verify_signature=False, verify_timestamp=False, verifiers=[])
         self._verifier = verifier
         self._skill_id = skill_id
+
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """The status and JSON answer for a body within the limit (Flask route and ThinRoute)."""
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return 400, {"error": "body is not valid UTF-8"}
+        if not text.strip():
+            return 400, {"error": "empty body"}
+        try:
+            return 200, self.dispatch(headers, text)
+        except RejectedRequest as rejected:
+            return rejected.status, {"error": rejected.reason}
 
     def dispatch(self, headers: dict[str, str], body: str) -> dict[str, Any]:
         """Verify and run one request body; raise `RejectedRequest` for anything refused.
@@ -146,14 +162,13 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
+#: Just the two headers the verifier reads (it scans every header it is given).
+SIGNATURE_HEADERS = (SIGNATURE_CERT_CHAIN_URL_HEADER, SIGNATURE_HEADER)
+
+
 def _signature_headers() -> dict[str, str]:
-    """Just the two headers the verifier reads (it scans every header it is given)."""
     headers = request.headers
-    return {
-        name: value
-        for name in (SIGNATURE_CERT_CHAIN_URL_HEADER, SIGNATURE_HEADER)
-        if (value := headers.get(name)) is not None
-    }
+    return {name: value for name in SIGNATURE_HEADERS if (value := headers.get(name)) is not None}
 
 
 def _error(reason: str, status: int) -> tuple[Response, int]:
@@ -194,17 +209,8 @@ def create_app(
     # other method a path does not serve. GET /healthz answers HEAD as well.
     @app.post("/", provide_automatic_options=False)
     def alexa() -> Any:
-        body = _read_body(settings.max_body_bytes)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _error("body is not valid UTF-8", 400)
-        if not text.strip():
-            return _error("empty body", 400)
-        try:
-            return jsonify(endpoint.dispatch(_signature_headers(), text))
-        except RejectedRequest as rejected:
-            return _error(rejected.reason, rejected.status)
+        status, answer = endpoint.answer(_signature_headers(), _read_body(settings.max_body_bytes))
+        return jsonify(answer), status
 
     @app.before_request
     def begin_request_line() -> None:  # one JSON log line per Alexa request (skill/logs.py)
@@ -240,6 +246,10 @@ def create_app(
         logger.exception("unexpected error")
         return _error("internal error", 500)
 
+    # POST / with a plain Content-Length skips Flask (skill/web_fast.py), same answers.
+    app.wsgi_app = ThinRoute(  # type: ignore[method-assign]
+        app, app.wsgi_app, endpoint.answer, SIGNATURE_HEADERS
+    )
     # The app lives as long as the worker: keep its objects out of every GC pass.
     gc.freeze()
     return app

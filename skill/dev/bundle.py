@@ -54,7 +54,12 @@ takes about 26 MB off the unzipped bundle. Any other service fails with botocore
 UnknownServiceError, so add it here first. botocore/data/endpoints.json keeps only these
 services' entries too (prune_aws_endpoints)."""
 
-WEB_ONLY_MODULES: tuple[str, ...] = ("web.py", "sdk/verification.py", "sdk/oscrypto_fix.py")
+WEB_ONLY_MODULES: tuple[str, ...] = (
+    "web.py",
+    "web_fast.py",
+    "sdk/verification.py",
+    "sdk/oscrypto_fix.py",
+)
 """Modules under skill/ that only the web endpoint imports (they need Flask or the
 request-signature stack, which the bundle does not install)."""
 BUILD_ONLY_MODULES: tuple[str, ...] = ("sdk/lazy_services.py",)
