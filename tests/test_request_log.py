@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from skill.config import Settings
-from skill.logs import ERROR, REQUEST_LOGGER, mark_outcome, request_logged
+from skill.logs import ERROR, REQUEST_LOGGER, RequestLine, mark_outcome, request_logged
 from skill.web import create_app
 from tests.envelopes import (
     API_ACCESS_TOKEN,
@@ -117,3 +117,29 @@ def test_an_apology_or_an_exception_is_an_error(caplog: pytest.LogCaptureFixture
     assert line["outcome"] == "error" and "boom" not in json.dumps(line)
     mark_outcome(ERROR)  # outside a request: nothing to mark, nothing logged
     assert lines(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("request_type", "intent", "outcome", "status"),
+    [
+        ("LaunchRequest", None, "answered", None),
+        ("IntentRequest", "AMAZON.StopIntent", "answered", 200),
+        (None, None, "rejected", 400),
+        ("invalid", "invalid", "error", 500),
+    ],
+)
+def test_the_line_written_directly_is_the_json_of_its_fields(
+    request_type: str | None, intent: str | None, outcome: str, status: int | None
+) -> None:
+    line = RequestLine("web")
+    line.request_type, line.intent, line.outcome, line.status = (
+        request_type,
+        intent,
+        outcome,
+        status,
+    )
+    written, fields = json.loads(line.text()), line.fields()
+    assert list(written) == list(fields)  # same keys, same order
+    for moving in ("time", "latency_ms"):
+        assert type(written.pop(moving)) is type(fields.pop(moving))
+    assert written == fields

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +139,11 @@ class Content:
     def answer(self, topic: str) -> Answer:
         return self.answers[topic]
 
-    @property
+    @cached_property
     def offered_topics(self) -> tuple[str, ...]:
-        """Topics that can be offered ("Want to know ...?"), in the order they are offered."""
+        """Topics that can be offered ("Want to know ...?"), in the order they are offered.
+
+        Worked out once: the content never changes while the skill runs."""
         return tuple(topic for topic, answer in self.answers.items() if answer.offer)
 
 

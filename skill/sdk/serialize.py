@@ -202,6 +202,33 @@ class CachingSerializer(DefaultSerializer):
             return lambda payload: stamp(payload, moment_type)
         return self._model_reader(obj_type)
 
+    def _imports_for(self, name: Any) -> bool:
+        """Whether building `name`'s reader may import a model module not read yet."""
+        return (
+            isinstance(name, str)
+            and name not in self.NATIVE_TYPES_MAPPING
+            and name not in self._readers
+        )
+
+    def _deferred(
+        self,
+        fields: dict[str, tuple[tuple[str, Reader, Any], ...]],
+        key: str,
+        attribute: str,
+        name: str,
+    ) -> Reader:
+        """A reader that builds `name`'s reader on its first call, then puts the real one in
+        `fields[key]` in its own place, so later payloads call the real one directly."""
+
+        def read_first(payload: Any) -> Any:
+            real = self._reader(name)
+            fields[key] = tuple(
+                (a, real if a == attribute else r, exact) for a, r, exact in fields[key]
+            )
+            return real(payload)
+
+        return read_first
+
     def _list_reader(self, obj_type: str) -> Reader:
         match = _LIST_TYPE.match(obj_type)
         if match is None or "," in match.group(1):
@@ -301,7 +328,16 @@ class CachingSerializer(DefaultSerializer):
             attribute_map.update({k: k for k in types if k not in attribute_map})
             for attribute, key in attribute_map.items():
                 name = types.get(attribute)
-                reader = self._reader(name) if attribute in types else _give_up
+                reader: Reader
+                if attribute not in types:
+                    reader = _give_up
+                elif self._imports_for(name):
+                    # Resolved when a payload first carries the key: a model class (or a
+                    # list or dict of them) would import its module now, and Context names
+                    # some 200 (APL, AudioPlayer ...) that a request may never send.
+                    reader = self._deferred(fields, key, attribute, name)
+                else:
+                    reader = self._reader(name)
                 # A str field holding a str (and so on) is that value itself: no call needed.
                 native = self.NATIVE_TYPES_MAPPING.get(name) if isinstance(name, str) else name
                 exact = native if native in self.PRIMITIVE_TYPES else None
