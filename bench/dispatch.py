@@ -108,6 +108,12 @@ def _child(args: argparse.Namespace) -> int:
     sys.path.append(str(FLOOR_DIR))  # the floor's modules import each other by name
     ours = _load("lambda_function", LAMBDA_DIR / "lambda_function.py")
     floor = _load("floor_lambda_function", FLOOR_DIR / "lambda_function.py")
+    if not args.request_line:  # the floor writes no such line; what ours costs without it
+        import logging
+
+        from skill.logs import REQUEST_LOGGER
+
+        logging.getLogger(REQUEST_LOGGER).disabled = True
     batches = _batches(args.users)
     hand = limit.HandWritten.learn(ours, batches["ours"][0])
     if os.environ.get("SKILL_PERSISTENCE") == "false":  # with memory, answers change per visit
@@ -204,6 +210,8 @@ def run(rounds: int = 1000, warmup: int = 100, users: int = 100, repeats: int = 
         results.append(_spawn(off_env, [*base, *profile]))
     progress("dispatch: without gc.freeze() on either side")
     unfrozen = _spawn(off_env, [*base, "--no-freeze"])
+    progress("dispatch: ours without its per-request JSON log line")
+    unlogged = _spawn(off_env, [*base, "--no-request-line"])
     with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
         progress(f"dispatch: SQLite memory on, {users} users")
         sqlite_env = clean_env(
@@ -287,7 +295,11 @@ def run(rounds: int = 1000, warmup: int = 100, users: int = 100, repeats: int = 
                 INFO,
             )
         )
-    for label, result in (("no gc.freeze() either side", unfrozen), ("SQLite memory on", on)):
+    for label, result in (
+        ("no gc.freeze() either side", unfrozen),
+        ("ours without its request log line", unlogged),
+        ("SQLite memory on", on),
+    ):
         for q in (50, 99):
             value = pct(result, "ours", q) / pct(result, "floor", q)
             rows.append(
@@ -327,6 +339,9 @@ def run(rounds: int = 1000, warmup: int = 100, users: int = 100, repeats: int = 
         "always follows the same one); gc stays on (its "
         "pauses are part of p99), with gc.freeze() after loading on both sides (the floor could "
         "take it too; the no-freeze row shows both without it).",
+        "Every request of ours writes one JSON line to stderr (skill/logs.py, issue 11's "
+        "operability line; here a pipe the parent reads, as Lambda's runtime reads one): "
+        "the floor writes none. The row without it shows what the line costs.",
         "The SQLite row uses a file in a temp dir with WAL: a session reads a user's memory "
         "when it opens and writes it once when it closes (the one-shot and the Stop here).",
         "Load average (1 min) when each repeat began: "
@@ -373,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs (>= 5)")
     parser.add_argument("--profile", type=int, default=0, help="rounds to run under cProfile")
     parser.add_argument("--no-freeze", dest="freeze", action="store_false")
+    parser.add_argument(
+        "--no-request-line", dest="request_line", action="store_false", help="ours logs none"
+    )
     args = parser.parse_args(argv)
     if args.child:
         return _child(args)
