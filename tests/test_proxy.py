@@ -36,6 +36,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from skill.content import PRIVACY_PATH
 from tests import envelopes, pki
+from tests.servers import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "bedtime-magnesium.conf"
@@ -59,31 +60,6 @@ def nginx_binary() -> str:
             "(apt-get install nginx; .ci/run installs it)"
         )
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not within {timeout} s")
-
-
-def stop(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

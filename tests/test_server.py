@@ -12,12 +12,10 @@ import contextlib
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,24 +24,11 @@ import pytest
 
 from skill.sdk.verification import NEW_URLS_PER_MINUTE
 from tests import envelopes, pki
+from tests.servers import free_port, wait_for
+from tests.servers import stop as stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 128 * 1024  # Settings.max_body_bytes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not within {timeout} s")
 
 
 @dataclass
@@ -115,13 +100,7 @@ def start(folder: Path, env: Mapping[str, str], workers: int = 2) -> Server:
 
 
 def stop(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(15)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(5)
+    stop_process(server.process, wait=15)
 
 
 def answering(server: Server) -> bool:
