@@ -16,6 +16,7 @@ reminder, updated in place, never a second). Every API fault has a calm answer h
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -327,31 +328,34 @@ def _reconciled(handler_input: HandlerInput) -> Plan | Outcome | None:
     return Plan(at, bedtime)
 
 
+def _about_the_reminder(
+    handler_input: HandlerInput, reply_for: Callable[[Plan], Reply]
+) -> Response:
+    """Reply about the reminder Alexa really has; say there is none, or the fault, if so."""
+    found = _reconciled(handler_input)
+    if found is None:
+        return render(handler_input, then_ask_next(load_content().prompts.reminder_none))
+    if not isinstance(found, Plan):
+        return _fault(handler_input, found)
+    return render(handler_input, reply_for(found))
+
+
 def tell_reminder(handler_input: HandlerInput) -> Response:
     """ "When is my reminder?" """
     prompts = load_content().prompts
-    found = _reconciled(handler_input)
-    if found is None:
-        return render(handler_input, then_ask_next(prompts.reminder_none))
-    if not isinstance(found, Plan):
-        return _fault(handler_input, found)
-    return render(
-        handler_input, then_ask_next(prompts.reminder_status.format(plan=describe(found)))
+    return _about_the_reminder(
+        handler_input,
+        lambda plan: then_ask_next(prompts.reminder_status.format(plan=describe(plan))),
     )
 
 
 def ask_to_cancel(handler_input: HandlerInput) -> Response:
     """ "Cancel my reminder": confirm first, naming the reminder Alexa really has."""
     prompts = load_content().prompts
-    found = _reconciled(handler_input)
-    if found is None:
-        return render(handler_input, then_ask_next(prompts.reminder_none))
-    if not isinstance(found, Plan):
-        return _fault(handler_input, found)
-    return render(
+    return _about_the_reminder(
         handler_input,
-        Reply(
-            speech=(prompts.reminder_cancel_confirm.format(time=spoken_time(found.at)),),
+        lambda plan: Reply(
+            speech=(prompts.reminder_cancel_confirm.format(time=spoken_time(plan.at)),),
             reprompt=prompts.reminder_cancel_reprompt,
             question=True,
             pending=Pending.CANCEL_REMINDER,
