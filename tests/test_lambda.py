@@ -12,7 +12,6 @@ import importlib.metadata
 import importlib.util
 import inspect
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -769,24 +768,6 @@ def test_cold_start_from_the_repo_leaves_out_the_web_stack(tmp_path: Path) -> No
     assert forbidden_in(result["after_import"]) == []
     assert forbidden_in(result["after_requests"]) == []
     assert CONTENT.prompts.welcome in speech(result["responses"][0])
-
-
-@pytest.fixture(scope="module")
-def entry_module() -> Iterator[ModuleType]:
-    """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("ALEXA_SKILL_ID", raising=False)
-        env.delenv("SKILL_DYNAMODB_TABLE", raising=False)
-        env.setenv("SKILL_PERSISTENCE", "false")
-        spec = importlib.util.spec_from_file_location("lambda_function", ENTRY)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    yield module
-    root.setLevel(level)
-    root.handlers[:] = handlers
 
 
 @pytest.fixture(params=["launch", "one-shot", "help", "session-ended"])

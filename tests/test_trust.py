@@ -9,10 +9,8 @@ turn budget, "where does it say that?" and CanFulfillIntentRequest.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -57,24 +55,6 @@ NEW_TOPICS = {
     Intent.RELAX: "relax",
 }
 Post = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def entry_module() -> Iterator[ModuleType]:
-    """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("ALEXA_SKILL_ID", raising=False)
-        env.delenv("SKILL_DYNAMODB_TABLE", raising=False)
-        env.setenv("SKILL_PERSISTENCE", "false")
-        spec = importlib.util.spec_from_file_location("lambda_function_trust", ENTRY)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    yield module
-    root.setLevel(level)
-    root.handlers[:] = handlers
 
 
 def web_post(app: Flask) -> Post:
