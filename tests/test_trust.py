@@ -34,7 +34,6 @@ from tests.talk import Conversation, Turn
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
-ENTRY = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
 MAX_TURN_WORDS = 40
 MAX_OFFER_WORDS = 8
 NOT_IN_ARTICLE = {
