@@ -26,7 +26,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_user_id
 
 from skill.names import SessionKey, Voice
-from skill.reminders.clock import from_clock, to_clock
+from skill.timetext import from_clock, to_clock
 
 if TYPE_CHECKING:  # the store itself is imported only when persistence is on
     from skill.persistence import ResilientPersistenceAdapter

@@ -15,8 +15,8 @@ from ask_sdk_model import Response
 from skill import memory
 from skill.content import load_content
 from skill.names import Pending, SessionKey, Voice
-from skill.reminders.clock import spoken_time
 from skill.replies import Reply, render, session_attributes, then_ask_next
+from skill.timetext import spoken_time
 
 
 def change_voice(handler_input: HandlerInput, chosen: Voice) -> Response:

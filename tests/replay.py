@@ -30,9 +30,9 @@ from skill.dev.console import requests as alexa
 from skill.dispatch import invoke_json
 from skill.names import Benefit, Intent, RequestType
 from skill.sdk.api_client import TimeoutApiClient
-from tests import envelopes
-from tests.envelopes import benefit, slot
-from tests.fake_alexa_api import FakeAlexaApi, fake_alexa_api, point_at
+from testing import envelopes
+from testing.envelopes import benefit, slot
+from testing.fake_alexa_api import FakeAlexaApi, fake_alexa_api, point_at
 
 CORPUS = Path(__file__).resolve().parent / "data" / "replay"
 SCOPE = "alexa::alerts:reminders:skill:readwrite"

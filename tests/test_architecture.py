@@ -13,11 +13,20 @@ from pathlib import Path
 
 import pytest
 
-SKILL_DIR = Path(__file__).resolve().parent.parent / "skill"
+from testing import ROOT
+
+SKILL_DIR = ROOT / "skill"
 
 # Lowest first; a module may import its own layer or any layer below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("skill.names", "skill.config", "skill.logs", "skill.speech", "skill.content"),
+    (
+        "skill.names",
+        "skill.config",
+        "skill.logs",
+        "skill.speech",
+        "skill.content",
+        "skill.timetext",
+    ),
     ("skill.reminders.clock",),
     ("skill.sdk", "skill.persistence"),
     ("skill.memory",),
@@ -31,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    ("skill.web_fast",),
+    ("skill.web.fast",),
     ("skill.web", "skill.__main__", "skill.dev"),
 )
 
@@ -44,7 +53,7 @@ def module_name(path: Path) -> str:
 
 
 # Folders whose __init__ only documents them (checked below): they import nothing.
-PACKAGES_WITHOUT_CODE = frozenset({"skill.reminders", "skill.handlers"})
+PACKAGES_WITHOUT_CODE = frozenset({"skill.reminders", "skill.handlers", "skill.web"})
 
 MODULES = {module_name(path): path for path in sorted(SKILL_DIR.rglob("*.py"))}
 
@@ -118,3 +127,25 @@ def test_no_import_cycles() -> None:
 
     for module in sorted(graph):
         visit(module, ())
+
+
+def _top_level_imports(folder: Path) -> set[str]:
+    """The top-level packages that the modules under `folder` import."""
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_bench_and_test_support_never_import_the_tests() -> None:
+    """Shared test support lives in testing/; bench/ and testing/ import it, never tests/."""
+    for folder in ("bench", "testing"):
+        assert "tests" not in _top_level_imports(ROOT / folder), folder
+
+
+def test_the_runtime_never_imports_test_support() -> None:
+    assert not {"tests", "testing", "bench"} & _top_level_imports(SKILL_DIR)

@@ -28,22 +28,18 @@ from skill import memory
 from skill.content import load_content
 from skill.names import Intent, Pending, SessionKey, Slot
 from skill.reminders.clock import (
-    from_clock,
     in_day_part,
     in_window,
     is_evening_or_night,
     may_mean_evening,
     minutes_before_bed,
-    parse_amazon_time,
     parse_day_part,
     reminder_time_for,
     spoken_bedtime,
-    spoken_clock,
-    spoken_time,
-    to_clock,
     twelve_hours_later,
 )
 from skill.replies import Reply, render, session_attributes, then_ask_next
+from skill.timetext import from_clock, parse_amazon_time, spoken_clock, spoken_time, to_clock
 
 if TYPE_CHECKING:
     from skill.reminders.service import Outcome
