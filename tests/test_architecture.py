@@ -11,8 +11,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from testing import ROOT
 
 SKILL_DIR = ROOT / "skill"
@@ -27,21 +25,35 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "skill.content",
         "skill.timetext",
     ),
-    ("skill.reminders.clock",),
+    ("skill.turn", "skill.reminders.clock", "skill.reminders.port"),
     ("skill.sdk", "skill.persistence"),
     ("skill.memory",),
     ("skill.replies",),
-    (
+    ("skill.ports",),
+    FEATURES := (
         "skill.conversation",
         "skill.discovery",
         "skill.preferences",
-        "skill.reminders.service",
+        "skill.safety",
         "skill.reminders.dialog",
     ),
+    # The adapters: the only runtime code that knows the SDK's HandlerInput.
+    ("skill.alexa", "skill.reminders.service"),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    ("skill.web.fast",),
     ("skill.web", "skill.__main__", "skill.dev"),
+)
+
+#: Plain values in, plain values out: these never touch the SDK's request handling.
+SANS_IO = (
+    *FEATURES,
+    "skill.ports",
+    "skill.replies",
+    "skill.memory",
+    "skill.turn",
+    "skill.timetext",
+    "skill.reminders.clock",
+    "skill.reminders.port",
 )
 
 
@@ -100,14 +112,33 @@ def test_every_module_has_a_layer() -> None:
             layer_of(module)
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "skill"))
-def test_imports_point_down_the_layers(module: str) -> None:
+def test_imports_point_down_the_layers() -> None:
     upward = [
-        target
+        f"{module} -> {target}"
+        for module in sorted(MODULES)
+        if module != "skill"
         for target in imported_modules(module)
         if target != "skill" and layer_of(target) > layer_of(module)
     ]
-    assert upward == [], f"{module} imports a higher layer"
+    assert upward == []
+
+
+def test_features_never_see_the_sdk_request() -> None:
+    """Features are functions of the turn: only skill.alexa (and the handler classes)
+    know HandlerInput, so a feature test needs no envelope."""
+    offenders = [
+        module
+        for module in SANS_IO
+        if any(name in MODULES[module].read_text(encoding="utf-8") for name in SDK_REQUEST)
+    ]
+    assert offenders == []
+
+
+def test_the_sans_io_list_names_real_modules() -> None:
+    assert set(SANS_IO) <= set(MODULES)
+
+
+SDK_REQUEST = ("HandlerInput", "handler_input", "ask_sdk_core")
 
 
 def test_no_import_cycles() -> None:

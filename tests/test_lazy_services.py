@@ -27,7 +27,7 @@ from skill.dev.lazy_services import (
     lazy_factory_source,
     patch_bundle,
 )
-from skill.reminders.service import Outcome
+from skill.reminders.port import Outcome
 from testing.fake_alexa_api import FakeAlexaApi, fake_alexa_api
 from tests import test_reminders_service as reminders
 from tests.locks import locked_versions

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from skill import names, timetext
 from skill.reminders import clock as reminder_clock
 from skill.reminders import service as reminders
-from skill.reminders.service import Outcome, ReminderResult
+from skill.reminders.port import NightlyReminders, Outcome, ReminderResult
 from skill.sdk.api_client import TimeoutApiClient
 from testing import envelopes
 from testing.fake_alexa_api import (
@@ -583,7 +583,7 @@ def set_(
     )
 
 
-def find(api: FakeAlexaApi, stored_id: str | None = None) -> reminders.NightlyReminders:
+def find(api: FakeAlexaApi, stored_id: str | None = None) -> NightlyReminders:
     return run(
         lambda hi: reminders.find_nightly_reminders(hi, stored_id), request(api), client_for(api)
     )
@@ -677,7 +677,7 @@ def test_find_puts_the_stored_one_first_and_skips_completed_ones(api: FakeAlexaA
     assert found.reminders == ((b, NINE_FIFTEEN), (a, NINE_FIFTEEN))
     assert find(api).first == (a, NINE_FIFTEEN)
     api.reminders.clear()
-    assert find(api) == reminders.NightlyReminders(Outcome.FOUND, ())
+    assert find(api) == NightlyReminders(Outcome.FOUND, ())
 
 
 def test_delete_nightly_deletes_every_one_of_ours(api: FakeAlexaApi) -> None:
