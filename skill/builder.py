@@ -15,7 +15,12 @@ from ask_sdk_model.services import ApiClient
 
 from skill import conversation, preferences
 from skill.config import Settings
-from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler, CanFulfillHandler
+from skill.handlers.answers import (
+    ArticleAnswerHandler,
+    BenefitDetailHandler,
+    CanFulfillHandler,
+    TopicHandler,
+)
 from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
@@ -36,7 +41,18 @@ def request_handlers() -> list[AbstractRequestHandler]:
         RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
         BenefitDetailHandler(),
-        IntentRoute({Intent.HEALTH_CONCERN}, conversation.health_concern),
+        TopicHandler(),
+        # Health statements and amounts: one safety line for now (tiered answers: issue 18).
+        IntentRoute(
+            {
+                Intent.HEALTH_CONCERN,
+                Intent.EMERGENCY,
+                Intent.AMOUNT,
+                Intent.AMOUNT_TAKEN,
+                Intent.EXTRA_DOSE,
+            },
+            conversation.health_concern,
+        ),
         IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),

@@ -73,6 +73,8 @@ class Slot(StrEnum):
     CONDITION = "condition"  # HealthConcernIntent: ConditionType
     AMOUNT = "amount"  # AmountIntent, AmountTakenIntent: AMAZON.NUMBER
     UNIT = "unit"  # AmountIntent, AmountTakenIntent: DoseUnitType
+    PERSON = "person"  # EmergencyIntent: PersonType (child, adult) who swallowed something
+    PILLS = "pills"  # EmergencyIntent: PillsType, what was swallowed
 
 
 class Benefit(StrEnum):

@@ -70,7 +70,14 @@ class ArticleAnswerHandler(IntentHandler):
 
 def resolved_benefit(handler_input: HandlerInput) -> str | None:
     """The benefit topic Alexa resolved the slot to, or None if empty or unmatched."""
-    slot = get_slot(handler_input, Slot.BENEFIT)
+    return resolved_topic(handler_input, Slot.BENEFIT, BENEFIT_TOPICS)
+
+
+def resolved_topic(
+    handler_input: HandlerInput, slot_name: str, topics: frozenset[str]
+) -> str | None:
+    """The content topic Alexa resolved a slot to, or None if empty or not one of `topics`."""
+    slot = get_slot(handler_input, slot_name)
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(getattr(authority, "status", None), "code", None)
@@ -78,11 +85,11 @@ def resolved_benefit(handler_input: HandlerInput) -> str | None:
             continue
         for wrapper in getattr(authority, "values", None) or []:
             topic = getattr(getattr(wrapper, "value", None), "id", None)
-            if isinstance(topic, str) and topic in BENEFIT_TOPICS:
+            if isinstance(topic, str) and topic in topics:
                 return topic
     if getattr(slot, "value", None):
         # Never the words themselves: they are what the listener said.
-        logger.info("benefit slot value did not resolve")
+        logger.info("%s slot value did not resolve", slot_name)
     return None
 
 
@@ -95,6 +102,19 @@ class BenefitDetailHandler(IntentHandler):
         topic = resolved_benefit(handler_input)
         if topic is None:
             return conversation.choose_benefit(handler_input)
+        return conversation.answer(handler_input, topic)
+
+
+class TopicHandler(IntentHandler):
+    """"Tell me about {topic}": the article answer whose key the topic resolved to
+    (TopicType ids are content topics); an unknown topic is a miss."""
+
+    intent_names = frozenset({Intent.TOPIC})
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        topic = resolved_topic(handler_input, Slot.TOPIC, frozenset(load_content().answers))
+        if topic is None:
+            return conversation.fallback(handler_input)
         return conversation.answer(handler_input, topic)
 
 

@@ -262,7 +262,12 @@ class Matcher:
             types = {slot["name"]: slot["type"] for slot in intent.get("slots", ())}
             for sample in intent["samples"]:
                 if SLOT.search(sample):
-                    self.slotted.append((intent["name"], _pattern(sample), types))
+                    closed = {
+                        name: list(self.values[kind])
+                        for name, kind in types.items()
+                        if kind in self.values
+                    }
+                    self.slotted.append((intent["name"], _pattern(sample, closed), types))
                 else:
                     self.literal[normalise(sample)].add(intent["name"])
         self.built_in: dict[str, set[str]] = defaultdict(set)
@@ -293,17 +298,25 @@ class Matcher:
         return found
 
 
-def _pattern(sample: str) -> re.Pattern[str]:
-    """The sample as a regex over normalised words, each {slot} a named run of words."""
+def _pattern(sample: str, closed: Mapping[str, Sequence[str]]) -> re.Pattern[str]:
+    """The sample as a regex over normalised words, each {slot} a named run of words
+    (a custom type's slot: one of its value names or synonyms)."""
     pieces = SLOT.split(sample)
     text = " ".join(
         f"{{{piece}}}" if n % 2 else normalise(piece) for n, piece in enumerate(pieces)
     ).strip()
     parts = [
-        f"(?P<{piece}>[a-z0-9' ]+?)" if n % 2 else re.escape(piece)
+        (_alternatives(piece, closed[piece]) if piece in closed else f"(?P<{piece}>[a-z0-9' ]+?)")
+        if n % 2
+        else re.escape(piece)
         for n, piece in enumerate(SLOT.split(" ".join(text.split())))
     ]
     return re.compile("".join(parts))
+
+
+def _alternatives(name: str, phrases: Sequence[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return f"(?P<{name}>{'|'.join(map(re.escape, ordered))})"
 
 
 @functools.cache
