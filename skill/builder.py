@@ -41,7 +41,18 @@ def request_handlers() -> list[AbstractRequestHandler]:
         RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
         IntentRoute({Intent.BENEFIT_DETAIL}, conversation.benefit),
-        IntentRoute({Intent.HEALTH_CONCERN}, safety.health_concern),
+        IntentRoute({Intent.TOPIC}, conversation.topic),
+        # Health statements and amounts: one safety line for now (tiered answers: issue 18).
+        IntentRoute(
+            {
+                Intent.HEALTH_CONCERN,
+                Intent.EMERGENCY,
+                Intent.AMOUNT,
+                Intent.AMOUNT_TAKEN,
+                Intent.EXTRA_DOSE,
+            },
+            safety.health_concern,
+        ),
         IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),

@@ -121,6 +121,16 @@ def benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     return answer(session, ports, topic)
 
 
+def topic(turn: Turn, session: Session, ports: Ports) -> Reply:
+    """"Tell me about {topic}": the article answer whose key the topic slot resolved to
+    (TopicType ids are content topics); an unknown topic is a miss."""
+    answers = load_content().answers
+    chosen = next((t for t in turn.slot(Slot.TOPIC).resolved_ids if t in answers), None)
+    if chosen is None:
+        return fallback(turn, session, ports)
+    return answer(session, ports, chosen)
+
+
 def choose_benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     """An empty or unknown benefit: list the benefits (and ask which, in a conversation)."""
     content = load_content()
