@@ -8,7 +8,10 @@ Features never see `HandlerInput`; only this module, the route table (`builder.p
 and the SDK handler classes (`handlers/`) do.
 
 This is also the one home for the locale and for screens: `render_reply` receives the
-turn, whose `screen` says what the device can show (APL output belongs there).
+turn, whose `screen` says what the device can show, and adds the night screen
+(`skill.screen`) as a RenderDocument directive where it belongs; and for the
+recognised person: memory is opened for the account and, when Alexa recognised the
+speaker, for that person (`skill.memory`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
 from skill.reminders.port import NightlyReminders, ReminderResult, Reminders
 from skill.replies import Reply, render
+from skill.screen import (
+    NIGHT_SCREEN_TOKEN,
+    night_screen,
+    night_screen_data,
+    shows_night_screen,
+    viewport_profile,
+)
 from skill.speech import to_ssml
 from skill.turn import Screen, Session, SlotValue, TaskAnswer, Turn
 
@@ -60,7 +70,8 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
     envelope comes from outside)."""
     request: Any = envelope.request
     session = envelope.session
-    system = getattr(getattr(envelope, "context", None), "system", None)
+    context = getattr(envelope, "context", None)
+    system = getattr(context, "system", None)
     kind = str(getattr(request, "object_type", None) or "")
     intent = getattr(request, "intent", None)
     user = getattr(system, "user", None)
@@ -75,17 +86,50 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
         locale=getattr(request, "locale", None),
         has_session=session is not None,
         new_session=bool(getattr(session, "new", False)),
-        screen=Screen(supports_apl=getattr(interfaces, "alexa_presentation_apl", None) is not None),
+        screen=_screen(interfaces, context),
         permissions=frozenset(
             name
             for name, scope in (scopes.items() if isinstance(scopes, dict) else ())
             if _value(getattr(scope, "status", None)) == GRANTED
         ),
-        person_id=getattr(getattr(system, "person", None), "person_id", None),
+        person_id=_text(getattr(getattr(system, "person", None), "person_id", None)),
         user_id=user_id if isinstance(user_id, str) and user_id else None,
         timestamp=timestamp if isinstance(timestamp, datetime.datetime) else None,
         task=_task(request) if kind == RequestType.CONNECTIONS_RESPONSE else None,
     )
+
+
+def _screen(interfaces: Any, context: Any) -> Screen:
+    """What the device can show: APL or not and, for APL, its viewport profile and shape
+    (from `context.Viewport`, of which skill/dispatch.py keeps only the parts read here)."""
+    if getattr(interfaces, "alexa_presentation_apl", None) is None:
+        return Screen()
+    viewport = getattr(context, "viewport", None)
+    if viewport is None:
+        return Screen(supports_apl=True)
+    width = getattr(viewport, "current_pixel_width", None) or getattr(viewport, "pixel_width", 0)
+    height = getattr(viewport, "current_pixel_height", None) or getattr(viewport, "pixel_height", 0)
+    dpi = getattr(viewport, "dpi", None)
+    mode = _value(getattr(viewport, "mode", None))
+    shape = _value(getattr(viewport, "shape", None))
+    numbers = (width, height, dpi)
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        return Screen(supports_apl=True)
+    return Screen(
+        supports_apl=True,
+        profile=viewport_profile(
+            mode if isinstance(mode, str) else None,
+            shape if isinstance(shape, str) else None,
+            int(width or 0),
+            int(height or 0),
+            int(dpi or 0),
+        ),
+        shape=shape.lower() if isinstance(shape, str) else None,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _value(code: Any) -> Any:
@@ -212,6 +256,9 @@ def render_reply(handler_input: HandlerInput, state: _State, reply: Reply) -> Re
 
         builder.set_card(consent_card())
     builder.speak(to_ssml(rendered.speech, quiet=quiet))
+    if reply.ask_permission is None and shows_night_screen(state.turn.screen):
+        # Not beside Alexa's own permission prompt: that task takes the screen itself.
+        _night_screen(handler_input, reply)
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
     if rendered.reprompt is None:
@@ -232,6 +279,21 @@ def _voice(state: _State) -> str:
         return str(state.session.voice)
     record = state.memory.loaded_record
     return record.voice if record is not None else Voice.NORMAL
+
+
+def _night_screen(handler_input: HandlerInput, reply: Reply) -> None:
+    """The night screen document, bound to this reply (screen devices only)."""
+    from ask_sdk_model.interfaces.alexa.presentation.apl import (  # screen devices only: ~13 ms
+        RenderDocumentDirective,
+    )
+
+    handler_input.response_builder.add_directive(
+        RenderDocumentDirective(
+            token=NIGHT_SCREEN_TOKEN,
+            document=night_screen(),
+            datasources=night_screen_data(reply),
+        )
+    )
 
 
 def _elicit_slot(handler_input: HandlerInput, intent_name: str, slot_name: str) -> None:

@@ -68,6 +68,8 @@ def _say_and_offer(
     content = load_content()
     _heard(session, ports, answer.topic, part=part)
     card_title, card_text = answer.card_title, answer.card_text
+    cited = answer.more_sources if part == MORE and answer.more_sources else answer.sources
+    source = cited[0] if cited else None
     if answer.offer is None:
         return Reply(
             speech=(said,),
@@ -75,6 +77,7 @@ def _say_and_offer(
             reprompt=content.prompts.help_reprompt,
             card_title=card_title,
             card_text=card_text,
+            source=source,
         )
     topic = next_offer(session, answer.topic)
     if topic is None:
@@ -83,6 +86,7 @@ def _say_and_offer(
             follow_up=(content.prompts.all_heard,),
             card_title=card_title,
             card_text=card_text,
+            source=source,
         )
     offer = content.answer(topic).offer or content.prompts.ask_next
     return Reply(
@@ -92,6 +96,7 @@ def _say_and_offer(
         offer=topic,
         card_title=card_title,
         card_text=card_text,
+        source=source,
     )
 
 

@@ -41,6 +41,9 @@ class Reply:
     elicit: tuple[str, str] | None = None  # (intent, slot) Alexa should listen for next
     remember: bool = True  # kept for "repeat that"
     misses: int = 0  # consecutive turns not understood, this one included (0: understood)
+    headline: str | None = None  # shown largest on a screen, e.g. "Call 911" on the urgent line
+    near_bedtime: bool = False  # the bedtime-aware mode: a screen goes darker still
+    source: str | None = None  # the article sentence the answer comes from, for a screen
 
 
 @dataclass(frozen=True)

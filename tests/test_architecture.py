@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.turn", "skill.reminders.clock", "skill.reminders.port"),
     ("skill.sdk", "skill.persistence"),
     ("skill.memory",),
-    ("skill.replies",),
+    ("skill.replies", "skill.screen"),
     ("skill.ports",),
     FEATURES := (
         "skill.conversation",
@@ -49,6 +49,7 @@ SANS_IO = (
     *FEATURES,
     "skill.ports",
     "skill.replies",
+    "skill.screen",
     "skill.memory",
     "skill.turn",
     "skill.timetext",

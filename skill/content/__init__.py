@@ -17,6 +17,7 @@ CONTENT_DIR = Path(__file__).resolve().parent
 ARTICLE_PATH = CONTENT_DIR / "article.txt"
 ANSWERS_PATH = CONTENT_DIR / "answers.json"
 PRIVACY_PATH = CONTENT_DIR / "privacy.html"
+NIGHT_SCREEN_PATH = CONTENT_DIR / "night_screen.json"
 
 
 class ContentError(ValueError):
@@ -202,3 +203,15 @@ def article_title() -> str:
 def privacy_policy(path: Path = PRIVACY_PATH) -> str:
     """The privacy policy (plain HTML) the web service serves at GET /privacy."""
     return path.read_text(encoding="utf-8")
+
+
+@cache
+def night_screen_document(path: Path = NIGHT_SCREEN_PATH) -> dict[str, Any]:
+    """The night screen's APL document (data-bound; `skill.screen` fills its data).
+
+    Read on the first answer to a screen device, once per process. Treat it as frozen:
+    every response refers to this one dict."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or document.get("type") != "APL":
+        raise ContentError(f"{path.name}: not an APL document")
+    return document
