@@ -185,7 +185,7 @@ def _state(handler_input: HandlerInput, store: Store | None = None) -> _State:
         turn = parse_turn(handler_input.request_envelope)
         raw = handler_input.attributes_manager.session_attributes if turn.has_session else {}
         session = Session.from_attributes(raw)
-        state = _State(turn, session, Memory(store, turn.user_id, session))
+        state = _State(turn, session, Memory(store, turn.user_id, session, turn.person_id))
         attributes[REQUEST_KEY] = state
     return state
 

@@ -4,6 +4,16 @@ Stored per Alexa user id (`ListenerMemory`): first seen, visits, topics heard, l
 topic, voice, bedtime and the id of their nightly reminder. Nothing about their
 health or doses.
 
+Two sleepers, one Echo: when Alexa recognises the speaker (`context.System.person`),
+their memory is their own. It lives in the account's record under `people`, keyed by
+`person_key` (a digest of the user and person ids, so neither id is stored or logged),
+and holds everything but the reminder: Alexa's Reminders API keeps reminders per
+account, so the reminder's id and time stay in the account's part, shared. Without a
+recognised person, the account's own fields are today's per-account memory. A
+person's "forget me" removes their part only; the account's "forget me" removes the
+account's fields and leaves the recognised people theirs; disabling the skill removes
+the whole record, everyone's.
+
 `Memory` is the port features record changes on: the record is read from the store at
 most once per request, when first needed; settings the listener asks for are written
 at the end of the request; the visit and topics heard ride in the session
@@ -15,6 +25,7 @@ is down the skill answers without memory (the persistence layer logs it).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +104,52 @@ class ListenerMemory:
 # Optional text fields, copied from a stored record only when they are strings.
 _TEXT_FIELDS = ("first_seen", "last_topic", "reminder_id")
 
+#: The record's key for the recognised people's parts.
+PEOPLE = "people"
+#: Fields everyone on the account shares (Alexa keeps reminders per account).
+SHARED_FIELDS = ("reminder_id", "reminder_time")
+
+
+def person_key(user_id: str, person_id: str) -> str:
+    """The key of a recognised person's part of the account's record: derived from both
+    ids (SHA-256), so neither is stored, and one person on two accounts has two keys."""
+    digest = hashlib.sha256(f"{user_id}\n{person_id}".encode()).hexdigest()
+    return f"p-{digest[:32]}"
+
+
+def _people(stored: dict[str, Any]) -> dict[str, Any]:
+    people = stored.get(PEOPLE)
+    return dict(people) if isinstance(people, dict) else {}
+
+
+def _view(stored: dict[str, Any], person: str | None) -> dict[str, Any]:
+    """The stored attributes one listener sees: the account's, or a person's part plus
+    the shared fields."""
+    if person is None:
+        return stored
+    own = _people(stored).get(person)
+    view = dict(own) if isinstance(own, dict) else {}
+    view.update({name: stored.get(name) for name in SHARED_FIELDS})
+    return view
+
+
+def _merged(stored: dict[str, Any], person: str | None, record: ListenerMemory) -> dict[str, Any]:
+    """`stored` with one listener's record written in, everything else left as it was."""
+    attributes = record.to_attributes()
+    merged = dict(stored)
+    if person is None:
+        merged.update(attributes)
+        return merged
+    people = _people(stored)
+    people[person] = {k: v for k, v in attributes.items() if k not in SHARED_FIELDS}
+    merged[PEOPLE] = people
+    for name in SHARED_FIELDS:
+        if attributes[name] is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = attributes[name]
+    return merged
+
 
 def _clock_or_none(at: datetime.time | None) -> str | None:
     return to_clock(at) if at is not None else None
@@ -102,13 +159,22 @@ class Memory:
     """The listener behind one request: their record, read once, and the changes to write.
 
     `Memory(None, None, session)` is a blank memory that never reads or writes (the
-    skill without persistence, or a feature test).
+    skill without persistence, or a feature test). With `person_id` (the speaker Alexa
+    recognised) the listener is that person, within the account.
     """
 
-    def __init__(self, store: Store | None, user_id: str | None, session: Session) -> None:
+    def __init__(
+        self,
+        store: Store | None,
+        user_id: str | None,
+        session: Session,
+        person_id: str | None = None,
+    ) -> None:
         self._store = store
         self._session = session
         self._user_id = user_id
+        self._person = person_key(user_id, person_id) if user_id and person_id else None
+        self._others_stored: bool | None = None  # other listeners' parts in the record
         self._enabled = store is not None and user_id is not None
         self._record: ListenerMemory | None = None
         self._changes: list[Change] = []
@@ -125,10 +191,18 @@ class Memory:
             stored: dict[str, Any] = {}
             if self._store is not None and self._user_id is not None:
                 stored = self._store.get_attributes(self._user_id)
-            self._record = ListenerMemory.from_attributes(stored)
+            people = _people(stored)
+            people.pop(self._person or "", None)
+            self._others_stored = bool(people)
+            self._record = ListenerMemory.from_attributes(_view(stored, self._person))
             for change in (*self._unsaved_changes(), *self._changes):
                 change(self._record)
         return self._record
+
+    @property
+    def recognised(self) -> bool:
+        """Whether this memory is a recognised person's (not the whole account's)."""
+        return self._person is not None
 
     @property
     def loaded_record(self) -> ListenerMemory | None:
@@ -170,14 +244,18 @@ class Memory:
         if self._record is not None:
             heard(topic)(self._record)
 
-    def forget(self, *, keep: Change | None = None) -> None:
-        """Delete everything stored for this listener (after they confirmed, or when they
-        disabled the skill). `keep` writes back the little that must survive, e.g. the
-        id of a reminder Alexa could not delete yet, so "forget me" can try again."""
+    def forget(self, *, keep: Change | None = None, everyone: bool = False) -> None:
+        """Delete everything stored for this listener (after they confirmed), or with
+        `everyone` the account's whole record (the skill was disabled). `keep` writes back
+        the little that must survive, e.g. the id of a reminder Alexa could not delete
+        yet, so "forget me" can try again."""
         self._changes.clear()
         self._session.unsaved = None
         self._record = ListenerMemory()
         self._forget = True
+        if everyone:
+            self._person = None
+            self._others_stored = False
         if keep is not None:
             self.change(keep)
 
@@ -190,14 +268,7 @@ class Memory:
         if self._store is None or self._user_id is None:
             return
         if self._forget:
-            if not self._changes:
-                self._store.delete_attributes(self._user_id)
-                return
-            kept = ListenerMemory()
-            for change in self._changes:
-                change(kept)
-            self._changes.clear()
-            self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
+            self._commit_forget()
             return
         if not self._changes and not (session_ends and self._session.unsaved is not None):
             return
@@ -206,12 +277,50 @@ class Memory:
         self._session.unsaved = None
 
         def apply(stored: dict[str, Any]) -> dict[str, Any]:
-            record = ListenerMemory.from_attributes(stored)
+            record = ListenerMemory.from_attributes(_view(stored, person))
             for change in changes:
                 change(record)
-            return record.to_attributes()
+            return _merged(stored, person, record)
 
+        person = self._person
         self._store.update_attributes(self._user_id, apply)
+
+    def _commit_forget(self) -> None:
+        """Delete this listener's memory, keeping only what `forget(keep=...)` asked for
+        and other listeners' parts; the whole row goes when nothing is left in it."""
+        assert self._store is not None and self._user_id is not None
+        kept: ListenerMemory | None = None
+        if self._changes:
+            kept = ListenerMemory()
+            for change in self._changes:
+                change(kept)
+            self._changes.clear()
+        person = self._person
+        if person is None and self._others_stored is False:
+            # Nobody else has a part in the record (known from this request's read, or
+            # everyone is being forgotten): one delete, or one write of what is kept.
+            if kept is None:
+                self._store.delete_attributes(self._user_id)
+            else:
+                self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
+            return
+
+        def apply(stored: dict[str, Any]) -> dict[str, Any]:
+            people = _people(stored)
+            left: dict[str, Any] = {}  # the account forgets its own fields
+            if person is not None:  # a person forgets their part; the account's fields stay
+                people.pop(person, None)
+                left = {k: v for k, v in stored.items() if k != PEOPLE}
+            if kept is not None:
+                attributes = kept.to_attributes()
+                names = SHARED_FIELDS if person is not None else tuple(attributes)
+                left.update({name: attributes[name] for name in names})
+            if people:
+                left[PEOPLE] = people
+            return left
+
+        if not self._store.update_attributes(self._user_id, apply):
+            self._store.delete_attributes(self._user_id)
 
     def _unsaved(self) -> Unsaved:
         if self._session.unsaved is None:

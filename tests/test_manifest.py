@@ -101,6 +101,8 @@ def test_get_privacy_serves_the_policy_as_plain_html(tmp_path: Path) -> None:
         "forget me",
         "Disable the skill",
         "deletes your record",
+        "their own part of the record",
+        "for everyone on that Echo",
     ):
         assert words in text, words
     assert "<script" not in answer.get_data(as_text=True)

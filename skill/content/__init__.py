@@ -78,9 +78,11 @@ class Prompts:
     quiet_off: str
     forget_confirm: str
     forget_confirm_reminder: str
+    forget_confirm_person: str
     forget_reprompt: str
     forgotten: str
     forgotten_reminder: str
+    forgotten_shared_reminder: str
     forget_reminder_failed: str
     forget_kept: str
     ask_bedtime: str
@@ -95,6 +97,7 @@ class Prompts:
     reminder_confirm_reprompt: str
     reminder_not_set: str
     reminder_set: str
+    reminder_shared: str
     reminder_zone_unknown: str
     reminder_text: str
     reminder_card_title: str

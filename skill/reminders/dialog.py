@@ -36,6 +36,9 @@ from skill.timetext import from_clock, parse_amazon_time, spoken_clock, spoken_t
 from skill.turn import Session, Turn
 
 TOKEN_PREFIX = "reminder@"
+#: The longest turn that still gets "This reminder is for everyone on this Echo."
+#: (the answer-turn budget: one breath, half asleep).
+MAX_SHARED_TURN_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,10 @@ def create(ports: Ports, plan: Plan) -> Reply:
     said = prompts.reminder_set.format(plan=facts)
     if not result.zone_known:
         said = f"{said} {prompts.reminder_zone_unknown}"
+    if remembered.recognised:  # one of several voices: the reminder is the whole account's
+        shared = f"{said} {prompts.reminder_shared}"
+        if len(f"{shared} {prompts.ask_next}".split()) <= MAX_SHARED_TURN_WORDS:
+            said = shared
     return then_ask_next(
         said,
         card_title=prompts.reminder_card_title,
