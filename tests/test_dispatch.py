@@ -1,4 +1,4 @@
-"""The skill reads only `context.System` and five numbers of `context.Viewport`, so the
+"""The skill reads only `context.System` and seven fields of `context.Viewport`, so the
 rest of a device's context is never read."""
 
 from __future__ import annotations

@@ -313,8 +313,9 @@ def test_the_urgent_headline_and_bedtime_flag_reach_the_screen() -> None:
     assert [line.text for line in layout.texts] == ["Call 911", "Call 911 now."]
 
 
-def test_the_viewport_costs_five_numbers_not_the_whole_context(skill: CustomSkill) -> None:
-    """The Echo Show's Viewports, Extensions and APL state are never read (dispatch)."""
+def test_an_echo_show_event_is_left_unchanged(skill: CustomSkill) -> None:
+    """Pruning the context to what is read copies it; the host's event is not touched
+    (what is kept is checked in tests/test_dispatch.py)."""
     show = _on(ECHO_SHOWS[2], intent(Intent.TIMING))
     sent = copy.deepcopy(show)
     invoke_json(skill, show)
