@@ -283,9 +283,8 @@ def _voice(state: _State) -> str:
 
 def _night_screen(handler_input: HandlerInput, reply: Reply) -> None:
     """The night screen document, bound to this reply (screen devices only)."""
-    from ask_sdk_model.interfaces.alexa.presentation.apl import (  # screen devices only: ~13 ms
-        RenderDocumentDirective,
-    )
+    # Screen devices only: the APL package imports every APL model class it has.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
     handler_input.response_builder.add_directive(
         RenderDocumentDirective(

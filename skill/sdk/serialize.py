@@ -106,9 +106,8 @@ class PlainJson(dict[str, Any]):
 
     `CachingSerializer` writes it as a shallow copy, a plain `dict` whose values are the
     document's own (plain dicts, lists and scalars, as the SDK would write them): the
-    SDK's `serialize` would copy it value by value into an equal dict (about 30 µs for
-    the night screen document). The SDK's own serializer still writes it the long way,
-    to the same JSON."""
+    SDK's `serialize` would copy it value by value into an equal dict, one call per
+    value. The SDK's own serializer still writes it the long way, to the same JSON."""
 
 
 class _GiveUp(Exception):
