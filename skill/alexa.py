@@ -107,25 +107,16 @@ def _screen(interfaces: Any, context: Any) -> Screen:
     viewport = getattr(context, "viewport", None)
     if viewport is None:
         return Screen(supports_apl=True)
-    width = getattr(viewport, "current_pixel_width", None) or getattr(viewport, "pixel_width", 0)
-    height = getattr(viewport, "current_pixel_height", None) or getattr(viewport, "pixel_height", 0)
-    dpi = getattr(viewport, "dpi", None)
-    mode = _value(getattr(viewport, "mode", None))
-    shape = _value(getattr(viewport, "shape", None))
-    numbers = (width, height, dpi)
-    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+    width = viewport.current_pixel_width or viewport.pixel_width
+    height = viewport.current_pixel_height or viewport.pixel_height
+    dpi = viewport.dpi
+    if not all(type(n) in (int, float) for n in (width, height, dpi)):
         return Screen(supports_apl=True)
-    return Screen(
-        supports_apl=True,
-        profile=viewport_profile(
-            mode if isinstance(mode, str) else None,
-            shape if isinstance(shape, str) else None,
-            int(width or 0),
-            int(height or 0),
-            int(dpi or 0),
-        ),
-        shape=shape.lower() if isinstance(shape, str) else None,
-    )
+    mode, shape = _value(viewport.mode), _value(viewport.shape)
+    mode = mode if isinstance(mode, str) else None
+    shape = shape.lower() if isinstance(shape, str) else None
+    profile = viewport_profile(mode, shape, int(width), int(height), int(dpi))
+    return Screen(supports_apl=True, profile=profile, shape=shape)
 
 
 def _text(value: Any) -> str | None:

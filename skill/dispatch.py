@@ -106,7 +106,9 @@ def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
         kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
         viewport = kept["Viewport"]
         if isinstance(viewport, dict):
-            kept["Viewport"] = {key: viewport[key] for key in VIEWPORT_READ if key in viewport}
+            kept["Viewport"] = {
+                key: _as_float(viewport[key]) for key in VIEWPORT_READ if key in viewport
+            }
         event = {**event, "context": kept}
     elif isinstance(context, dict) and not READ_CONTEXT.issuperset(context):
         kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
@@ -118,6 +120,12 @@ def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
         envelope = serializer.deserialize(json.dumps(event), RequestEnvelope)
     assert isinstance(envelope, RequestEnvelope)
     return envelope
+
+
+def _as_float(value: Any) -> Any:
+    """An int as the float the SDK's model makes of it (its sizes are typed `float`),
+    so the model reads it as is instead of converting it; anything else unchanged."""
+    return float(value) if type(value) is int else value
 
 
 def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ left alone (a night screen is for the bedside, not the living room).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from skill.content import night_screen_document
@@ -27,6 +27,7 @@ _MODE_PREFIX = {"HUB": "hub", "TV": "tv", "MOBILE": "mobile", "AUTO": "auto", "P
 LEFT_ALONE = ("tv",)
 
 
+@lru_cache(maxsize=64)  # a few device models ask again and again
 def viewport_profile(
     mode: str | None, shape: str | None, pixel_width: int, pixel_height: int, dpi: int
 ) -> str:
