@@ -43,9 +43,9 @@ SKILL = build_skill(SETTINGS)
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
 # collector never runs on warm requests; with DynamoDB memory (a plain botocore client)
-# it runs a few young collections per thousand requests, about 1 µs a request frozen or
-# not (BENCHMARKS.md, 1). Freezing costs microseconds, so it stays: a full collection,
-# should one come, skips INIT's objects.
+# it runs a few young collections per thousand requests, as cheap frozen or not
+# (BENCHMARKS.md, 1). Freezing is cheap too, so it stays: a full collection, should one
+# come, skips INIT's objects.
 gc.freeze()
 
 

@@ -1,7 +1,5 @@
 """Check that a request really comes from Alexa: cheap checks first, the costly ones last.
 
-(Over 300 lines on purpose: every check Alexa requires, in the order it runs, in one file.)
-
 `AlexaVerifier.authenticate` runs these on the raw body, cheapest first, before the
 body is parsed at all:
 
