@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skill.config import ConfigError, workers_from_env  # noqa: E402
 
 # The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
-wsgi_app = "skill.web:create_app()"
+wsgi_app = "skill.web.app:create_app()"
 
 # Loopback only: nginx on the same host is the one client. nginx's upstream names it too.
 bind = ["127.0.0.1:8000"]

@@ -6,11 +6,11 @@ with request verification running for real; only the certificate source and trus
 are the test PKI's, from variables the driver sets:
 
 * BENCH_PKI_DIR: `chain.pem` and `root.der` the driver wrote (bench/harness.py
-  `write_pki`) and signs requests with. `tests.pki` makes new keys in every process, so
+  `write_pki`) and signs requests with. `testing.pki` makes new keys in every process, so
   each gunicorn worker must trust the driver's root, not one of its own.
   The chain is read on every fetch (fetches are rare: once per URL per worker), so a
   test can rotate the certificate in place by rewriting the file. It is served at
-  `tests.pki.DEFAULT_URL` only: any other URL fails as a missing S3 object does.
+  `testing.pki.DEFAULT_URL` only: any other URL fails as a missing S3 object does.
 * BENCH_FETCH_LOG (tests only): a file to which every certificate fetch appends its URL.
 * BENCH_FAULT_DIR (soak only): while a file named `cert-hang` exists there, every
   certificate fetch goes through the real `fetch_cert_chain` to BENCH_BLACKHOLE
@@ -29,9 +29,9 @@ from pathlib import Path
 from flask import Flask
 
 from bench.harness import HANG_FLAG
-from skill.sdk.verification import FetchError, fetch_cert_chain
-from skill.web import create_app
-from tests.pki import DEFAULT_URL
+from skill.web.app import create_app
+from skill.web.verification import FetchError, fetch_cert_chain
+from testing.pki import DEFAULT_URL
 
 
 def build() -> Flask:

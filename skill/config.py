@@ -126,7 +126,7 @@ class Settings:
     api_timeout: float = 3.0
     max_body_bytes: int = 128 * 1024
     # Where the last certificate URL that verified a signature is kept, to fetch its
-    # chain at the next start (skill/sdk/verification.py); None: not kept.
+    # chain at the next start (skill/web/verification.py); None: not kept.
     cert_url_file: Path | None = None
 
     def __post_init__(self) -> None:

@@ -19,10 +19,10 @@ from ask_sdk_core.skill import CustomSkill
 from skill.config import ConfigError, Settings, workers_from_env
 from skill.dispatch import InvalidEnvelope, invoke_json, nesting_too_deep
 from skill.logs import configure_logging
-from skill.web import create_app
-from tests.conftest import load_entry
-from tests.envelopes import APPLICATION_ID, benefit, envelope, intent, launch
-from tests.talk import Conversation
+from skill.web.app import create_app
+from testing.envelopes import APPLICATION_ID, benefit, envelope, intent, launch
+from testing.lambda_entry import loaded_entry
+from testing.talk import Conversation
 
 # --- settings ---------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ def test_the_web_service_needs_a_skill_id_when_verifying(
     create_app(Settings(skill_id=APPLICATION_ID, persistence=False))
     create_app(Settings(verify_requests=False, persistence=False))
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="skill.web"):
+    with caplog.at_level(logging.WARNING, logger="skill.web.app"):
         create_app(Settings(allow_any_skill_id=True, persistence=False))
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "ANY skill" in caplog.text
@@ -244,12 +244,13 @@ def test_gunicorn_refuses_web_concurrency_zero_with_one_line(tmp_path: Path) -> 
 
 
 def test_lambda_without_a_skill_id_refuses_to_start(caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(SystemExit):
-        load_entry(SKILL_PERSISTENCE="false")
+    with pytest.raises(SystemExit), loaded_entry():
+        pass
     assert "ALEXA_SKILL_ID is not set: refusing to start" in caplog.text
     # The explicit opt-out starts, saying so.
-    entry = load_entry(SKILL_PERSISTENCE="false", SKILL_ALLOW_ANY_SKILL_ID="true")
-    assert entry.lambda_handler(envelope_for_app("amzn1.ask.skill.other"), None)["response"]
+    with loaded_entry(SKILL_ALLOW_ANY_SKILL_ID="true") as entry:
+        answer = entry.lambda_handler(envelope_for_app("amzn1.ask.skill.other"), None)
+    assert answer["response"]
     assert "ANY skill" in caplog.text
 
 
@@ -264,8 +265,8 @@ def test_lambda_without_a_skill_id_refuses_to_start(caplog: pytest.LogCaptureFix
 def test_lambda_settings_refuse_to_start_with_one_line(
     env: dict[str, str], message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with pytest.raises(SystemExit):
-        load_entry(**{"ALEXA_SKILL_ID": APPLICATION_ID, "SKILL_PERSISTENCE": "false", **env})
+    with pytest.raises(SystemExit), loaded_entry(**{"ALEXA_SKILL_ID": APPLICATION_ID, **env}):
+        pass
     [refusal] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert refusal.getMessage().startswith(f"refusing to start: {message}")
 

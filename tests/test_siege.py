@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import envelopes
+from testing import envelopes
 from tests.test_proxy import (
     Gunicorn,
     Nginx,

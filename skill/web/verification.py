@@ -27,7 +27,7 @@ body is parsed at all:
       body. If that fails on a cached chain, the chain is fetched once more (a
       certificate rotated in place at the same URL), at most once a minute per URL.
 
-Only a body that passed all of that is parsed (skill/web.py), its exact
+Only a body that passed all of that is parsed (skill/web/app.py), its exact
 `request.timestamp` checked, and handed to the SDK. The validated leaf is cached per
 canonical URL with the sha256 of the exact bytes validated, until the earliest
 not-after in the validated path, in a small LRU. The last URL that verified a
@@ -63,7 +63,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from skill.config import Settings
-from skill.sdk import oscrypto_fix
+from skill.web import oscrypto_fix
 
 # certvalidator imports oscrypto, which cannot parse OpenSSL >= 3.0.10 without this.
 oscrypto_fix.apply()
