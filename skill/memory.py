@@ -133,6 +133,28 @@ def _view(stored: dict[str, Any], person: str | None) -> dict[str, Any]:
     return view
 
 
+def _surviving(stored: dict[str, Any], person: str | None) -> dict[str, Any]:
+    """What a "forget me" leaves of `stored`: without `person` (the account forgets its
+    own fields) the people's parts; with one, everything but that person's part."""
+    people = _people(stored)
+    left: dict[str, Any] = {}
+    if person is not None:
+        people.pop(person, None)
+        left = {k: v for k, v in stored.items() if k != PEOPLE}
+    if people:
+        left[PEOPLE] = people
+    return left
+
+
+def _rejoined(left: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
+    """`left` written back over whatever was stored since the delete (newer wins)."""
+    people = {**_people(left), **_people(now)}
+    joined = {**left, **now}
+    if people:
+        joined[PEOPLE] = people
+    return joined
+
+
 def _merged(stored: dict[str, Any], person: str | None, record: ListenerMemory) -> dict[str, Any]:
     """`stored` with one listener's record written in, everything else left as it was."""
     attributes = record.to_attributes()
@@ -287,7 +309,14 @@ class Memory:
 
     def _commit_forget(self) -> None:
         """Delete this listener's memory, keeping only what `forget(keep=...)` asked for
-        and other listeners' parts; the whole row goes when nothing is left in it."""
+        and other listeners' parts.
+
+        Delete first, always: the store then leaves no earlier version behind (SQLite
+        zeroes the row and empties its WAL); rewriting the record in place would keep
+        them. What must survive (`keep`, the other people's parts) is written afresh
+        after, merged with anything another listener wrote in between (their newer
+        parts win); a write between the read and the delete is the one thing lost.
+        """
         assert self._store is not None and self._user_id is not None
         kept: ListenerMemory | None = None
         if self._changes:
@@ -296,31 +325,16 @@ class Memory:
                 change(kept)
             self._changes.clear()
         person = self._person
-        if person is None and self._others_stored is False:
-            # Nobody else has a part in the record (known from this request's read, or
-            # everyone is being forgotten): one delete, or one write of what is kept.
-            if kept is None:
-                self._store.delete_attributes(self._user_id)
-            else:
-                self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
-            return
-
-        def apply(stored: dict[str, Any]) -> dict[str, Any]:
-            people = _people(stored)
-            left: dict[str, Any] = {}  # the account forgets its own fields
-            if person is not None:  # a person forgets their part; the account's fields stay
-                people.pop(person, None)
-                left = {k: v for k, v in stored.items() if k != PEOPLE}
-            if kept is not None:
-                attributes = kept.to_attributes()
-                names = SHARED_FIELDS if person is not None else tuple(attributes)
-                left.update({name: attributes[name] for name in names})
-            if people:
-                left[PEOPLE] = people
-            return left
-
-        if not self._store.update_attributes(self._user_id, apply):
-            self._store.delete_attributes(self._user_id)
+        left: dict[str, Any] = {}
+        if person is not None or self._others_stored is not False:
+            left = _surviving(self._store.get_attributes(self._user_id), person)
+        if kept is not None:
+            attributes = kept.to_attributes()
+            names = SHARED_FIELDS if person is not None else tuple(attributes)
+            left.update({name: attributes[name] for name in names})
+        self._store.delete_attributes(self._user_id)
+        if left:
+            self._store.update_attributes(self._user_id, lambda now: _rejoined(left, now))
 
     def _unsaved(self) -> Unsaved:
         if self._session.unsaved is None:
