@@ -106,7 +106,7 @@ class BenefitDetailHandler(IntentHandler):
 
 
 class TopicHandler(IntentHandler):
-    """"Tell me about {topic}": the article answer whose key the topic resolved to
+    """ "Tell me about {topic}": the article answer whose key the topic resolved to
     (TopicType ids are content topics); an unknown topic is a miss."""
 
     intent_names = frozenset({Intent.TOPIC})

@@ -31,8 +31,8 @@ def expand(template: str) -> tuple[str, ...]:
     """Every sample a template stands for: each `[a|b|]` group is one of its options
     (an empty option drops the group), in order, without repeats, single-spaced.
 
-    >>> expand("[can|should] i take it [every night|]")
-    ('can i take it every night', 'can i take it', 'should i take it every night', 'should i take it')
+    >>> expand("[can|should] i take it [now|]")
+    ('can i take it now', 'can i take it', 'should i take it now', 'should i take it')
     """
     found = _CHOICE.search(template)
     if found is None:
@@ -153,17 +153,17 @@ def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelS
     )
     synonyms = top.get("locale_synonyms", {})
     reserved = model.texts(top.get("built_in_phrases", []), "built_in_phrases")
-    intents = tuple(
+    custom = tuple(
         _intent(model, raw, f"intents[{n}]")
         for n, raw in enumerate(model.items(top["intents"], "intents"))
     )
     built_ins = top.get("built_in_intents", {})
-    known_intents = {intent.name for intent in intents} | set(model.mapping(built_ins, "built_ins"))
+    known_intents = {intent.name for intent in custom} | set(model.mapping(built_ins, "built_ins"))
     return ModelSource(
         invocation_name=model.text(top["invocation_name"], "invocation_name"),
         locales=locales,
         fallback_sensitivity=model.text(top["fallback_sensitivity"], "fallback_sensitivity"),
-        intents=intents,
+        intents=custom,
         slot_types=slot_types,
         locale_synonyms=_locale_synonyms(model, synonyms, locales, slot_types),
         built_in_samples=_built_ins(model, top.get("built_in_intents", {})),
