@@ -9,13 +9,13 @@ fails until the record is updated), and must never slide below its recorded figu
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from skill.content import load_content
 from skill.dev.model import measure
 from skill.dev.model.measure import Row, judge, judge_all, load_set
+from testing import ROOT
 from tests.heldout import SET_A_PATH, spent_sets
 
 SETS = spent_sets()
@@ -23,7 +23,7 @@ SPENT_FLOOR = 95
 RECORDED = {"first": 91, "blind": 96, "a": 86}
 """Right-answer figures (whole percent, rounded down) each spent set has reached."""
 CAPABILITY_LABELS = set(load_content().answers) | set(measure.ACTION_LABELS.values())
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def _share(name: str) -> int:

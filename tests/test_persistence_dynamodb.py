@@ -30,10 +30,10 @@ from moto.server import ThreadedMotoServer
 from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
 from skill.persistence.dynamodb import REVISION, JsonDynamoDbAdapter, build_dynamodb_adapter
-from skill.web import create_app
-from tests.envelopes import launch
+from skill.web.app import create_app
+from testing import ROOT
+from testing.envelopes import launch
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST = Config(connect_timeout=0.5, read_timeout=2, retries={"mode": "standard", "max_attempts": 1})
 
 

@@ -25,8 +25,8 @@ from skill.persistence import (
     SqlitePersistenceAdapter,
     build_persistence_adapter,
 )
+from testing import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST_BUSY = 0.1
 
 
