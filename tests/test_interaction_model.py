@@ -158,6 +158,7 @@ def test_source_files_load_as_committed() -> None:
         ("      nerve_function: [nerve signalling]", "      nerves: [nerve signalling]", "id"),
         ("built_in_intents:\n  AMAZON.HelpIntent:", "built_in_intents:\n  HelpIntent:", "AMAZON"),
         ("locale_samples:\n  en-GB:", "locale_samples:\n  en-XX:", "keys"),
+        ("locale_samples:\n  en-GB:\n", "locale_samples:\n  en-AU: {}\n  en-GB:\n", "twice"),
         ("    EveryNightIntent:\n", "    NoSuchIntent:\n", "an intent"),
         ("invocation_name: bedtime magnesium", "invocation_name: [bedtime", "intents.yaml"),
     ],

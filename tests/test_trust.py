@@ -524,6 +524,11 @@ def test_article_intents_can_be_fulfilled(post: Post, name: str) -> None:
     [
         *sorted(NOT_IN_ARTICLE),
         Intent.HEALTH_CONCERN,
+        Intent.EMERGENCY,
+        Intent.AMOUNT,
+        Intent.AMOUNT_TAKEN,
+        Intent.EXTRA_DOSE,
+        Intent.TOPIC,  # a topic may be one the article doesn't cover
         Intent.SET_REMINDER,
         Intent.FORGET_ME,
         Intent.QUIET_VOICE,

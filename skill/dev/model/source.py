@@ -21,7 +21,28 @@ MODEL_DIR = Path(__file__).resolve().parent
 INTENTS_PATH = MODEL_DIR / "intents.yaml"
 MANIFEST_PATH = MODEL_DIR / "manifest.yaml"
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last
+    silently: a second `en-GB:` or intent under `locale_samples` would drop the first)."""
+
+
+def _unique_keys(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice", key_node.start_mark
+            )
+        seen.add(key)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
 
 
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")
