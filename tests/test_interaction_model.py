@@ -163,7 +163,7 @@ def test_source_files_load_as_committed() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "complaint"),
     [
-        ("  - name: WhatIsIntent\n    samples:", "  - name: WhatIsIntent\n    sample:", "keys"),
+        ("    topic: what_is\n    samples:", "    topic: what_is\n    sample:", "keys"),
         ('      - "yes"\n', "      - yes\n", "quote words"),
         ("      - what is it\n", "      - 400\n", "expected text"),
         ("  en-GB:\n    BenefitType:", "  en-XX:\n    BenefitType:", "keys"),
