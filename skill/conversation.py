@@ -127,13 +127,16 @@ def benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
 
 
 def topic(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """"Tell me about {topic}": the article answer whose key the topic slot resolved to
-    (TopicType ids are content topics); an unknown topic is a miss."""
+    """ "Tell me about {topic}": the answer whose key the topic resolved to (TopicType ids
+    are content topics); a topic that resolved to none is a miss."""
+    slot = turn.slot(Slot.TOPIC)
     answers = load_content().answers
-    chosen = next((t for t in turn.slot(Slot.TOPIC).resolved_ids if t in answers), None)
-    if chosen is None:
-        return fallback(turn, session, ports)
-    return answer(session, ports, chosen)
+    for key in slot.resolved_ids:
+        if key in answers:
+            return answer(session, ports, key)
+    if slot.spoken:
+        logger.info("topic slot value did not resolve")  # never the words themselves
+    return fallback(turn, session, ports)
 
 
 def choose_benefit(turn: Turn, session: Session, ports: Ports) -> Reply:

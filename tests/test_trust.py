@@ -116,9 +116,22 @@ def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
     assert alone.speech == PROMPTS.safety_net and alone.ends_session
 
 
+SAFETY_NET_INTENTS = {
+    Intent.HEALTH_CONCERN,
+    Intent.EMERGENCY,
+    Intent.AMOUNT,
+    Intent.AMOUNT_TAKEN,
+    Intent.EXTRA_DOSE,
+}
+
+
 @pytest.mark.parametrize(
     "said",
     [
+        "i can't breathe",
+        "my son swallowed some of my pills",
+        "should i take another one",
+        "is eight hundred milligrams okay",
         "i took 1000 mg is that bad",
         "i have kidney disease",
         "my leg is cramping right now what do i do",
@@ -128,7 +141,8 @@ def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
     ],
 )
 def test_health_statements_reach_the_safety_net_in_the_console(said: str) -> None:
-    assert resolve(said).intent == Intent.HEALTH_CONCERN
+    """The health-concern route: a condition, an amount taken, an emergency."""
+    assert resolve(said).intent in SAFETY_NET_INTENTS
 
 
 def test_the_fallback_never_nudges_to_take_it(talk: Callable[[], Conversation]) -> None:
@@ -510,6 +524,11 @@ def test_article_intents_can_be_fulfilled(post: Post, name: str) -> None:
     [
         *sorted(NOT_IN_ARTICLE),
         Intent.HEALTH_CONCERN,
+        Intent.EMERGENCY,
+        Intent.AMOUNT,
+        Intent.AMOUNT_TAKEN,
+        Intent.EXTRA_DOSE,
+        Intent.TOPIC,  # a topic may be one the article doesn't cover
         Intent.SET_REMINDER,
         Intent.FORGET_ME,
         Intent.QUIET_VOICE,

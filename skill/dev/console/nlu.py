@@ -33,8 +33,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from skill.dev.console import times
-from skill.dev.console.numbers import parse_number
 from skill.dev.console.fuzzy import SLOT, Choice, Fuzzy, Template, compile_sample
+from skill.dev.console.numbers import parse_number
 from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
 from skill.dev.model.source import SOURCE

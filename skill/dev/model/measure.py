@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import functools
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +90,11 @@ COLUMN_SLOTS: Mapping[str, tuple[str, ...]] = {
     "unit": (Slot.UNIT,),
     "time": (Slot.TIME, Slot.BEDTIME),
 }
+#: Older sets label every health statement with the one intent that then caught them all.
+HEALTH_STATEMENT = "health_statement"
+SAFETY_NET = frozenset({"emergency", "condition", "amount_taken", "amount_check", "extra_dose"})
 GROUPS: Mapping[str, str] = {
+    HEALTH_STATEMENT: "condition",
     "closer": "closers",
     "emergency": "emergency",
     "condition": "condition",
@@ -191,10 +194,17 @@ def load_intent_set(path: Path, variety: str = "us") -> list[Row]:
             name: matcher("en-US").values.get(source.BENEFIT_TYPE, {}).get(value, value)
             for name, value in slots.items()
         }
-        label = label_of(Reading(intent, resolved, True))
+        label = (
+            HEALTH_STATEMENT
+            if intent == Intent.HEALTH_CONCERN
+            else label_of(Reading(intent, resolved, True))
+        )
         if label is None:
             raise ValueError(f"{path.name}: no answer for {intent} {slots}")
-        columns = {"time": value for name, value in slots.items() if name in COLUMN_SLOTS["time"]}
+        columns: dict[str, str] = {}
+        for name, value in slots.items():
+            if name in COLUMN_SLOTS["time"]:
+                columns["time"] = value
         rows.append(Row(variety, normalise(phrase), label, columns))
     return rows
 
@@ -219,6 +229,8 @@ def gives(reading: Reading, row: Row) -> bool:
     label = label_of(reading)
     if label is None:
         return False
+    if row.label == HEALTH_STATEMENT:
+        return label in SAFETY_NET
     kind = reading.slots.get(Slot.CONDITION, "other")
     if label != row.label and ALSO_ANSWERS.get((label, kind)) != row.label:
         return False
@@ -292,7 +304,9 @@ class Matcher:
             match = pattern.fullmatch(phrase)
             if match is None:
                 continue
-            slots = {name: self.resolve(said, types[name]) for name, said in match.groupdict().items()}
+            slots = {
+                name: self.resolve(said, types[name]) for name, said in match.groupdict().items()
+            }
             if all(value is not None for value in slots.values()):
                 found.append(Reading(intent, {k: v for k, v in slots.items() if v}, True))
         return found
@@ -366,13 +380,19 @@ def figure(verdicts: Sequence[Verdict]) -> Figure:
 
 def breakdown(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Figure]]:
     """Figures overall, per variety and per group."""
-    by: dict[str, dict[str, list[Verdict]]] = {"variety": defaultdict(list), "group": defaultdict(list)}
+    by: dict[str, dict[str, list[Verdict]]] = {
+        "variety": defaultdict(list),
+        "group": defaultdict(list),
+    }
     for verdict in verdicts:
         by["variety"][verdict.row.variety].append(verdict)
         by["group"][verdict.row.group].append(verdict)
     return {
         "overall": {"all": figure(verdicts)},
-        **{kind: {name: figure(part) for name, part in sorted(groups.items())} for kind, groups in by.items()},
+        **{
+            kind: {name: figure(part) for name, part in sorted(groups.items())}
+            for kind, groups in by.items()
+        },
     }
 
 
@@ -402,7 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 readings = matcher(verdict.row.locale).readings(verdict.row.phrase)
                 got = ", ".join(f"{r.intent}{dict(r.slots) or ''}" for r in readings) or "-"
                 columns = " ".join(f"{k}={v}" for k, v in verdict.row.columns.items())
-                print(f"MISS {verdict.row.variety}\t{verdict.row.phrase}\t{verdict.row.label} {columns}\t-> {got}", file=sys.stdout)
+                row = verdict.row
+                print(f"MISS {row.variety}\t{row.phrase}\t{row.label} {columns}\t-> {got}")
     return 0
 
 

@@ -21,7 +21,28 @@ MODEL_DIR = Path(__file__).resolve().parent
 INTENTS_PATH = MODEL_DIR / "intents.yaml"
 MANIFEST_PATH = MODEL_DIR / "manifest.yaml"
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last
+    silently: a second `en-GB:` or intent under `locale_samples` would drop the first)."""
+
+
+def _unique_keys(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice", key_node.start_mark
+            )
+        seen.add(key)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
 
 
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")
@@ -31,8 +52,8 @@ def expand(template: str) -> tuple[str, ...]:
     """Every sample a template stands for: each `[a|b|]` group is one of its options
     (an empty option drops the group), in order, without repeats, single-spaced.
 
-    >>> expand("[can|should] i take it [every night|]")
-    ('can i take it every night', 'can i take it', 'should i take it every night', 'should i take it')
+    >>> expand("[can|should] i take it [now|]")
+    ('can i take it now', 'can i take it', 'should i take it now', 'should i take it')
     """
     found = _CHOICE.search(template)
     if found is None:
@@ -154,17 +175,17 @@ def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelS
     )
     synonyms = top.get("locale_synonyms", {})
     reserved = model.texts(top.get("built_in_phrases", []), "built_in_phrases")
-    intents = tuple(
+    custom = tuple(
         _intent(model, raw, f"intents[{n}]")
         for n, raw in enumerate(model.items(top["intents"], "intents"))
     )
     built_ins = top.get("built_in_intents", {})
-    known_intents = {intent.name for intent in intents} | set(model.mapping(built_ins, "built_ins"))
+    known_intents = {intent.name for intent in custom} | set(model.mapping(built_ins, "built_ins"))
     return ModelSource(
         invocation_name=model.text(top["invocation_name"], "invocation_name"),
         locales=locales,
         fallback_sensitivity=model.text(top["fallback_sensitivity"], "fallback_sensitivity"),
-        intents=intents,
+        intents=custom,
         slot_types=slot_types,
         locale_synonyms=_locale_synonyms(model, synonyms, locales, slot_types),
         built_in_samples=_built_ins(model, top.get("built_in_intents", {})),
