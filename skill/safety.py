@@ -9,10 +9,11 @@
   much"): sorry to hear it, a healthcare professional, and the number if it is serious.
   The session closes: someone unwell should be getting help, not listening to us.
 * **A condition, medication, pregnancy or breastfeeding** (`health_concern` with a
-  condition, `condition_question`): what was said is acknowledged ("Because you
-  mentioned ...") and a professional is named, without alarm; a statement and a question
-  about the same thing get the same words. Like every question, it may be followed by
-  "what else?" (never by an offer), and a one-shot closes.
+  condition; PregnancyIntent and InteractionsIntent, which are article answers): what
+  was said is acknowledged ("Because you mentioned ...") and a professional is named,
+  without alarm; a statement and a question about the same thing get the same words
+  (`safety.condition_answers` names the article answer that says them). Like every
+  question, it may be followed by "what else?" (never by an offer); a one-shot closes.
 * **An amount** (`amount`, `amount_taken` within range): compared with the article's
   typical 200 to 400 milligrams a day (grams converted; pills have no stated strength),
   then a professional. **Another, double, more** (`extra_dose`): the article gives no
@@ -31,7 +32,7 @@ from enum import Enum
 from skill import conversation
 from skill.content import load_content
 from skill.content.helplines import helplines
-from skill.names import Condition, DoseUnit, Intent, Slot
+from skill.names import Condition, DoseUnit, Slot
 from skill.ports import Ports
 from skill.replies import Reply, then_ask_next
 from skill.turn import Session, Turn
@@ -104,13 +105,6 @@ def health_concern(turn: Turn, session: Session, ports: Ports) -> Reply:
     return _about_condition(session, ports, condition)
 
 
-def condition_question(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """PregnancyIntent and InteractionsIntent: "can I take it while pregnant / with my
-    pills?" get the very words "I'm pregnant" / "I'm on blood pressure pills" get."""
-    condition = Condition.MEDICATION if turn.intent == Intent.INTERACTIONS else Condition.PREGNANCY
-    return _about_condition(session, ports, condition)
-
-
 def _condition(turn: Turn) -> Condition | None:
     slot = turn.slot(Slot.CONDITION)
     for value in slot.resolved_ids:
@@ -127,8 +121,8 @@ def _about_condition(session: Session, ports: Ports, condition: Condition) -> Re
     safety = load_content().safety
     topic = safety.condition_answers.get(condition)
     if topic is not None:
-        # Pregnancy, breastfeeding and medicines are article answers (the article says
-        # nothing on them): the same words however they were asked, "tell me about" too.
+        # Pregnancy, breastfeeding and medicines are article answers (PregnancyIntent,
+        # InteractionsIntent, "tell me about pregnancy"): the same words however asked.
         return conversation.answer(session, ports, topic)
     texts = safety.texts
     said = texts.condition.format(condition=safety.conditions[condition])

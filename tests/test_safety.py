@@ -22,6 +22,7 @@ from skill.content.helplines import HELPLINES, helplines
 from skill.dev.console import requests as alexa
 from skill.dev.console.nlu import resolve
 from skill.dev.model.source import LOCALES
+from skill.handlers.answers import ANSWER_FOR_INTENT
 from skill.memory import Memory
 from skill.names import Condition, Intent, RequestType, Slot
 from skill.ports import Ports
@@ -573,8 +574,6 @@ def every_safety_turn() -> Iterator[tuple[str, Reply, int]]:
     for condition in Condition:
         t = turn(Intent.HEALTH_CONCERN, condition=ids(condition.value))
         yield f"condition {condition}", run(safety.health_concern, t)[0], MAX_WORDS
-    for name in (Intent.PREGNANCY, Intent.INTERACTIONS):
-        yield f"question {name}", run(safety.condition_question, turn(name))[0], MAX_WORDS
     for feature, name in (
         (safety.amount, Intent.AMOUNT),
         (safety.amount_taken, Intent.AMOUNT_TAKEN),
@@ -588,6 +587,18 @@ def every_safety_turn() -> Iterator[tuple[str, Reply, int]]:
                     (MAX_URGENT_WORDS if name == Intent.AMOUNT_TAKEN else MAX_WORDS),
                 )
     yield "extra dose", run(safety.extra_dose, turn(Intent.EXTRA_DOSE))[0], MAX_WORDS
+
+
+def test_the_condition_questions_are_the_article_answers_the_statements_give() -> None:
+    """PregnancyIntent and InteractionsIntent are article answers (the route table's
+    ANSWER_FOR_INTENT); HealthConcernIntent with the condition says the same words."""
+    for name, condition in ((Intent.PREGNANCY, "pregnancy"), (Intent.INTERACTIONS, "medication")):
+        topic = ANSWER_FOR_INTENT[name]
+        assert SAFETY.condition_answers[condition] == topic
+        stated, _ = run(
+            safety.health_concern, turn(Intent.HEALTH_CONCERN, condition=ids(condition))
+        )
+        assert stated.speech == (CONTENT.answer(topic).speech,)
 
 
 TURNS = list(every_safety_turn())

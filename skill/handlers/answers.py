@@ -15,8 +15,7 @@ from skill.ports import Ports
 from skill.replies import Reply
 from skill.turn import Session, Turn
 
-# Each article-answer intent and the content topic it speaks. Pregnancy and interactions
-# are the safety net's (skill/safety.py): a question there is also a health statement.
+# Each article-answer intent and the content topic it speaks.
 ANSWER_FOR_INTENT: dict[str, str] = {
     Intent.WHAT_IS: "what_is",
     Intent.WHY_GLYCINATE: "why_glycinate",
@@ -35,6 +34,8 @@ ANSWER_FOR_INTENT: dict[str, str] = {
     # What the article doesn't say, said honestly.
     Intent.SIDE_EFFECTS: "side_effects",
     Intent.CHILDREN: "children",
+    Intent.PREGNANCY: "pregnancy",
+    Intent.INTERACTIONS: "interactions",
     Intent.TOO_MUCH: "too_much",
     Intent.HOW_SOON: "how_soon",
     Intent.HOW_LONG: "how_long",
@@ -62,6 +63,7 @@ class ArticleAnswerHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return alexa.respond(handler_input, _answer_the_intent)
+
 
 
 class CanFulfillHandler(AbstractRequestHandler):
