@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,9 @@ from skill.dev.console import requests as alexa
 from skill.dev.console.session import ConsoleSession
 from skill.dev.console.transport import InProcess
 from skill.names import REMINDER_PERMISSION
+from skill.reminders.clock import LEAD_MINUTES, reminder_time_for
+from skill.replies import sentences
+from skill.timetext import spoken_time
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -250,7 +254,8 @@ def test_a_bedtime_conversation_keeps_its_session(settings: Settings, recorder: 
 def test_which_benefit_then_a_bare_answer(settings: Settings, recorder: Recorder) -> None:
     run = chat(["open bedtime magnesium", "how does it help with headaches", "sleep"], settings)
     _, which, sleep = run.said()
-    assert which == f"{spoken('how_it_helps')} {PROMPTS.which_benefit}"
+    listed = sentences(spoken("how_it_helps"))[0]  # the list itself, then "which?"
+    assert which == f"{listed} {PROMPTS.which_benefit}"
     assert sleep == f"{spoken('sleep_quality')} {offer_after('sleep_quality')}"
     elicited = recorder.sent[2]["request"]
     assert elicited["dialogState"] == "IN_PROGRESS"
@@ -330,8 +335,10 @@ def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give
     assert welcome.startswith(PROMPTS.welcome)
     assert question == PROMPTS.ask_bedtime
     # The permission request says what will be set: the facts, before any consent.
+    at = reminder_time_for(time(22, 30))
     assert permission == PROMPTS.reminder_permission.format(
-        plan="every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
+        plan=f"every night at {spoken_time(at)}, {LEAD_MINUTES} minutes "
+        "before your 10:30 PM bedtime"
     )
     after = run.lines[run.lines.index(f"alexa> {permission}") + 1 :]
     assert after[0] == PERMISSION_NOTE

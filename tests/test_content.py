@@ -26,7 +26,7 @@ JARGON = re.compile(
 MAX_WORDS = 35
 MAX_SENTENCES = 2
 MAX_TURN_WORDS = 40  # a whole turn: answer, offer, any prompt
-MAX_OFFER_WORDS = 8
+MAX_OFFER_WORDS = 5
 PROMPTS = CONTENT.prompts
 OFFERS = [a.offer for a in ANSWERS if a.offer]
 LONGEST_OFFER = max(OFFERS, key=lambda offer: len(offer.split()))
@@ -154,11 +154,14 @@ def _turns() -> list[tuple[str, tuple[str, ...]]]:
         ("help cancelling", (PROMPTS.help_cancel_reminder,)),
         ("help confirming a reminder", (PROMPTS.help_set_reminder,)),
         ("help confirming the evening", (PROMPTS.help_evening,)),
+        ("help choosing a benefit", (PROMPTS.help_benefit,)),
         ("help confirming forget me", (PROMPTS.help_forget,)),
-        ("first miss", (PROMPTS.fallback, PROMPTS.fallback_suggest)),
+        ("first miss", (PROMPTS.fallback, PROMPTS.fallback_health, PROMPTS.help_reprompt)),
+        ("first miss in a dialog", (PROMPTS.fallback_again, PROMPTS.help_reminder)),
         ("third miss", (PROMPTS.fallback_goodnight,)),
         ("safety net", (PROMPTS.safety_net,)),
         ("nothing quoted yet", (PROMPTS.source_none, PROMPTS.ask_next)),
+        ("near bedtime", (PROMPTS.welcome_back, PROMPTS.near_bedtime, PROMPTS.help_reprompt)),
     ]
     return turns
 
@@ -200,7 +203,7 @@ def test_the_safety_net_points_to_a_professional_and_never_to_taking_more() -> N
     for words in ("take", "dose", "milligrams", "try asking"):
         assert words not in line.lower()
     # The fallback may hear a misrecognised health statement: no nudge to take it there.
-    for key in ("fallback", "fallback_suggest", "fallback_reprompt", "fallback_goodnight"):
+    for key in ("fallback", "fallback_health", "fallback_reprompt", "fallback_goodnight"):
         assert "take" not in getattr(PROMPTS, key).lower(), key
 
 

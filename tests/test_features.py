@@ -61,7 +61,7 @@ def ports(session: Session, reminders: FakeReminders | None = None) -> Ports:
 
 def test_an_answer_in_a_conversation_offers_a_topic_not_heard_tonight() -> None:
     session = Session(heard=["timing"])
-    reply = conversation.answer(session, ports(session), "dosage")
+    reply = conversation.answer(intent(Intent.DOSAGE), session, ports(session), "dosage")
     assert reply.speech == (load_content().answer("dosage").speech,)
     assert reply.offer not in (None, "timing", "dosage")
     assert session.heard == ["timing", "dosage"] and session.last_topic == "dosage"
@@ -71,7 +71,7 @@ def test_an_answer_in_a_conversation_offers_a_topic_not_heard_tonight() -> None:
 
 def test_a_one_shot_answer_closes_the_microphone() -> None:
     session = Session()
-    reply = conversation.answer(session, ports(session), "timing")
+    reply = conversation.answer(intent(Intent.TIMING, new=True), session, ports(session), "timing")
     rendered = render(intent(Intent.TIMING, new=True), session, reply)
     assert rendered.reprompt is None and rendered.speech == reply.speech
     assert session.offered_topic is None
