@@ -153,7 +153,7 @@ class Memory:
         if record.visits > 0:
             session.returning = True
             if record.topics_heard:
-                session.heard_before = list(record.topics_heard)
+                session.heard_before = tuple(record.topics_heard)
         if record.voice != Voice.NORMAL:
             session.voice = record.voice
         self._unsaved().visit = True

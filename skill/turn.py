@@ -122,7 +122,9 @@ class Session:
     """Tonight's conversation: what was heard, what "yes" would do, the last reply."""
 
     heard: list[str] = field(default_factory=list)  # tonight's topics, this session only
-    heard_before: list[str] = field(default_factory=list)  # a regular's, from earlier nights
+    # What a regular heard on earlier nights: the lifetime record, read when the session
+    # opened and never written through the session (memory keeps it).
+    heard_before: tuple[str, ...] = ()
     last_topic: str | None = None
     last_part: str | None = None  # "more" when the last topic's follow-up was said
     offered_topic: str | None = None  # the topic "yes" takes
@@ -134,16 +136,10 @@ class Session:
     misses: int = 0
     eliciting: str | None = None  # "<intent>.<slot>" Alexa listens for next
     reminder_plan: list[str] | None = None  # ["HH:MM", "HH:MM"?] awaiting yes/no
-    day_part: str | None = None  # "EV"/"NI"/"MO"/"AF" a vague bedtime named
+    day_part: str | None = None  # "EV"/"NI"/"MO"/"AF" a vague bedtime named; "said": as said
     health_pointer_said: bool = False  # a miss has pointed to a professional tonight
     bedtime: str | None = None  # a `Bedtime` once checked tonight; None: not yet
     unsaved: Unsaved | None = None
-
-    @property
-    def heard_everything_before(self) -> bool:
-        """A regular who heard every topic on earlier nights: offers have nothing new."""
-        before = set(self.heard_before)
-        return bool(before) and all(t in before for t in load_content().offered_topics)
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any] | None) -> Session:
@@ -181,7 +177,7 @@ class Session:
         )
         return cls(
             heard=topics(SessionKey.HEARD),
-            heard_before=topics(SessionKey.HEARD_BEFORE),
+            heard_before=tuple(topics(SessionKey.HEARD_BEFORE)),
             last_topic=topic(SessionKey.LAST_TOPIC),
             last_part=text(SessionKey.LAST_PART),
             offered_topic=topic(SessionKey.OFFERED_TOPIC),

@@ -65,7 +65,6 @@ class ArticleAnswerHandler(IntentHandler):
         return alexa.respond(handler_input, _answer_the_intent)
 
 
-
 class CanFulfillHandler(AbstractRequestHandler):
     """Alexa asks whether the skill could answer an intent, before any session."""
 

@@ -292,7 +292,9 @@ class Matcher:
             match = pattern.fullmatch(phrase)
             if match is None:
                 continue
-            slots = {name: self.resolve(said, types[name]) for name, said in match.groupdict().items()}
+            slots = {
+                name: self.resolve(said, types[name]) for name, said in match.groupdict().items()
+            }
             if all(value is not None for value in slots.values()):
                 found.append(Reading(intent, {k: v for k, v in slots.items() if v}, True))
         return found
@@ -366,13 +368,19 @@ def figure(verdicts: Sequence[Verdict]) -> Figure:
 
 def breakdown(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Figure]]:
     """Figures overall, per variety and per group."""
-    by: dict[str, dict[str, list[Verdict]]] = {"variety": defaultdict(list), "group": defaultdict(list)}
+    by: dict[str, dict[str, list[Verdict]]] = {
+        "variety": defaultdict(list),
+        "group": defaultdict(list),
+    }
     for verdict in verdicts:
         by["variety"][verdict.row.variety].append(verdict)
         by["group"][verdict.row.group].append(verdict)
     return {
         "overall": {"all": figure(verdicts)},
-        **{kind: {name: figure(part) for name, part in sorted(groups.items())} for kind, groups in by.items()},
+        **{
+            kind: {name: figure(part) for name, part in sorted(groups.items())}
+            for kind, groups in by.items()
+        },
     }
 
 
@@ -402,7 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 readings = matcher(verdict.row.locale).readings(verdict.row.phrase)
                 got = ", ".join(f"{r.intent}{dict(r.slots) or ''}" for r in readings) or "-"
                 columns = " ".join(f"{k}={v}" for k, v in verdict.row.columns.items())
-                print(f"MISS {verdict.row.variety}\t{verdict.row.phrase}\t{verdict.row.label} {columns}\t-> {got}", file=sys.stdout)
+                print(
+                    f"MISS {verdict.row.variety}\t{verdict.row.phrase}\t{verdict.row.label} {columns}\t-> {got}",
+                    file=sys.stdout,
+                )
     return 0
 
 
