@@ -24,7 +24,7 @@ from ask_sdk_model import Intent as IntentModel
 from ask_sdk_model import IntentConfirmationStatus, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import discovery
+from skill import bedtime, discovery
 from skill.memory import Memory, Store
 from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
@@ -205,7 +205,9 @@ def respond_silently(handler_input: HandlerInput, action: Callable[..., None]) -
 def render_reply(handler_input: HandlerInput, state: _State, reply: Reply) -> Response:
     """The SDK response for a reply: words in the listener's voice, card, directives."""
     rendered = render(state.turn, state.session, reply)
-    quiet = reply.near_bedtime or _voice(state) == Voice.QUIET
+    # Near bedtime every reply is soft, not only the short answers.
+    near = reply.near_bedtime or bedtime.is_near_tonight(state.session)
+    quiet = near or _voice(state) == Voice.QUIET
     builder = handler_input.response_builder
     if reply.ask_permission is not None:
         from skill.reminders.service import permission_request_directive

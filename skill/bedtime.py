@@ -38,9 +38,9 @@ def is_near(bedtime: datetime.time, now: datetime.datetime) -> bool:
 
 def near(turn: Turn, session: Session, ports: Ports) -> bool:
     """True when tonight's session is near the listener's bedtime (checked once)."""
-    if session.bedtime is None:
-        session.bedtime = _check(turn, ports)
-    return session.bedtime in (Bedtime.NEAR, Bedtime.SAID)
+    if session.nearness is None:
+        session.nearness = _check(turn, ports)
+    return session.nearness in (Bedtime.NEAR, Bedtime.SAID)
 
 
 def _check(turn: Turn, ports: Ports) -> Bedtime:
@@ -55,10 +55,15 @@ def _check(turn: Turn, ports: Ports) -> Bedtime:
     return Bedtime.NEAR if is_near(bedtime, now) else Bedtime.FAR
 
 
+def is_near_tonight(session: Session) -> bool:
+    """Near bedtime, as already checked this session (never checks)."""
+    return session.nearness in (Bedtime.NEAR, Bedtime.SAID)
+
+
 def keep_short(session: Session) -> tuple[str, ...]:
     """ "It's nearly your bedtime, so I'll keep it short," the first time tonight only."""
-    if session.bedtime == Bedtime.NEAR:
-        session.bedtime = Bedtime.SAID
+    if session.nearness == Bedtime.NEAR:
+        session.nearness = Bedtime.SAID
         return (load_content().prompts.near_bedtime,)
     return ()
 

@@ -269,6 +269,13 @@ def read_source(turn: Turn, session: Session, ports: Ports) -> Reply:
     cited = chosen.more_sources if more else chosen.sources
     said = prompts.source_said.format(quote=speakable(cited[0]))
     card_title, card_text = article_title(), "\n\n".join(cited)
+    if bedtime.near(turn, session, ports):
+        return Reply(
+            speech=(*bedtime.keep_short(session), said),
+            card_title=card_title,
+            card_text=card_text,
+            near_bedtime=True,
+        )
     offered = session.offered_topic  # an offer survives a quote
     if offered is None and chosen.offer is not None:  # never an offer after what it lacks
         offered = next_offer(session, topic)

@@ -138,7 +138,7 @@ class SessionKey(StrEnum):
     REMINDER_PLAN = "reminder_plan"  # ["HH:MM" reminder, "HH:MM" bedtime?] awaiting yes/no
     DAY_PART = "day_part"  # "EV"/"NI"/"MO"/"AF": the part of day a vague bedtime named
     HEALTH_POINTER_SAID = "health_pointer_said"  # a miss gave the health pointer tonight
-    BEDTIME = "bedtime"  # "near", "said" (near, and said so) or "far": the stored bedtime, tonight
+    NEARNESS = "nearness"  # a `Bedtime`: how near the stored bedtime is tonight (checked once)
 
 
 class Pending(StrEnum):

@@ -138,7 +138,7 @@ class Session:
     reminder_plan: list[str] | None = None  # ["HH:MM", "HH:MM"?] awaiting yes/no
     day_part: str | None = None  # "EV"/"NI"/"MO"/"AF" a vague bedtime named; "said": as said
     health_pointer_said: bool = False  # a miss has pointed to a professional tonight
-    bedtime: str | None = None  # a `Bedtime` once checked tonight; None: not yet
+    nearness: str | None = None  # how near bedtime (a `Bedtime`), once checked; None: not yet
     unsaved: Unsaved | None = None
 
     @classmethod
@@ -162,7 +162,7 @@ class Session:
                 return []
             return [t for t in value if isinstance(t, str) and t in answers]
 
-        bedtime = attributes.get(SessionKey.BEDTIME)
+        nearness = attributes.get(SessionKey.NEARNESS)
         last = attributes.get(SessionKey.LAST_REPLY)
         misses = attributes.get(SessionKey.MISSES)
         plan = attributes.get(SessionKey.REMINDER_PLAN)
@@ -193,7 +193,7 @@ class Session:
             else None,
             day_part=text(SessionKey.DAY_PART),
             health_pointer_said=attributes.get(SessionKey.HEALTH_POINTER_SAID) is True,
-            bedtime=bedtime if isinstance(bedtime, str) and bedtime in set(Bedtime) else None,
+            nearness=nearness if isinstance(nearness, str) and nearness in set(Bedtime) else None,
             unsaved=Unsaved.from_attributes(attributes.get(SessionKey.UNSAVED)),
         )
 
@@ -215,7 +215,7 @@ class Session:
             (SessionKey.REMINDER_PLAN, self.reminder_plan),
             (SessionKey.DAY_PART, self.day_part),
             (SessionKey.HEALTH_POINTER_SAID, self.health_pointer_said),
-            (SessionKey.BEDTIME, self.bedtime),
+            (SessionKey.NEARNESS, self.nearness),
         )
         attributes = {str(key): value for key, value in values if value}
         if self.unsaved is not None:

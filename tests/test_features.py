@@ -130,7 +130,7 @@ def test_the_session_round_trips_through_attributes_and_drops_junk() -> None:
 
 
 def test_tonight_and_earlier_nights_stay_apart_in_the_session() -> None:
-    session = Session(heard=["timing"], heard_before=("dosage", "what_is"), bedtime="far")
+    session = Session(heard=["timing"], heard_before=("dosage", "what_is"), nearness="far")
     assert Session.from_attributes(session.to_attributes()) == session
     reply = conversation.answer(intent(Intent.CAUSES), session, ports(session), "causes")
     assert session.heard == ["timing", "causes"]  # tonight only
@@ -140,7 +140,7 @@ def test_tonight_and_earlier_nights_stay_apart_in_the_session() -> None:
 
 def test_a_regular_who_heard_everything_gets_anything_else_not_goodnight() -> None:
     everything = load_content().offered_topics
-    session = Session(heard_before=everything, returning=True, bedtime="far")
+    session = Session(heard_before=everything, returning=True, nearness="far")
     reply = conversation.answer(intent(Intent.TIMING), session, ports(session), "timing")
     assert reply.follow_up == (PROMPTS.anything_else,)
     assert reply.reprompt is not None and reply.offer is None

@@ -385,6 +385,26 @@ def test_near_bedtime_says_so_once_then_one_sentence_softly_and_closes(
     assert len(zone_lookups) == 1  # once a session
 
 
+def test_near_bedtime_every_reply_is_soft_and_a_quote_closes(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    store(db_path, bedtime="22:30")
+    talk = talk_with(skill, api, at=TEN_PAST_TEN)
+    talk.open()
+    missed = talk.say(Intent.FALLBACK)
+    assert QUIET_PROSODY in missed.ssml and not missed.ends_session
+    one_shot = talk_with(skill, api, at=TEN_PAST_TEN)
+    one_shot.say(Intent.TIMING)
+    # A new session: said once again, then the quote alone, and closed.
+    quoting = talk_with(skill, api, at=TEN_PAST_TEN)
+    quoting.open()
+    quoting.attributes["last_topic"] = "timing"
+    quote = quoting.say(Intent.SOURCE)
+    assert quote.speech.startswith(PROMPTS.source_said.format(quote="")[:10])
+    assert PROMPTS.near_bedtime not in quote.speech  # said with the welcome already
+    assert quote.ends_session and QUIET_PROSODY in quote.ssml
+
+
 def test_near_bedtime_a_one_shot_question_is_short_too(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
