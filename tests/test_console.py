@@ -23,9 +23,9 @@ from skill.dev.console import requests as alexa
 from skill.dev.console.session import ConsoleSession
 from skill.dev.console.transport import InProcess
 from skill.names import REMINDER_PERMISSION
-from skill.reminders.clock import LEAD_MINUTES, reminder_time_for
+from skill.reminders.clock import reminder_time_for
+from skill.reminders.dialog import Plan, describe
 from skill.replies import sentences
-from skill.timetext import spoken_time
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -335,10 +335,8 @@ def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give
     assert welcome.startswith(PROMPTS.welcome)
     assert question == PROMPTS.ask_bedtime
     # The permission request says what will be set: the facts, before any consent.
-    at = reminder_time_for(time(22, 30))
     assert permission == PROMPTS.reminder_permission.format(
-        plan=f"every night at {spoken_time(at)}, {LEAD_MINUTES} minutes "
-        "before your 10:30 PM bedtime"
+        plan=describe(Plan(reminder_time_for(time(22, 30)), time(22, 30)))
     )
     after = run.lines[run.lines.index(f"alexa> {permission}") + 1 :]
     assert after[0] == PERMISSION_NOTE

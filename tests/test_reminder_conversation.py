@@ -24,9 +24,9 @@ from skill.config import Settings
 from skill.content import load_content
 from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
-from skill.reminders.clock import LEAD_MINUTES, reminder_time_for
+from skill.reminders.clock import LEAD, reminder_time_for
 from skill.sdk.api_client import TimeoutApiClient
-from skill.timetext import spoken_clock, spoken_time
+from skill.timetext import spoken_clock, spoken_time, to_clock
 from skill.web.app import create_app
 from testing import envelopes
 from testing.envelopes import USER_ID, slot
@@ -43,12 +43,21 @@ from testing.talk import Conversation, Turn, invoke
 PROMPTS = load_content().prompts
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
 
-TEN_30 = time(22, 30)
-AT = reminder_time_for(TEN_30)  # the lead (LEAD) before 10:30 PM
-#: The plan for a 10:30 PM bedtime, its times and minutes derived from the lead constant.
-NINE_45_PM = (
-    f"every night at {spoken_time(AT)}, {LEAD_MINUTES} minutes before your 10:30 PM bedtime"
-)
+#: Every expected time follows the lead time (skill.reminders.clock.LEAD): changing it
+#: changes what these tests expect, not their text.
+LEAD_MINUTES = int(LEAD.total_seconds()) // 60
+
+
+def before(bedtime: str) -> time:
+    """The reminder time for a bedtime given as "HH:MM"."""
+    return reminder_time_for(time.fromisoformat(bedtime))
+
+
+def plan(bedtime: str, every: str = "every night") -> str:
+    """ "every night at 9:45 PM, 45 minutes before your 10:30 PM bedtime", from the lead."""
+    at, bed = before(bedtime), time.fromisoformat(bedtime)
+    before_bed = f"{LEAD_MINUTES} minutes before your {spoken_time(bed)} bedtime"
+    return f"{every} at {spoken_time(at)}, {before_bed}"
 
 
 def consent(plan: str) -> str:
@@ -62,8 +71,13 @@ def done(at: time, every: str = "every night") -> str:
     return PROMPTS.reminder_done.format(time=clock, every=every)
 
 
-def before(bedtime: time) -> time:
-    return reminder_time_for(bedtime)
+def rule(at: time) -> str:
+    return f"BYHOUR={at.hour};BYMINUTE={at.minute}"
+
+
+AT_10_30 = before("22:30")  # 9:45 PM with a 45-minute lead
+FOR_10_30 = plan("22:30")
+NINE_45 = spoken_time(AT_10_30)  # "9:45 PM"
 
 
 @pytest.fixture
@@ -190,29 +204,27 @@ def test_remind_me_asks_for_bedtime_states_the_facts_and_sets_it_only_on_yes(
         {"bedtime": slot("bedtime", "22:30")},
         dialog_state="IN_PROGRESS",
     )
-    assert confirm.speech == consent(NINE_45_PM)
-    assert confirm.speech == (
-        f"I'll remind you every night at {spoken_time(AT)}, {LEAD_MINUTES} minutes before "
-        "your 10:30 PM bedtime. Shall I?"
-    )
+    assert confirm.speech == consent(FOR_10_30)
+    assert confirm.speech == (f"I'll remind you {FOR_10_30}. Shall I?")
+    assert "10:30 PM bedtime" in confirm.speech
     assert not confirm.ends_session
     assert writes(api) == []  # nothing set before the listener said yes
 
     set_ = talk.say(Intent.YES)
-    assert set_.speech == done(AT)
+    assert set_.speech == done(AT_10_30)
     assert set_.ends_session  # it began as a one-shot request: answered, then closed
     assert set_.card == {
         "type": "Simple",
         "title": PROMPTS.reminder_card_title,
-        "content": PROMPTS.reminder_card_text.format(plan=NINE_45_PM),
+        "content": PROMPTS.reminder_card_text.format(plan=FOR_10_30),
     }
-    assert f"every night at {spoken_time(AT)}" in set_.card["content"]
+    assert f"every night at {spoken_time(AT_10_30)}" in set_.card["content"]
     [body] = api.created
-    assert rule_of(body) == "FREQ=DAILY;BYHOUR=21;BYMINUTE=45;BYSECOND=0;INTERVAL=1;"
+    assert rule_of(body) == f"FREQ=DAILY;{rule(AT_10_30)};BYSECOND=0;INTERVAL=1;"
     assert "scheduledTime" not in body["trigger"]
     assert body["trigger"]["timeZoneId"] == "Europe/London"
     record = stored(db_path)
-    assert (record["bedtime"], record["reminder_time"]) == ("22:30", "21:45")
+    assert (record["bedtime"], record["reminder_time"]) == ("22:30", to_clock(AT_10_30))
     assert record["reminder_id"] in api.reminders
     for call in api.calls:
         assert call.headers["Authorization"] == f"Bearer {api.token}"
@@ -232,7 +244,7 @@ def test_no_to_the_facts_keeps_nothing(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
     confirm, declined = remind(skill, api, ("no",), bedtime=slot("bedtime", "22:30"))
-    assert "every night" in confirm.speech and spoken_time(AT) in confirm.speech
+    assert "every night" in confirm.speech and spoken_time(AT_10_30) in confirm.speech
     assert declined.speech == PROMPTS.reminder_not_set
     assert declined.ends_session
     assert writes(api) == [] and api.reminders == {}
@@ -254,10 +266,8 @@ def test_a_known_bedtime_is_used_without_asking_again(
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "23:00"))
     confirm, set_ = remind(skill, api)
-    at = before(time(23, 0))
-    plan = f"every night at {spoken_time(at)}, {LEAD_MINUTES} minutes before your 11:00 PM bedtime"
-    assert confirm.speech == consent(plan)
-    assert set_.speech == done(at)
+    assert confirm.speech == consent(plan("23:00"))
+    assert set_.speech == done(before("23:00"))
 
 
 # --------------------------------------------------------------------------- AM or PM
@@ -268,12 +278,12 @@ def test_ten_thirty_is_taken_as_evening_inside_the_one_consent_question(
 ) -> None:
     """Said up front, a bedtime becomes a reminder in two turns: the plan, then yes."""
     confirm, set_ = remind(skill, api, ("yes",), bedtime=slot("bedtime", "10:30"))
-    assert confirm.speech == consent(NINE_45_PM)
+    assert confirm.speech == consent(FOR_10_30)
     assert not confirm.ends_session
-    assert set_.speech == done(AT)
-    assert set_.speech == f"Done. {spoken_clock(AT)} every night."
+    assert set_.speech == done(AT_10_30)
+    assert set_.speech == f"Done. {spoken_clock(AT_10_30)} every night."
     assert writes(api) == ["POST"]
-    assert f"BYHOUR={AT.hour};BYMINUTE={AT.minute}" in rule_of(api.created[0])
+    assert rule(AT_10_30) in rule_of(api.created[0])
     assert stored(db_path)["bedtime"] == "22:30"
 
 
@@ -282,19 +292,17 @@ def test_no_to_the_evening_reading_asks_again_and_a_morning_bedtime_is_every_day
 ) -> None:
     talk = talk_with(skill, api)
     confirm = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
-    assert confirm.speech == consent(NINE_45_PM)
+    assert confirm.speech == consent(FOR_10_30)
     again = talk.say(Intent.NO)
     assert again.speech == PROMPTS.ask_bedtime_again
     assert "morning" in again.speech and "night" in again.speech
     assert again.directives[0]["slotToElicit"] == "bedtime"
     # "Ten thirty in the morning" arrives as 10:30 again: now read as said.
     morning = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
-    at = before(time(10, 30))
-    plan = f"every day at {spoken_time(at)}, {LEAD_MINUTES} minutes before your 10:30 AM bedtime"
-    assert morning.speech == consent(plan)
+    assert morning.speech == consent(plan("10:30", "every day"))
     assert "night" not in morning.speech
-    assert talk.say(Intent.YES).speech == done(at, "every day")
-    assert f"BYHOUR={at.hour};BYMINUTE={at.minute}" in rule_of(api.created[0])
+    assert talk.say(Intent.YES).speech == done(before("10:30"), "every day")
+    assert rule(before("10:30")) in rule_of(api.created[0])
 
 
 def test_no_to_the_evening_reading_then_ten_thirty_at_night_is_evening(
@@ -303,33 +311,26 @@ def test_no_to_the_evening_reading_then_ten_thirty_at_night_is_evening(
     talk = talk_with(skill, api)
     talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
     talk.say(Intent.NO)
-    assert talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30")).speech == consent(
-        NINE_45_PM
-    )
+    again = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
+    assert again.speech == consent(FOR_10_30)
 
 
 @pytest.mark.parametrize(
-    ("slots", "bedtime", "plan"),
+    ("slots", "said"),
     [
-        ({"bedtime": "06:00"}, time(18, 0), "your 6:00 PM bedtime"),
-        ({"bedtime": "12:30"}, time(0, 30), "your 12:30 AM bedtime"),
-        ({"bedtime": "12:00"}, time(0, 0), "your midnight bedtime"),
-        ({"time": "09:30"}, None, "every night at 9:30 PM"),
+        ({"bedtime": "06:00"}, plan("18:00")),
+        ({"bedtime": "12:30"}, plan("00:30")),
+        ({"bedtime": "12:00"}, plan("00:00")),  # "your midnight bedtime"
+        ({"time": "09:30"}, "every night at 9:30 PM"),
     ],
 )
 def test_morning_and_midday_times_are_taken_as_evening_and_said_so(
-    skill: CustomSkill,
-    api: FakeAlexaApi,
-    slots: dict[str, str],
-    bedtime: time | None,
-    plan: str,
+    skill: CustomSkill, api: FakeAlexaApi, slots: dict[str, str], said: str
 ) -> None:
     (confirm,) = remind(
         skill, api, (), **{name: slot(name, value) for name, value in slots.items()}
     )
-    assert plan in confirm.speech and confirm.speech.endswith(PROMPTS.reminder_shall)
-    if bedtime is not None:
-        assert f"every night at {spoken_time(before(bedtime))}" in confirm.speech
+    assert confirm.speech == consent(said)
     assert writes(api) == []
 
 
@@ -337,33 +338,16 @@ def test_a_late_night_bedtime_needs_no_am_pm_question(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
     (confirm,) = remind(skill, api, (), bedtime=slot("bedtime", "00:30"))
-    at = before(time(0, 30))
-    plan = f"every night at {spoken_time(at)}, {LEAD_MINUTES} minutes before your 12:30 AM bedtime"
-    assert confirm.speech == consent(plan)
+    assert confirm.speech == consent(plan("00:30"))
 
 
 @pytest.mark.parametrize(
     ("part", "answer", "plan"),
     [
-        ("NI", "10:30", NINE_45_PM),
-        (
-            "EV",
-            "09:00",
-            f"every night at {spoken_time(before(time(21, 0)))}, {LEAD_MINUTES} "
-            "minutes before your 9:00 PM bedtime",
-        ),
-        (
-            "MO",
-            "10:30",
-            f"every day at {spoken_time(before(time(10, 30)))}, {LEAD_MINUTES} "
-            "minutes before your 10:30 AM bedtime",
-        ),
-        (
-            "AF",
-            "03:00",
-            f"every day at {spoken_time(before(time(15, 0)))}, {LEAD_MINUTES} "
-            "minutes before your 3:00 PM bedtime",
-        ),
+        ("NI", "10:30", FOR_10_30),
+        ("EV", "09:00", plan("21:00")),
+        ("MO", "10:30", plan("10:30", "every day")),
+        ("AF", "03:00", plan("15:00", "every day")),
     ],
 )
 def test_morning_afternoon_evening_and_night_ask_for_the_time_and_read_it_that_way(
@@ -392,8 +376,8 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
 ) -> None:
     talk = talk_with(skill, api, permission="DENIED")
     turn = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
-    assert turn.speech == PROMPTS.reminder_permission.format(plan=NINE_45_PM)
-    assert "every night" in turn.speech and spoken_time(AT) in turn.speech
+    assert turn.speech == PROMPTS.reminder_permission.format(plan=FOR_10_30)
+    assert "every night" in turn.speech and NINE_45 in turn.speech
     [directive] = turn.directives
     assert directive["type"] == "Connections.SendRequest"
     assert directive["name"] == "AskFor"
@@ -402,7 +386,7 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
         "@version": "2",
         "permissionScopes": [{"permissionScope": SCOPE, "consentLevel": "ACCOUNT"}],
     }
-    assert directive["token"] == "reminder@21:45/22:30"
+    assert directive["token"] == f"reminder@{to_clock(AT_10_30)}/22:30"
     assert api.calls == []
 
 
@@ -410,11 +394,15 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
 def test_v1_and_v2_permission_answers_both_set_the_reminder_they_were_asked_for(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path, shape: Callable[[str], dict[str, Any]]
 ) -> None:
-    turn = Turn(invoke(skill, permission_answer(api, shape("ACCEPTED"), "reminder@21:45/22:30")))
-    assert turn.speech == done(AT)
+    turn = Turn(
+        invoke(
+            skill, permission_answer(api, shape("ACCEPTED"), f"reminder@{to_clock(AT_10_30)}/22:30")
+        )
+    )
+    assert turn.speech == done(AT_10_30)
     assert turn.ends_session
     [body] = api.created
-    assert "BYHOUR=21;BYMINUTE=45" in rule_of(body)
+    assert rule(AT_10_30) in rule_of(body)
     assert stored(db_path)["bedtime"] == "22:30"
 
 
@@ -460,11 +448,11 @@ def test_two_remind_me_requests_leave_exactly_one_reminder(
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     _, again = remind(skill, api, bedtime=slot("bedtime", "23:00"))
-    assert again.speech == done(before(time(23, 0)))
+    assert again.speech == done(before("23:00"))
     assert len(api.reminders) == 1
     assert writes(api) == ["POST", "PUT"]
     [(token, only)] = api.reminders.items()
-    assert "BYHOUR=22;BYMINUTE=15" in rule_of(only.body)
+    assert rule(before("23:00")) in rule_of(only.body)
     assert stored(db_path)["reminder_id"] == token
 
 
@@ -474,7 +462,7 @@ def test_a_reminder_whose_id_was_lost_is_found_and_updated_not_doubled(
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)  # id lost
     status = ask(skill, api, Intent.REMINDER_STATUS)
-    assert status.speech == PROMPTS.reminder_status.format(plan=f"every night at {spoken_time(AT)}")
+    assert status.speech == PROMPTS.reminder_status.format(plan=f"every night at {NINE_45}")
     assert stored(db_path)["reminder_id"] in api.reminders  # adopted again
     SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)
     remind(skill, api, time=slot("time", "21:00"))
@@ -549,11 +537,10 @@ def test_forget_me_names_the_reminder_and_deletes_it_at_alexa_then_the_record(
     talk = talk_with(skill, api)
     question = talk.say(Intent.FORGET_ME)
     assert question.speech == (
-        f"Do you want me to forget your visits, your 10:30 PM bedtime and your {spoken_time(AT)} "
-        "reminder?"
+        f"Do you want me to forget your visits, your 10:30 PM bedtime and your {NINE_45} reminder?"
     )
     forgotten = talk.say(Intent.YES)
-    assert forgotten.speech == PROMPTS.forgotten_reminder.format(time=spoken_time(AT))
+    assert forgotten.speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
     assert api.reminders == {}
     assert stored(db_path) == {}
     delete = [call for call in api.calls if call.method == "DELETE"]
@@ -599,16 +586,38 @@ def test_forget_me_says_so_when_the_delete_fails_and_keeps_the_id_to_retry(
     talk.say(Intent.FORGET_ME)
     api.fail(503, path=f"{REMINDERS_PATH}/")  # the DELETE fails, the list works
     failed = talk.say(Intent.YES)
-    assert failed.speech == PROMPTS.forget_reminder_failed.format(time=spoken_time(AT))
+    assert failed.speech == PROMPTS.forget_reminder_failed.format(time=NINE_45)
     assert token in api.reminders
     record = stored(db_path)
-    assert (record["reminder_id"], record["reminder_time"]) == (token, "21:45")
+    assert (record["reminder_id"], record["reminder_time"]) == (token, to_clock(AT_10_30))
     assert record["bedtime"] is None and record["visits"] == 0
 
     again = talk_with(skill, api)
-    assert f"{spoken_time(AT)} reminder" in again.say(Intent.FORGET_ME).speech
-    assert again.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time=spoken_time(AT))
+    assert f"{NINE_45} reminder" in again.say(Intent.FORGET_ME).speech
+    assert again.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
     assert api.reminders == {} and stored(db_path) == {}
+
+
+def test_forget_me_when_alexa_cannot_delete_the_reminder_leaves_no_earlier_copy(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    """Issue 21: that path rewrote the record instead of deleting it, and never truncated
+    the WAL; earlier versions (bedtime, topics, voice) stayed in it."""
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    talk = talk_with(skill, api)
+    talk.say(Intent.FORGET_ME)
+    api.fail(503, path=f"{REMINDERS_PATH}/")
+    talk.say(Intent.YES)
+    raw = b"".join(
+        path.read_bytes()
+        for path in (db_path, db_path.with_name(db_path.name + "-wal"))
+        if path.exists()
+    )
+    assert b'"22:30"' not in raw  # the bedtime, in no version of the record
+    record = stored(db_path)
+    assert record["bedtime"] is None and record["reminder_id"]  # what must stay, stays
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or b"22:30" not in wal.read_bytes()
 
 
 # --------------------------------------------------------------------------- time zone
@@ -638,14 +647,14 @@ def test_without_the_time_zone_the_first_reminder_is_never_in_the_past(
     if 6 <= int(at[:2]) <= 12:  # taken as evening: the listener says no, and the time again
         talk.say(Intent.NO)
         talk.say(Intent.SET_REMINDER, time=slot("time", at))
-    done = talk.say(Intent.YES)
+    set_ = talk.say(Intent.YES)
     [body] = api.created  # the fake refuses (400) a start already past on the device
     trigger = body["trigger"]
     assert "timeZoneId" not in trigger  # Alexa uses the device's own zone
     start = datetime.fromisoformat(trigger["recurrence"]["startDateTime"])
     assert start > datetime.now(ZoneInfo(device_zone)).replace(tzinfo=None)
     assert start.strftime("%H:%M") == at
-    assert PROMPTS.reminder_zone_unknown in done.speech
+    assert PROMPTS.reminder_zone_unknown in set_.speech
 
 
 def test_with_the_time_zone_known_the_first_reminder_is_the_next_one(
@@ -740,7 +749,10 @@ def test_skill_disabled_deletes_the_record_through_the_lambda_entry(
     SqlitePersistenceAdapter(db_path).save_attributes(other, {"visits": 3})
     assert stored(db_path)["bedtime"] == "22:30"
     with loaded_entry(
-        "lambda_function_disabled", SKILL_PERSISTENCE="true", SKILL_SQLITE_PATH=str(db_path)
+        "lambda_function_disabled",
+        SKILL_PERSISTENCE="true",
+        SKILL_SQLITE_PATH=str(db_path),
+        ALEXA_SKILL_ID=envelopes.APPLICATION_ID,
     ) as entry:
         answer = entry.lambda_handler(skill_disabled(), None)
     assert "outputSpeech" not in answer["response"]
