@@ -42,17 +42,13 @@ def request_handlers() -> list[AbstractRequestHandler]:
         ArticleAnswerHandler(),
         IntentRoute({Intent.BENEFIT_DETAIL}, conversation.benefit),
         IntentRoute({Intent.TOPIC}, conversation.topic),
-        # Health statements and amounts: one safety line for now (tiered answers: issue 18).
-        IntentRoute(
-            {
-                Intent.HEALTH_CONCERN,
-                Intent.EMERGENCY,
-                Intent.AMOUNT,
-                Intent.AMOUNT_TAKEN,
-                Intent.EXTRA_DOSE,
-            },
-            safety.health_concern,
-        ),
+        # The safety net, in tiers (skill/safety.py). PregnancyIntent and InteractionsIntent
+        # are article answers above (ANSWER_FOR_INTENT) whose words are the safety net's own.
+        IntentRoute({Intent.EMERGENCY}, safety.urgent),
+        IntentRoute({Intent.HEALTH_CONCERN}, safety.health_concern),
+        IntentRoute({Intent.AMOUNT}, safety.amount),
+        IntentRoute({Intent.AMOUNT_TAKEN}, safety.amount_taken),
+        IntentRoute({Intent.EXTRA_DOSE}, safety.extra_dose),
         IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),

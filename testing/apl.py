@@ -15,6 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from skill.memory import Memory
+from skill.names import Intent, Slot
+from skill.ports import Ports
+from skill.reminders.port import NightlyReminders, ReminderResult
+from skill.replies import Reply
+from skill.safety import urgent
+from skill.turn import Session, SlotValue, Turn
+
 
 class AplError(ValueError):
     """An expression or document outside what this module understands."""
@@ -327,3 +335,29 @@ def relative_luminance(colour: str) -> float:
 
     red, green, blue = (int(match.group(1)[i : i + 2], 16) for i in (0, 2, 4))
     return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+class _NoReminders:
+    """The Reminders port for replies that must never touch reminders."""
+
+    def find(self, stored_id: str | None) -> NightlyReminders:
+        raise AssertionError("this reply never touches reminders")
+
+    def set(self, at: Any, spoken_text: str, stored_id: str | None) -> ReminderResult:
+        raise AssertionError("this reply never touches reminders")
+
+    def delete(self, stored_id: str | None) -> ReminderResult:
+        raise AssertionError("this reply never touches reminders")
+
+
+def urgent_example() -> Reply:
+    """The safety net's own urgent line, as an en-US listener hears it when a child
+    swallowed pills: the reply a screen shows with a headline."""
+    turn = Turn(
+        kind="IntentRequest",
+        intent=Intent.EMERGENCY,
+        slots={Slot.PILLS: SlotValue(spoken="pills")},
+        locale="en-US",
+    )
+    session = Session()
+    return urgent(turn, session, Ports(Memory(None, None, session), _NoReminders()))

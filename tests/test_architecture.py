@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.replies", "skill.screen"),
     ("skill.ports",),
     FEATURES := (
+        "skill.bedtime",
         "skill.conversation",
         "skill.discovery",
         "skill.preferences",

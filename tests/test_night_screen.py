@@ -47,6 +47,7 @@ from testing.apl import (
     lay_out,
     relative_luminance,
     resources_for,
+    urgent_example,
 )
 from testing.envelopes import intent, launch, slot
 from testing.talk import Conversation, invoke
@@ -202,8 +203,7 @@ def _every_screenful() -> Iterator[tuple[str, dict[str, Any]]]:
         if answer.more:
             data = night_screen_data(Reply((answer.more,), source=answer.more_sources[0]))
             yield f"{answer.topic} (more)", data
-    urgent = Reply((CONTENT.prompts.safety_net,), headline="Call 911")
-    yield "urgent", night_screen_data(urgent)
+    yield "urgent", night_screen_data(urgent_example())
 
 
 @pytest.mark.parametrize("viewport", ECHO_SHOWS, ids=lambda v: v.profile)
@@ -304,13 +304,26 @@ def test_near_bedtime_binds_the_darker_palette() -> None:
     assert relative_luminance(dim.background) <= relative_luminance(night.background)
 
 
-def test_the_urgent_headline_and_bedtime_flag_reach_the_screen() -> None:
-    data = night_screen_data(
-        Reply(("Call 911 now.",), headline="Call 911", near_bedtime=True, source=None)
-    )["nightScreen"]
-    assert data == {"answer": "Call 911 now.", "source": "", "headline": "Call 911", "dim": True}
+def test_the_urgent_line_shows_its_number_largest_as_digits() -> None:
+    reply = urgent_example()
+    data = night_screen_data(reply)["nightScreen"]
+    assert data["headline"] == "Call 911"
+    assert "911" in data["answer"] and "nine one one" not in data["answer"]
+    assert "nine one one" in " ".join(reply.speech)  # said as words, shown as digits
     layout = lay_out(DOCUMENT, {"nightScreen": data}, ECHO_SHOWS[0])
-    assert [line.text for line in layout.texts] == ["Call 911", "Call 911 now."]
+    assert [line.text for line in layout.texts] == ["Call 911", data["answer"]]
+    assert layout.texts[0].font_size > 2 * layout.texts[1].font_size  # read across a room
+
+
+def test_an_emergency_on_an_echo_show_puts_the_number_on_the_screen(skill: CustomSkill) -> None:
+    show = _on(ECHO_SHOWS[3], intent(Intent.EMERGENCY, {"pills": slot("pills", "pills")}))
+    [rendered] = _render_documents(invoke_json(skill, show))
+    assert rendered["datasources"]["nightScreen"]["headline"] == "Call 911"
+
+
+def test_the_bedtime_flag_reaches_the_screen() -> None:
+    data = night_screen_data(Reply(("An answer.",), near_bedtime=True))["nightScreen"]
+    assert data == {"answer": "An answer.", "source": "", "headline": "", "dim": True}
 
 
 def test_an_echo_show_event_is_left_unchanged(skill: CustomSkill) -> None:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(PROJECT))
 from skill.content import load_content, night_screen_document  # noqa: E402
 from skill.replies import Reply  # noqa: E402
 from skill.screen import night_screen_data  # noqa: E402
-from testing.apl import ECHO_SHOWS, Layout, Line, Viewport, lay_out  # noqa: E402
+from testing.apl import ECHO_SHOWS, Layout, Line, Viewport, lay_out, urgent_example  # noqa: E402
 
 DEFAULT_OUT = PROJECT / "docs" / "night_screen.png"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -95,7 +95,7 @@ def panels() -> list[tuple[str, Viewport, dict[str, object]]]:
     content = load_content()
     timing = content.answer("timing")
     answer = Reply((timing.speech,), source=timing.sources[0])
-    urgent = Reply((content.prompts.safety_net,), headline="Call 911")
+    urgent = urgent_example()
     sleepy = Reply((timing.speech,), source=timing.sources[0], near_bedtime=True)
     show8, spot = ECHO_SHOWS[2], ECHO_SHOWS[0]
     return [
