@@ -10,7 +10,7 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.config import ConfigError, Settings
 from skill.dispatch import invoke_json
-from skill.logs import configure_logging
+from skill.logs import configure_logging, write_request_lines
 from skill.web import create_app
 from tests.envelopes import APPLICATION_ID, benefit, envelope
 from tests.talk import Conversation
@@ -74,6 +74,7 @@ def root_logging() -> Iterator[None]:
     root.handlers[:] = handlers
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+    write_request_lines(None)  # request lines back to the logger, where caplog sees them
 
 
 @pytest.mark.usefixtures("root_logging")
