@@ -174,26 +174,30 @@ class Memory:
         if keep is not None:
             self.change(keep)
 
-    def commit(self, *, session_ends: bool) -> None:
+    def commit(self, *, session_ends: bool) -> bool:
         """Write what is due in one atomic update; a store fault is logged, not raised.
 
         Settings are due now; the visit and topics are due when the session ends
-        (and go along with any earlier write, to save a second one).
+        (and go along with any earlier write, to save a second one). Returns False
+        when something the listener asked for (a setting, "forget me") could not be
+        stored, which they would notice, so the reply must say so; True otherwise
+        (a visit or topic that could not be counted is only logged).
         """
         if self._adapter is None or self._user_id is None:
-            return
+            return True
         if self._forget:
             if not self._changes:
                 self._adapter.delete_attributes(self._user_id)
-                return
+                return self._adapter.available
             kept = UserRecord()
             for change in self._changes:
                 change(kept)
             self._changes.clear()
             self._adapter.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
-            return
+            return self._adapter.available
         if not self._changes and not (session_ends and UNSAVED in self._session):
-            return
+            return True
+        asked = bool(self._changes)
         changes = [*self._unsaved_changes(), *self._changes]
         self._changes.clear()
         self._session.pop(UNSAVED, None)
@@ -205,6 +209,7 @@ class Memory:
             return record.to_attributes()
 
         self._adapter.update_attributes(self._user_id, apply)
+        return self._adapter.available or not asked
 
     def _unsaved(self) -> dict[str, Any]:
         unsaved = self._session.get(UNSAVED)

@@ -11,10 +11,13 @@ from ask_sdk_core.dispatch_components import (
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
+from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill import memory
+from skill.content import load_content
 from skill.names import RequestType, SessionKey, Voice
-from skill.replies import session_attributes
+from skill.replies import session_attributes, voice
+from skill.speech import to_ssml
 
 if TYPE_CHECKING:
     from skill.persistence import ResilientPersistenceAdapter
@@ -58,4 +61,15 @@ class SaveMemoryInterceptor(AbstractResponseInterceptor):
         session_ends = response.should_end_session is True or (
             get_request_type(handler_input) == RequestType.SESSION_ENDED
         )
-        memory.memory_of(handler_input).commit(session_ends=session_ends)
+        if not memory.memory_of(handler_input).commit(session_ends=session_ends):
+            _say_not_stored(handler_input, response)
+
+
+def _say_not_stored(handler_input: HandlerInput, response: Response) -> None:
+    """What the listener asked for (a setting, "forget me") could not be stored: never
+    claim it was. The reply becomes the reviewed apology; the store's fault is logged."""
+    if response.output_speech is None:  # nothing is said (a session end): logged only
+        return
+    quiet = voice(handler_input) == Voice.QUIET
+    apology = to_ssml((load_content().prompts.error,), quiet=quiet)
+    response.output_speech = SsmlOutputSpeech(ssml=f"<speak>{apology}</speak>")
