@@ -21,7 +21,7 @@ chat: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python -m skill serve --no-verify
 
-SOURCES := $(wildcard skill lambda tests bench tools)
+SOURCES := $(wildcard skill lambda testing tests bench tools)
 TEMPLATE := infrastructure/cfn-deployer/skill-stack.yaml
 
 lint: $(STAMP)

@@ -14,7 +14,7 @@ Candidates:
 * requests + requests-aws4auth: a maintained SigV4 signer over the HTTP client the SDK
   already ships;
 * http.client + aws-sdk-signers: AWS's standalone signer from the new AWS SDK for Python
-  over the standard library; as installed, and with skill/sdk/signers_fix.py applied;
+  over the standard library; as installed, and with skill/dev/signers_fix.py applied;
 * aws-sdk-dynamodb: the new AWS SDK for Python's own DynamoDB client (async, aiohttp).
 """
 
@@ -30,8 +30,8 @@ import tempfile
 from pathlib import Path
 
 from bench.coldstart import moto_server
+from skill.dev import signers_fix
 from skill.dev.bundle import compile_bundle, find_lambda_python
-from skill.sdk import signers_fix
 
 PACKAGES = {
     "botocore": ["botocore==1.44.8"],

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
 from bench.harness import HANG_FLAG
 from bench.soak_load import PROMPTS, Listener, Sent, post, problem_with
-from tests import envelopes, pki
+from testing import envelopes, pki
 
 FETCH_TIMEOUT = 1.0
 LOCK_SECONDS = 3.0
@@ -148,25 +147,6 @@ def hanging_cert_fetch(port: int, fault_dir: Path, window: Window) -> list[Sent]
     return probes
 
 
-def reminders_problem() -> str | None:
-    """Why fault (d) cannot run in this tree yet, or None when it can."""
-    if not (ROOT / "skill" / "reminders" / "service.py").exists():
-        return "skill/reminders/service.py does not exist yet"
-    if not (ROOT / "tests" / "fake_alexa_api.py").exists():
-        return "tests/fake_alexa_api.py does not exist yet"
-    from skill.builder import request_handlers
-
-    handled = {name for h in request_handlers() for name in getattr(h, "intent_names", ())}
-    if REMINDER_INTENT not in handled:
-        return f"no request handler for {REMINDER_INTENT} yet, so nothing calls the API"
-    if not all(
-        hasattr(PROMPTS, name)
-        for name in ("reminder_confirm", "reminder_set", "reminder_unavailable")
-    ):
-        return "the content has no reminder prompts yet"
-    return None
-
-
 def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:
     """(d): "remind me at 9:15", then "yes", while the fake Reminders API answers 503,
     then slowly.
@@ -176,7 +156,7 @@ def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:
     updates it, never stacks another). During: the calm "couldn't reach Alexa's
     reminders" answer, within the API timeout, never the apology.
     """
-    from tests.fake_alexa_api import REMINDERS_PATH, point_at
+    from testing.fake_alexa_api import REMINDERS_PATH, point_at
 
     confirm = PROMPTS.reminder_confirm.split("{")[0].strip()
     done = PROMPTS.reminder_set.split("{")[0].strip()

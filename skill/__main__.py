@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("WARNING" if quiet_console else settings.log_level)
 
     if args.command == "serve":
-        from skill.web import serve
+        from skill.web.app import serve
 
         try:
             return serve(settings, host=args.host, port=args.port, verify=not args.no_verify)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -13,9 +10,8 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.builder import build_skill
 from skill.config import Settings
-from tests.talk import Conversation
-
-ENTRY = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
+from testing.lambda_entry import loaded_entry
+from testing.talk import Conversation
 
 
 @pytest.fixture
@@ -42,16 +38,5 @@ def conversation(skill: CustomSkill) -> Callable[..., Conversation]:
 @pytest.fixture(scope="module")
 def entry_module() -> Iterator[ModuleType]:
     """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("ALEXA_SKILL_ID", raising=False)
-        env.delenv("SKILL_DYNAMODB_TABLE", raising=False)
-        env.setenv("SKILL_PERSISTENCE", "false")
-        spec = importlib.util.spec_from_file_location("lambda_function", ENTRY)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    yield module
-    root.setLevel(level)
-    root.handlers[:] = handlers
+    with loaded_entry() as module:
+        yield module

@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from skill.dev.bundle import ZIP_NAME
+from testing import ROOT
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT
 DRIVER = PROJECT / "tests" / "ask_cli_build.js"
 ASK_CLI_PACKAGE = PROJECT / "tools" / "ask-cli"
 ASK_CLI_DIR = Path(os.environ.get("ASK_CLI_DIR") or ASK_CLI_PACKAGE / "node_modules" / "ask-cli")

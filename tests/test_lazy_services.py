@@ -1,4 +1,4 @@
-"""skill/sdk/lazy_services.py against the pinned ask-sdk-model (1.82.0).
+"""skill/dev/lazy_services.py against the pinned ask-sdk-model (1.82.0).
 
 The rewrite is applied to the real installed source, and the rewritten factory carries
 real reminder and settings API calls (over HTTPS to the fake Alexa API), so an SDK
@@ -19,8 +19,7 @@ import pytest
 from ask_sdk_model.services import ApiConfiguration, ServiceClientFactory
 
 from skill.dev import bundle
-from skill.reminders.service import Outcome
-from skill.sdk.lazy_services import (
+from skill.dev.lazy_services import (
     FACTORY_MODULE,
     FACTORY_PATH,
     MARKER,
@@ -28,8 +27,9 @@ from skill.sdk.lazy_services import (
     lazy_factory_source,
     patch_bundle,
 )
+from skill.reminders.port import Outcome
+from testing.fake_alexa_api import FakeAlexaApi, fake_alexa_api
 from tests import test_reminders_service as reminders
-from tests.fake_alexa_api import FakeAlexaApi, fake_alexa_api
 from tests.locks import locked_versions
 
 SITE = Path(ask_sdk_model.__file__).resolve().parent.parent
@@ -99,15 +99,17 @@ def lazy_skill(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlexaApi]:
 
 
 def test_reminders_and_settings_work_through_the_lazy_factory(lazy_skill: FakeAlexaApi) -> None:
-    created = reminders.create(lazy_skill)  # reads the time zone (ups), then creates
+    created = reminders.create(lazy_skill)  # the time zone (ups), then list and create
     assert created.outcome is Outcome.CREATED, created
     assert created.reminder_id is not None
-    assert reminders.get(lazy_skill, created.reminder_id).outcome is Outcome.FOUND
-    assert reminders.delete(lazy_skill, created.reminder_id).outcome is Outcome.DELETED
+    assert reminders.find(lazy_skill).first == (created.reminder_id, created.time)
+    assert reminders.delete_all(lazy_skill).outcome is Outcome.DELETED
     assert [call.path.rsplit("/", 1)[-1] for call in lazy_skill.calls] == [
         "System.timeZone",
         "reminders",
-        created.reminder_id,
+        "reminders",
+        "reminders",
+        "reminders",
         created.reminder_id,
     ]
 

@@ -25,8 +25,8 @@ from skill.persistence import (
     SqlitePersistenceAdapter,
     build_persistence_adapter,
 )
+from testing import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST_BUSY = 0.1
 
 
@@ -288,7 +288,6 @@ def test_resilient_passes_through_when_healthy(resilient: ResilientPersistenceAd
     resilient.save_attributes(envelope("u"), {"visits": 1})
     assert resilient.get_attributes(envelope("u")) == {"visits": 1}
     assert resilient.update_attributes(envelope("u"), bump) == {"visits": 2}
-    assert resilient.atomic_updates
     resilient.delete_attributes(envelope("u"))
     assert resilient.get_attributes(envelope("u")) == {}
     assert resilient.available

@@ -1,7 +1,6 @@
 """The Alexa Reminders and settings APIs, for the nightly reminder: permission, list, set
-(create or update, never a second one), get, delete.
-
-(Over 300 lines on purpose: one API surface and the one mapping of its faults to outcomes.)
+(create or update, never a second one), find, delete. It implements the dialog's
+`Reminders` port (`AlexaReminders`).
 
 This module holds no prose: the dialog passes in the words the reminder speaks and
 chooses what to say about each `Outcome`.
@@ -19,7 +18,6 @@ import enum
 import json
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +43,7 @@ from ask_sdk_model.ui import AskForPermissionsConsentCard
 
 from skill.names import ASK_FOR_TASK, REMINDER_PERMISSION
 from skill.reminders.clock import daily_rule, latest_wall_clock, next_occurrence
+from skill.reminders.port import NightlyReminders, Outcome, ReminderResult
 from skill.sdk.patches import alias_spoken_info_module
 
 logger = logging.getLogger(__name__)
@@ -67,55 +66,6 @@ _RULE_PART = re.compile(r"\b(BYHOUR|BYMINUTE)=([0-9]{1,2})\b")
 _REASON_LIMIT = 240
 # What the SDK puts in front of every transport error ("Call to service failed: Error ...").
 _SDK_PREFIXES = ("Call to service failed: ", "Error executing the request: ")
-
-
-class Outcome(enum.Enum):
-    """What became of a Reminders API call, in terms a handler can speak about."""
-
-    CREATED = "created"
-    #: An existing nightly reminder was changed in place (PUT) instead of adding another.
-    UPDATED = "updated"
-    FOUND = "found"
-    DELETED = "deleted"
-    NOT_FOUND = "not_found"
-    #: 401, or a 403 saying the user has not granted the reminders permission.
-    NO_PERMISSION = "no_permission"
-    #: Any other 403: this device or account cannot have reminders.
-    UNSUPPORTED = "unsupported"
-    #: 429: the skill is sending too many requests.
-    THROTTLED = "throttled"
-    #: 5xx, timeouts, refused connections, responses we could not read, our own 400s.
-    UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class ReminderResult:
-    """An outcome, plus the reminder's id (alert token) and daily time when known.
-
-    `zone_known` is False when a set reminder had to go without the device's time zone:
-    its first night may then be tomorrow (see `_reminder_request`).
-    """
-
-    outcome: Outcome
-    reminder_id: str | None = None
-    time: datetime.time | None = None
-    zone_known: bool = True
-
-
-@dataclass(frozen=True)
-class NightlyReminders:
-    """The skill's nightly reminders that are on at Alexa (FOUND), or why we could not tell.
-
-    `reminders` holds (alert token, daily time) pairs; more than one is a duplicate
-    left by an older version of the skill.
-    """
-
-    outcome: Outcome
-    reminders: tuple[tuple[str, datetime.time | None], ...] = ()
-
-    @property
-    def first(self) -> tuple[str, datetime.time | None] | None:
-        return self.reminders[0] if self.reminders else None
 
 
 # --------------------------------------------------------------------------- permission
@@ -360,24 +310,6 @@ def _token_of(response: Any, operation: str) -> str | None:
     return token
 
 
-def create_nightly_reminder(
-    handler_input: HandlerInput, at: datetime.time, spoken_text: str
-) -> ReminderResult:
-    """Create a reminder that speaks `spoken_text` every day at `at`, device-local time.
-
-    The device's time zone comes from the settings API; if that lookup fails the
-    reminder is created without `timeZoneId`, which Alexa reads as the device's own
-    zone. Returns CREATED with the alert token as `reminder_id`, or the failure outcome.
-    Raises ValueError only for an empty `spoken_text` (a caller bug, not an API fault).
-    Creates unconditionally: the dialog uses `set_nightly_reminder`, which never stacks.
-    """
-    prepared = _prepared(handler_input, at, spoken_text, "create")
-    if prepared is None:
-        return ReminderResult(Outcome.UNAVAILABLE)
-    factory, request, at, zone_name = prepared
-    return _create(factory, request, at, zone_name)
-
-
 def _create(
     factory: ServiceClientFactory,
     request: ReminderRequest,
@@ -534,34 +466,20 @@ def _time_of(reminder: Any) -> datetime.time | None:
     return None
 
 
-def get_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderResult:
-    """FOUND (with its daily time) while the reminder is on; NOT_FOUND once gone or completed."""
-    if not reminder_id:
-        return ReminderResult(Outcome.NOT_FOUND)
-    factory = _services(handler_input, "get")
-    if factory is None:
-        return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-    try:
-        reminder = factory.get_reminder_management_service().get_reminder(reminder_id)
-    except _FAULTS as error:
-        return ReminderResult(_failed("get", error, missing_is_not_found=True), reminder_id)
-    status = getattr(reminder, "status", None)
-    if status is Status.ON:
-        return ReminderResult(Outcome.FOUND, reminder_id, _time_of(reminder))
-    if status is Status.COMPLETED:
-        return ReminderResult(Outcome.NOT_FOUND, reminder_id)
-    logger.warning("Reminder get failed: UNAVAILABLE (HTTP 2xx) unexpected status %r", status)
-    return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
+class AlexaReminders:
+    """The `Reminders` port over the Alexa Reminders API, for one request."""
 
+    def __init__(self, handler_input: HandlerInput) -> None:
+        self._handler_input = handler_input
 
-def delete_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderResult:
-    """DELETED, or NOT_FOUND when Alexa no longer has it (already deleted counts as done)."""
-    if not reminder_id:
-        return ReminderResult(Outcome.NOT_FOUND)
-    factory = _services(handler_input, "delete")
-    if factory is None:
-        return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-    return ReminderResult(_delete(factory, reminder_id), reminder_id)
+    def find(self, stored_id: str | None) -> NightlyReminders:
+        return find_nightly_reminders(self._handler_input, stored_id)
+
+    def set(self, at: datetime.time, spoken_text: str, stored_id: str | None) -> ReminderResult:
+        return set_nightly_reminder(self._handler_input, at, spoken_text, stored_id)
+
+    def delete(self, stored_id: str | None) -> ReminderResult:
+        return delete_nightly_reminders(self._handler_input, stored_id)
 
 
 alias_spoken_info_module()

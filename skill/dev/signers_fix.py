@@ -12,7 +12,7 @@ itself (``__import__("asyncio").Lock()``), on the same line, so line numbers do 
 and the async signer behaves as before. Signing is untouched: not one line of it is
 ours. Anything that does not look exactly like the shape this was written for raises, so
 an upgrade stops the build instead of shipping a half-patched module (the same rule as
-skill/sdk/lazy_services.py). Build time only: never in the bundle (skill/dev/bundle.py).
+skill/dev/lazy_services.py). Build time only: never in the bundle (skill/dev/bundle.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Check that a request really comes from Alexa: cheap checks first, the costly ones last.
 
-(Over 300 lines on purpose: every check Alexa requires, in the order it runs, in one file.)
-
 `AlexaVerifier.authenticate` runs these on the raw body, cheapest first, before the
 body is parsed at all:
 
@@ -52,7 +50,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from skill.config import Settings
-from skill.sdk import oscrypto_fix
+from skill.web import oscrypto_fix
 
 # certvalidator imports oscrypto, which cannot parse OpenSSL >= 3.0.10 without this.
 oscrypto_fix.apply()
