@@ -10,13 +10,15 @@ from types import ModuleType
 
 import pytest
 
+from skill.logs import write_request_lines
 from testing import LAMBDA_ENTRY
 
 
 @contextmanager
 def loaded_entry(name: str = "lambda_function", **env: str) -> Iterator[ModuleType]:
     """Import the entry under `name` with `env` set (persistence off unless given), and
-    put back the root logger's level and handlers it configured when done."""
+    put back the root logger's level and handlers, and the request-line writer, that it
+    configured when done."""
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
     try:
@@ -34,3 +36,4 @@ def loaded_entry(name: str = "lambda_function", **env: str) -> Iterator[ModuleTy
     finally:
         root.setLevel(level)
         root.handlers[:] = handlers
+        write_request_lines(None)  # request lines back to their logger, where caplog sees them
