@@ -8,9 +8,14 @@ STAMP := $(VENV)/.installed
 
 # requirements-dev.txt is a complete lock (every distribution pinned, with hashes):
 # pip checks each download against it and installs nothing the lock does not name.
+# `python -m venv` seeds pip (in the lock: replaced by the locked version) and, before
+# Python 3.12, setuptools (not in the lock): whatever the lock does not name is removed.
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python tools/venv_extras.py requirements-dev.txt \
+		| xargs -r $(BIN)/python -m pip uninstall --quiet --yes
+	test -z "$$($(BIN)/python tools/venv_extras.py requirements-dev.txt)"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -91,6 +96,7 @@ lock-check: $(STAMP)
 
 # Known advisories for every locked version (pip-audit; --strict: a package it cannot
 # check fails the run). Needs PyPI's per-version JSON API or OSV; see SECURITY.md.
+# .ci/run runs it only where one of those answers (and says so where neither does).
 audit: $(STAMP)
 	for lock in requirements.txt requirements-dev.txt requirements-lambda.txt; do \
 		$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $$lock || exit 1; \

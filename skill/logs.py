@@ -79,7 +79,9 @@ def configure_logging(level: str) -> None:
     Insights on Lambda, which collects stdout and stderr) then reads their fields.
     stdout stays free for programs that drive the entry and print results.
     """
-    logging.basicConfig(level=level.upper(), format=FORMAT)
+    text = logging.StreamHandler()
+    text.setFormatter(OneLineFormatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[text])  # no-op if the root has one
     logging.getLogger().setLevel(level.upper())
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -97,6 +99,22 @@ def configure_logging(level: str) -> None:
         write_request_lines(None)
     else:
         write_request_lines(RequestLineWriter(fd))
+
+
+#: Line breaks and other control characters, as the escapes Python would write for them.
+_ESCAPES = {
+    code: repr(chr(code))[1:-1] for code in (*range(32), 0x7F, 0x85, 0x2028, 0x2029) if code != 9
+}
+
+
+class OneLineFormatter(logging.Formatter):
+    """The text format with each message on one line: a newline (or any other control
+    character) that a request carried into a message, say in an intent name or the error
+    Alexa reports, is written as an escape (\\n), so it cannot forge a log line. A
+    traceback still follows on lines of its own. (Request lines are JSON: escaped.)"""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).translate(_ESCAPES)
 
 
 class RequestLine:

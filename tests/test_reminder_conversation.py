@@ -570,6 +570,28 @@ def test_forget_me_says_so_when_the_delete_fails_and_keeps_the_id_to_retry(
     assert api.reminders == {} and stored(db_path) == {}
 
 
+def test_forget_me_when_alexa_cannot_delete_the_reminder_leaves_no_earlier_copy(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    """Issue 21: that path rewrote the record instead of deleting it, and never truncated
+    the WAL; earlier versions (bedtime, topics, voice) stayed in it."""
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    talk = talk_with(skill, api)
+    talk.say(Intent.FORGET_ME)
+    api.fail(503, path=f"{REMINDERS_PATH}/")
+    talk.say(Intent.YES)
+    raw = b"".join(
+        path.read_bytes()
+        for path in (db_path, db_path.with_name(db_path.name + "-wal"))
+        if path.exists()
+    )
+    assert b'"22:30"' not in raw  # the bedtime, in no version of the record
+    record = stored(db_path)
+    assert record["bedtime"] is None and record["reminder_id"]  # what must stay, stays
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or b"22:30" not in wal.read_bytes()
+
+
 # --------------------------------------------------------------------------- time zone
 
 ZONES = [
@@ -695,7 +717,10 @@ def test_skill_disabled_deletes_the_record_through_the_lambda_entry(
     SqlitePersistenceAdapter(db_path).save_attributes(other, {"visits": 3})
     assert stored(db_path)["bedtime"] == "22:30"
     with loaded_entry(
-        "lambda_function_disabled", SKILL_PERSISTENCE="true", SKILL_SQLITE_PATH=str(db_path)
+        "lambda_function_disabled",
+        SKILL_PERSISTENCE="true",
+        SKILL_SQLITE_PATH=str(db_path),
+        ALEXA_SKILL_ID=envelopes.APPLICATION_ID,
     ) as entry:
         answer = entry.lambda_handler(skill_disabled(), None)
     assert "outputSpeech" not in answer["response"]
