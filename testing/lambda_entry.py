@@ -32,6 +32,9 @@ def loaded_entry(name: str = "lambda_function", **env: str) -> Iterator[ModuleTy
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
+        # In-process, request lines go to their logger (caplog sees them), not to fd 2;
+        # the subprocess tests (tests/test_lambda_memory.py) read the real stderr.
+        write_request_lines(None)
         yield module
     finally:
         root.setLevel(level)
