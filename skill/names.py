@@ -39,6 +39,11 @@ class Intent(StrEnum):
     HOW_LONG = "HowLongToTakeIntent"
     WHERE_TO_BUY = "WhereToBuyIntent"
     HEALTH_CONCERN = "HealthConcernIntent"  # the safety net: symptoms, conditions, too much taken
+    EMERGENCY = "EmergencyIntent"  # urgent: breathing, chest pain, a child swallowing pills
+    AMOUNT = "AmountIntent"  # "is {amount} {unit} too much": a specific amount asked about
+    AMOUNT_TAKEN = "AmountTakenIntent"  # "i took {amount} {unit}": a specific amount taken
+    EXTRA_DOSE = "ExtraDoseIntent"  # "should i take another one", "can i double the dose"
+    TOPIC = "TopicIntent"  # "tell me about {topic}": any article answer, by its topic id
     SOURCE = "SourceIntent"  # "where does it say that?"
     QUIET_VOICE = "QuietVoiceIntent"
     NORMAL_VOICE = "NormalVoiceIntent"
@@ -64,6 +69,12 @@ class Slot(StrEnum):
     BENEFIT = "benefit"  # BenefitDetailIntent
     TIME = "time"  # SetReminderIntent: an explicit reminder time
     BEDTIME = "bedtime"  # SetReminderIntent: the listener's bedtime
+    TOPIC = "topic"  # TopicIntent: TopicType, whose ids are content topics
+    CONDITION = "condition"  # HealthConcernIntent: ConditionType
+    AMOUNT = "amount"  # AmountIntent, AmountTakenIntent: AMAZON.NUMBER
+    UNIT = "unit"  # AmountIntent, AmountTakenIntent: DoseUnitType
+    PERSON = "person"  # EmergencyIntent: PersonType (child, adult) who swallowed something
+    PILLS = "pills"  # EmergencyIntent: PillsType, what was swallowed
 
 
 class Benefit(StrEnum):
@@ -73,6 +84,28 @@ class Benefit(StrEnum):
     SLEEP_QUALITY = "sleep_quality"
     STRESS_ANXIETY = "stress_anxiety"
     NERVE_FUNCTION = "nerve_function"
+
+
+class Condition(StrEnum):
+    """ConditionType slot value ids: what a health statement is about."""
+
+    PREGNANCY = "pregnancy"
+    BREASTFEEDING = "breastfeeding"
+    MEDICATION = "medication"
+    KIDNEY = "kidney"
+    HEART = "heart"
+    DIABETES = "diabetes"
+    OTHER = "other"
+
+
+class DoseUnit(StrEnum):
+    """DoseUnitType slot value ids: the unit an amount was said in."""
+
+    MILLIGRAMS = "milligrams"
+    GRAMS = "grams"
+    PILLS = "pills"
+    TABLETS = "tablets"
+    CAPSULES = "capsules"
 
 
 class RequestType(StrEnum):
@@ -97,12 +130,15 @@ class SessionKey(StrEnum):
     RETURNING = "returning"
     ONE_SHOT = "one_shot"  # a one-shot question waiting for a follow-up answer
     UNSAVED = "unsaved"  # the visit and topics this session has not written yet
-    HEARD = "heard"  # topics heard: this session's, plus a returning listener's stored ones
+    HEARD = "heard"  # topics heard tonight, in this session
+    HEARD_BEFORE = "heard_before"  # topics a returning listener heard on earlier nights
     LAST_PART = "last_part"  # "more" when the last topic's follow-up was said, else absent
     MISSES = "misses"  # consecutive turns the skill did not understand
     ELICITING = "eliciting"  # "<intent>.<slot>" Alexa listens for next, while it does
     REMINDER_PLAN = "reminder_plan"  # ["HH:MM" reminder, "HH:MM" bedtime?] awaiting yes/no
     DAY_PART = "day_part"  # "EV"/"NI"/"MO"/"AF": the part of day a vague bedtime named
+    HEALTH_POINTER_SAID = "health_pointer_said"  # a miss gave the health pointer tonight
+    NEARNESS = "nearness"  # a `Bedtime`: how near the stored bedtime is tonight (checked once)
 
 
 class Pending(StrEnum):
@@ -110,8 +146,16 @@ class Pending(StrEnum):
 
     FORGET = "forget"
     CANCEL_REMINDER = "cancel_reminder"
-    EVENING = "evening"  # "Do you mean 10:30 at night?"
+    EVENING = "evening"  # "Shall I?" on a bedtime taken as evening ("ten thirty": 10:30 PM)
     SET_REMINDER = "set_reminder"  # "I'll remind you every night at 9:45 PM ... Shall I?"
+
+
+class Bedtime(StrEnum):
+    """How near the listener's stored bedtime is, checked once a session."""
+
+    FAR = "far"  # no stored bedtime, no device clock, or more than half an hour away
+    NEAR = "near"  # within half an hour, or past: say less
+    SAID = "said"  # near, and "I'll keep it short" has been said tonight
 
 
 class Voice(StrEnum):

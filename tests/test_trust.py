@@ -27,6 +27,7 @@ from skill.dev.model import source
 from skill.handlers.answers import ANSWER_FOR_INTENT
 from skill.names import Intent, Pending, Slot
 from skill.persistence import SqlitePersistenceAdapter
+from skill.replies import sentences
 from skill.web.app import create_app
 from testing import ROOT, envelopes, pki
 from testing.envelopes import APPLICATION_ID, USER_ID, benefit, intent
@@ -34,8 +35,8 @@ from testing.talk import Conversation, Turn
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
-MAX_TURN_WORDS = 40
-MAX_OFFER_WORDS = 8
+MAX_TURN_WORDS = 30  # an answer with its offer: one breath (issue 18)
+MAX_OFFER_WORDS = 5
 NOT_IN_ARTICLE = {
     Intent.SIDE_EFFECTS: "side_effects",
     Intent.CHILDREN: "children",
@@ -92,7 +93,13 @@ def words(text: str) -> int:
 
 
 def assert_within_budget(turn: Turn) -> None:
-    assert words(turn.speech) <= MAX_TURN_WORDS, f"{words(turn.speech)} words: {turn.speech}"
+    """Answer and offer within one breath. An answer text already at the limit (the
+    summary, 30 words: the answer texts are being rewritten under issue 18 item 5) may
+    add only "Anything else?"."""
+    topic = turn.attributes.get("last_topic")
+    said = words(CONTENT.answer(topic).speech) if topic else 0
+    limit = max(MAX_TURN_WORDS, said + words(PROMPTS.anything_else))
+    assert words(turn.speech) <= limit, f"{words(turn.speech)} words: {turn.speech}"
     offer = turn.attributes.get("offered_topic")
     if offer:
         assert words(turn.reprompt) <= MAX_OFFER_WORDS, turn.reprompt
@@ -101,24 +108,38 @@ def assert_within_budget(turn: Turn) -> None:
 # --- 1. the safety net ---------------------------------------------------------------
 
 
-def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
+def test_feeling_unwell_gets_a_professional_and_help_if_serious_and_the_session_closes(
     talk: Callable[[], Conversation], post: Post
 ) -> None:
-    """ "i took 1000 mg is that bad", "i have kidney disease", "my leg is cramping now"."""
+    """ "i feel really unwell", "my leg is cramping now": the tiers are tests/test_safety.py."""
+    unwell = CONTENT.safety.texts.unwell.format(emergency="nine one one")
     conversation = talk()
     conversation.open()
     turn = conversation.say(Intent.HEALTH_CONCERN)
-    assert turn.speech == PROMPTS.safety_net
-    assert "healthcare professional" in turn.speech and "emergency services" in turn.speech
+    assert turn.speech == unwell
+    assert "healthcare professional" in turn.speech and "nine one one" in turn.speech
     assert "take" not in turn.speech.lower()
     assert turn.ends_session
     alone = one_shot(post, Intent.HEALTH_CONCERN)
-    assert alone.speech == PROMPTS.safety_net and alone.ends_session
+    assert alone.speech == unwell and alone.ends_session
+
+
+SAFETY_NET_INTENTS = {
+    Intent.HEALTH_CONCERN,
+    Intent.EMERGENCY,
+    Intent.AMOUNT,
+    Intent.AMOUNT_TAKEN,
+    Intent.EXTRA_DOSE,
+}
 
 
 @pytest.mark.parametrize(
     "said",
     [
+        "i can't breathe",
+        "my son swallowed some of my pills",
+        "should i take another one",
+        "is eight hundred milligrams okay",
         "i took 1000 mg is that bad",
         "i have kidney disease",
         "my leg is cramping right now what do i do",
@@ -128,7 +149,8 @@ def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
     ],
 )
 def test_health_statements_reach_the_safety_net_in_the_console(said: str) -> None:
-    assert resolve(said).intent == Intent.HEALTH_CONCERN
+    """The health-concern route: a condition, an amount taken, an emergency."""
+    assert resolve(said).intent in SAFETY_NET_INTENTS
 
 
 def test_the_fallback_never_nudges_to_take_it(talk: Callable[[], Conversation]) -> None:
@@ -146,7 +168,7 @@ def test_the_fallback_never_nudges_to_take_it(talk: Callable[[], Conversation]) 
 def test_what_the_article_does_not_say_is_named(post: Post, name: str, topic: str) -> None:
     turn = one_shot(post, name)
     assert turn.speech == CONTENT.answer(topic).speech
-    assert turn.speech.startswith("The article doesn't")
+    assert "The article doesn't" in turn.speech
     assert "healthcare professional" in turn.speech
     assert turn.ends_session
 
@@ -234,16 +256,24 @@ def test_saying_yes_reaches_every_topic_once_then_goodnight(
     conversation.open()
     turn = conversation.say(Intent.WHAT_IS)
     heard = ["what_is"]
+    offers_alone = 0  # "yes" to a question that offered nothing: one topic is offered
     while not turn.ends_session:
-        offered = turn.attributes["offered_topic"]
+        offered = turn.attributes.get("offered_topic")
         assert offered not in heard, f"{offered} offered again after {heard}"
         assert_within_budget(turn)
+        assert turn.speech.endswith("?"), turn.speech
         turn = conversation.say(Intent.YES)
-        assert turn.speech.startswith(CONTENT.answer(offered).speech)
+        if offered is None:
+            offers_alone += 1
+            assert turn.speech == CONTENT.answer(turn.attributes["offered_topic"]).offer
+            continue
+        listed = sentences(CONTENT.answer(offered).speech)[0]  # the benefits, listed
+        assert turn.speech.startswith(listed)
         heard.append(offered)
     assert set(heard) == set(CONTENT.offered_topics), "every topic is reachable"
     assert turn.speech.endswith(PROMPTS.all_heard)
-    assert len(conversation.turns) == len(CONTENT.offered_topics) + 1
+    assert len(conversation.turns) == len(CONTENT.offered_topics) + 1 + offers_alone
+    assert offers_alone <= 3, "answers and offers fit one breath nearly always"
 
 
 def test_an_offer_is_never_a_topic_already_heard(talk: Callable[[], Conversation]) -> None:
@@ -253,7 +283,7 @@ def test_an_offer_is_never_a_topic_already_heard(talk: Callable[[], Conversation
     for name in (Intent.SUMMARY, Intent.SAFETY, Intent.TIMING, Intent.DOSAGE, Intent.SUMMARY):
         turn = conversation.say(name)
         heard.add(ANSWER_FOR_INTENT[name])
-        assert turn.attributes["offered_topic"] not in heard
+        assert turn.attributes.get("offered_topic") not in heard
 
 
 def test_a_returning_listener_is_not_offered_what_they_heard_before(tmp_path: Path) -> None:
@@ -283,7 +313,7 @@ def test_misses_escalate_redirect_help_goodnight(talk: Callable[[], Conversation
     conversation = talk()
     conversation.open()
     first = conversation.say(Intent.FALLBACK)
-    assert first.speech == f"{PROMPTS.fallback} {PROMPTS.fallback_suggest}"
+    assert first.speech == f"{PROMPTS.fallback} {PROMPTS.fallback_health} {PROMPTS.help_reprompt}"
     assert not first.ends_session
     second = conversation.say(Intent.FALLBACK)
     assert second.speech.startswith(PROMPTS.help) and not second.ends_session
@@ -298,7 +328,7 @@ def test_an_understood_turn_resets_the_misses(talk: Callable[[], Conversation]) 
     conversation.say(Intent.FALLBACK)
     conversation.say(Intent.TIMING)
     again = conversation.say(Intent.FALLBACK)
-    assert again.speech.startswith(PROMPTS.fallback)
+    assert again.speech.startswith(PROMPTS.fallback_again)  # the first miss: the offer again
     assert "misses" not in conversation.turns[-2].attributes
 
 
@@ -510,6 +540,11 @@ def test_article_intents_can_be_fulfilled(post: Post, name: str) -> None:
     [
         *sorted(NOT_IN_ARTICLE),
         Intent.HEALTH_CONCERN,
+        Intent.EMERGENCY,
+        Intent.AMOUNT,
+        Intent.AMOUNT_TAKEN,
+        Intent.EXTRA_DOSE,
+        Intent.TOPIC,  # a topic may be one the article doesn't cover
         Intent.SET_REMINDER,
         Intent.FORGET_ME,
         Intent.QUIET_VOICE,
