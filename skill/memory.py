@@ -40,6 +40,12 @@ logger = logging.getLogger(__name__)
 Change = Callable[["ListenerMemory"], None]
 
 
+def _reached(store: Store) -> bool:
+    """Whether the store's last call on this thread reached it (ResilientPersistenceAdapter
+    keeps that as `available`); a store without the notion raises its faults instead."""
+    return bool(getattr(store, "available", True))
+
+
 class Store(Protocol):
     """The persistence adapter as memory uses it (`ResilientPersistenceAdapter`)."""
 
@@ -282,19 +288,22 @@ class Memory:
         if keep is not None:
             self.change(keep)
 
-    def commit(self, *, session_ends: bool) -> None:
+    def commit(self, *, session_ends: bool) -> bool:
         """Write what is due in one atomic update; a store fault is logged, not raised.
 
         Settings are due now; the visit and topics are due when the session ends
-        (and go along with any earlier write, to save a second one).
+        (and go along with any earlier write, to save a second one). Returns False
+        when something the listener asked for (a setting, "forget me") could not be
+        stored, which they would notice, so the reply must say so; True otherwise
+        (a visit or topic that could not be counted is only logged).
         """
         if self._store is None or self._user_id is None:
-            return
+            return True
         if self._forget:
-            self._commit_forget()
-            return
+            return self._commit_forget()
         if not self._changes and not (session_ends and self._session.unsaved is not None):
-            return
+            return True
+        asked = bool(self._changes)
         changes = [*self._unsaved_changes(), *self._changes]
         self._changes.clear()
         self._session.unsaved = None
@@ -307,8 +316,9 @@ class Memory:
 
         person = self._person
         self._store.update_attributes(self._user_id, apply)
+        return _reached(self._store) or not asked
 
-    def _commit_forget(self) -> None:
+    def _commit_forget(self) -> bool:
         """Delete this listener's memory, keeping only what `forget(keep=...)` asked for
         and other listeners' parts.
 
@@ -317,6 +327,7 @@ class Memory:
         them. What must survive (`keep`, the other people's parts) is written afresh
         after, merged with anything another listener wrote in between (their newer
         parts win); a write between the read and the delete is the one thing lost.
+        False when the store could not be reached (the reply says so).
         """
         assert self._store is not None and self._user_id is not None
         kept: ListenerMemory | None = None
@@ -329,13 +340,18 @@ class Memory:
         left: dict[str, Any] = {}
         if person is not None or self._others_stored is not False:
             left = _surviving(self._store.get_attributes(self._user_id), person)
+            if not _reached(self._store):
+                return False  # deleting now would lose the other people's parts
         if kept is not None:
             attributes = kept.to_attributes()
             names = SHARED_FIELDS if person is not None else tuple(attributes)
             left.update({name: attributes[name] for name in names})
         self._store.delete_attributes(self._user_id)
-        if left:
-            self._store.update_attributes(self._user_id, lambda now: _rejoined(left, now))
+        forgotten = _reached(self._store)
+        if not left:
+            return forgotten
+        self._store.update_attributes(self._user_id, lambda now: _rejoined(left, now))
+        return forgotten and _reached(self._store)
 
     def _unsaved(self) -> Unsaved:
         if self._session.unsaved is None:
