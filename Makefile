@@ -38,8 +38,10 @@ test: lint typecheck
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
 
-# The pinned ASK CLI (tools/ask-cli/package-lock.json), so tests/test_ask_cli_build.py
-# can run `ask deploy`'s build step offline. Needs node and npm; about 25-50 s, 200 MB.
+# The pinned ASK CLI (tools/ask-cli/package-lock.json, with the antlr4ts override that
+# lets it start): run it as tools/ask-cli/node_modules/.bin/ask, never a global install
+# (npm ignores overrides there). tests/test_ask_cli_build.py runs this binary up to
+# deploy's first network call. Needs node and npm; about 25-50 s, 200 MB.
 ASK_CLI := tools/ask-cli/node_modules/ask-cli/package.json
 $(ASK_CLI): tools/ask-cli/package.json tools/ask-cli/package-lock.json
 	npm ci --prefix tools/ask-cli --ignore-scripts --no-audit --no-fund
