@@ -71,7 +71,7 @@ soak: $(STAMP)
 # Dependencies: edit the .in files, then `make lock` rewrites the three locks (uv, pinned
 # in requirements-dev.in). Existing pins are kept unless an .in file asks otherwise;
 # `make lock LOCK_ARGS=--upgrade` moves every unpinned transitive dependency forward.
-# requirements-lambda.txt is for the Lambda runtime (CPython 3.12, manylinux x86_64).
+# requirements-lambda.txt is for the Lambda runtime (CPython 3.12, manylinux aarch64: arm64).
 UV_COMPILE = $(BIN)/uv pip compile --quiet --no-python-downloads --generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 LOCK_OUT ?= .
 
@@ -79,7 +79,7 @@ LOCK_OUT ?= .
 lock: $(STAMP)
 	$(UV_COMPILE) --universal --python-version 3.11 requirements.in -o $(LOCK_OUT)/requirements.txt
 	$(UV_COMPILE) --universal --python-version 3.11 requirements-dev.in -o $(LOCK_OUT)/requirements-dev.txt
-	$(UV_COMPILE) --python-version 3.12 --python-platform x86_64-manylinux_2_17 \
+	$(UV_COMPILE) --python-version 3.12 --python-platform aarch64-manylinux_2_17 \
 		requirements-lambda.in -o $(LOCK_OUT)/requirements-lambda.txt
 
 # Recompile into a scratch folder (needs the package index) and fail on any difference.

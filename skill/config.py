@@ -69,6 +69,10 @@ class Settings:
     cert_fetch_timeout: float = 5.0
     api_timeout: float = 3.0
     max_body_bytes: int = 128 * 1024
+    # Named in the privacy policy (skill/content/privacy.html): who runs this copy of the
+    # skill, and how to reach them (an email address or a web page).
+    operator: str | None = None
+    contact: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -86,5 +90,7 @@ class Settings:
             persistence=_flag(env, "SKILL_PERSISTENCE", default.persistence),
             cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", default.cert_fetch_timeout),
             api_timeout=_number(env, "SKILL_API_TIMEOUT", default.api_timeout),
+            operator=(env.get("SKILL_OPERATOR") or "").strip() or None,
+            contact=(env.get("SKILL_CONTACT") or "").strip() or None,
         )
         return replace(settings, **overrides)

@@ -227,7 +227,7 @@ def create_app(
     def healthz() -> Any:
         return jsonify(status="ok")
 
-    policy = privacy_policy()  # read once, at start-up
+    policy = privacy_policy(settings.operator, settings.contact)  # read once, at start-up
 
     @app.get("/privacy", provide_automatic_options=False)
     def privacy() -> Any:

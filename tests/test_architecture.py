@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
     ("skill.web_fast",),
-    ("skill.web", "skill.__main__", "skill.dev"),
+    ("skill.web", "skill.privacy_page", "skill.__main__", "skill.dev"),
 )
 
 

@@ -193,6 +193,38 @@ def run_ask(
     )
 
 
+def set_up_as_an_operator(project: Path) -> None:
+    """What an operator sets before deploying (hooks/build.sh refuses placeholders): the
+    privacy policy's address (manifest.yaml, here straight into the skill.json `make model`
+    writes) and the operator named in the policy (ask-resources.json)."""
+    skill_json = project / "interaction_model" / "skill.json"
+    manifest = json.loads(skill_json.read_text("utf-8"))
+    for info in manifest["manifest"]["privacyAndCompliance"]["locales"].values():
+        info["privacyPolicyUrl"] = "https://bedtime.operator.dev/privacy"
+    skill_json.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    resources_path = project / "ask-resources.json"
+    resources = json.loads(resources_path.read_text("utf-8"))
+    user_config = resources["profiles"]["default"]["skillInfrastructure"]["userConfig"]
+    user_config["cfn"]["parameters"].update(
+        OperatorName="Test Operator", OperatorContact="privacy@operator.dev"
+    )
+    resources_path.write_text(json.dumps(resources, indent=2) + "\n", "utf-8")
+
+
+def test_ask_deploy_refuses_a_placeholder_privacy_address(ask_cli: Path, tmp_path: Path) -> None:
+    """A fresh clone as committed: the hook stops the deploy before building anything."""
+    project = fresh_copy(tmp_path / "clone")
+    (project / ".ask").mkdir()
+    states = {"askcliStatesVersion": "2020-03-31", "profiles": {"default": {"skillId": SKILL_ID}}}
+    (project / ".ask" / "ask-states.json").write_text(json.dumps(states), "utf-8")
+    result = run_ask(project, tmp_path / "home", "deploy", "--target", "skill-infrastructure")
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "set privacy_policy_url in skill/dev/model/manifest.yaml" in said, said
+    assert not (project / "build").exists()
+    assert "ECONNREFUSED" not in said  # stopped before any network call
+
+
 def test_ask_version_is_the_pinned_one(ask_cli: Path, tmp_path: Path) -> None:
     """The CLI starts: with antlr4ts 0.5.0-dev (npm's pick without the override)
     every command died with `Class extends value undefined` before printing anything."""
@@ -225,6 +257,7 @@ def deployed_build(ask_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     """`ask deploy --target skill-infrastructure` on a fresh copy: the real binary, the
     real hook, the real builder, pip; then the first AWS call, refused."""
     project = fresh_copy(tmp_path_factory.mktemp("clone"))
+    set_up_as_an_operator(project)
     # The skill itself was "deployed" before (its id is what the stack is keyed to).
     (project / ".ask").mkdir()
     states = {"askcliStatesVersion": "2020-03-31", "profiles": {"default": {"skillId": SKILL_ID}}}

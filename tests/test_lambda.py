@@ -488,6 +488,30 @@ def test_bundle_bytecode_is_unchecked_hash_based(built: Path) -> None:
     assert int.from_bytes(pyc[4:8], "little") == 0b01  # PEP 552: hash-based, never checked
 
 
+EM_AARCH64 = 183
+"""ELF e_machine of 64-bit ARM, the `arm64` of the stack template."""
+
+
+def test_every_compiled_file_is_for_arm64(unpacked: Path) -> None:
+    """The stack runs on arm64 (Graviton): every native library in the bundle must be an
+    aarch64 ELF and none may be for another machine; the rest is pure Python."""
+    native: dict[str, int] = {}
+    for path in unpacked.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as file:
+                head = file.read(20)
+            if head[:4] == b"\x7fELF":
+                little = head[5] == 1
+                native[path.relative_to(unpacked).as_posix()] = int.from_bytes(
+                    head[18:20], "little" if little else "big"
+                )
+        assert not path.name.endswith((".dylib", ".pyd", ".dll")), path
+    assert native, "expected the optional compiled speed-ups (charset_normalizer)"
+    wrong = {name: machine for name, machine in native.items() if machine != EM_AARCH64}
+    assert wrong == {}
+    assert all("x86_64" not in name for name in native)
+
+
 def test_zip_is_ordered_and_timestamp_free(built: Path, names: list[str]) -> None:
     assert names == sorted(names)
     with zipfile.ZipFile(built / ZIP_NAME) as archive:

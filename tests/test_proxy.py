@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.content import PRIVACY_PATH
+from skill.content import privacy_policy
 from tests import envelopes, pki
 from tests.servers import free_port, stop, wait_for
 
@@ -539,4 +539,4 @@ def test_the_privacy_policy_skill_json_links_to_is_served_through_nginx(nginx: N
     answer = send(nginx, "GET", "/privacy")
     assert answer.status == 200
     assert answer.headers.get("Content-Type", "").startswith("text/html")
-    assert answer.body.decode("utf-8") == PRIVACY_PATH.read_text(encoding="utf-8")
+    assert answer.body.decode("utf-8") == privacy_policy(None, None)
