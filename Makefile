@@ -23,11 +23,13 @@ serve: $(STAMP)
 
 SOURCES := $(wildcard skill lambda tests bench tools)
 TEMPLATE := infrastructure/cfn-deployer/skill-stack.yaml
+# Policy as code, offline: cfn-lint custom rules (the file says why not Checkov).
+POLICY_RULES := infrastructure/rules/policy.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/ruff format --check $(SOURCES)
-	$(BIN)/cfn-lint $(TEMPLATE)
+	$(BIN)/cfn-lint --custom-rules $(POLICY_RULES) $(TEMPLATE)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy $(SOURCES)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -448,3 +450,63 @@ def test_every_file_a_comment_names_exists() -> None:
     )
     assert cited
     assert {path for path in cited if not (PROJECT / path).exists()} == set()
+
+
+# --- policy as code (infrastructure/rules/policy.txt, run by make lint) -----------------
+
+POLICY_RULES = PROJECT / "infrastructure" / "rules" / "policy.txt"
+BROKEN = {
+    "no point-in-time recovery": (
+        "PointInTimeRecoveryEnabled: true",
+        "PointInTimeRecoveryEnabled: false",
+    ),
+    "no deletion protection": (
+        "DeletionProtectionEnabled: true",
+        "DeletionProtectionEnabled: false",
+    ),
+    "no TTL": (
+        "AttributeName: expires_at\n        Enabled: true",
+        "AttributeName: expires_at\n        Enabled: false",
+    ),
+    "another TTL attribute": ("AttributeName: expires_at", "AttributeName: ttl"),
+    "no concurrency cap": (
+        "      ReservedConcurrentExecutions: !If [CapConcurrency, !Ref ReservedConcurrency, "
+        "!Ref AWS::NoValue]\n",
+        "",
+    ),
+    "text logs": ("        LogFormat: JSON\n      Role:", "        LogFormat: Text\n      Role:"),
+    "a 30 s timeout": ("Timeout: 7", "Timeout: 30"),
+    "logs kept a year": ("RetentionInDays: 30", "RetentionInDays: 365"),
+    "a managed policy": (
+        "  SkillFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n",
+        "  SkillFunctionRole:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n",
+    ),
+}
+
+
+def _cfn_lint(*templates: Path) -> subprocess.CompletedProcess[str]:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"  # the venv's, as make lint runs it
+    command = [str(cfn_lint), "--custom-rules", str(POLICY_RULES)]
+    return subprocess.run(
+        [*command, "--format", "parseable", *map(str, templates)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_each_policy_rule_fails_a_template_that_breaks_it(tmp_path: Path) -> None:
+    """The template passes the rules (make lint); each broken copy fails with a policy
+    rule (E9xxx), so no rule is silently inert."""
+    source = TEMPLATE.read_text("utf-8")
+    copies = {}
+    for number, (what, (good, bad)) in enumerate(BROKEN.items()):
+        assert good in source, what
+        copies[what] = tmp_path / f"broken{number}.yaml"
+        copies[what].write_text(source.replace(good, bad, 1), "utf-8")
+    done = _cfn_lint(TEMPLATE, *copies.values())
+    failed = {line.split(":", 1)[0] for line in done.stdout.splitlines() if ":E9" in line}
+    assert str(TEMPLATE) not in failed, done.stdout
+    assert {what for what, path in copies.items() if str(path) not in failed} == set()
