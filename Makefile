@@ -6,19 +6,28 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup chat serve test lint typecheck model clean ask-cli
 
-# requirements-dev.txt is a complete lock (every distribution pinned, with hashes):
-# pip checks each download against it and installs nothing the lock does not name.
+RUNTIME := $(VENV)/.runtime
+
+# Each lock is complete (every distribution pinned, with hashes): pip checks each
+# download against it and installs nothing the lock does not name. `make chat` installs
+# requirements.txt alone (the skill and its console: 20-odd packages); `make test` and
+# `make setup` the dev lock on top (tests, lint, types, moto, cfn-lint, uv).
+$(RUNTIME): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.txt
+	touch $(RUNTIME)
+
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
-	touch $(STAMP)
+	touch $(RUNTIME) $(STAMP)
 
 setup: $(STAMP)
 
-chat: $(STAMP)
+chat: $(RUNTIME)
 	$(BIN)/python -m skill chat
 
-serve: $(STAMP)
+serve: $(RUNTIME)
 	$(BIN)/python -m skill serve --no-verify
 
 SOURCES := $(wildcard skill lambda tests bench tools)
