@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from skill.dev.bundle import ZIP_NAME
+from tests.conftest import lambda_python
 
 PROJECT = Path(__file__).resolve().parent.parent
 DRIVER = PROJECT / "tests" / "ask_cli_build.js"
@@ -256,6 +257,7 @@ def test_ask_deploy_help(ask_cli: Path, tmp_path: Path) -> None:
 def deployed_build(ask_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`ask deploy --target skill-infrastructure` on a fresh copy: the real binary, the
     real hook, the real builder, pip; then the first AWS call, refused."""
+    lambda_python()  # the build compiles the bundle with it
     project = fresh_copy(tmp_path_factory.mktemp("clone"))
     set_up_as_an_operator(project)
     # The skill itself was "deployed" before (its id is what the stack is keyed to).

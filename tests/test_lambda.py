@@ -13,7 +13,6 @@ import importlib.util
 import inspect
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -47,6 +46,7 @@ from skill.dev.readonly import lambda_preexec, remove_read_only, snapshot, unpac
 from skill.dispatch import invoke_json
 from skill.web import create_app
 from tests import test_persistence_dynamodb as dynamo
+from tests.conftest import lambda_python
 from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
 from tests.locks import locked_versions, normalize
 from tests.talk import plain
@@ -155,6 +155,7 @@ def expected_responses(requests: list[dict[str, Any]], skill_id: str | None) -> 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`python -m skill build-lambda --out <tmp>`: the real pip, against PyPI."""
+    lambda_python()
     out = tmp_path_factory.mktemp("build")
     archive = build_bundle(out)
     assert archive == out / ZIP_NAME
@@ -572,14 +573,8 @@ json.dump(
 
 
 def lambda_interpreter() -> str:
-    """The Lambda runtime's Python (python3.12): a pyenv build of it, or one on PATH."""
-    versions = Path.home() / ".pyenv" / "versions"
-    built = sorted(versions.glob(f"{LAMBDA_PYTHON}.*/bin/python{LAMBDA_PYTHON}"))
-    found = [str(path) for path in built] + [shutil.which(f"python{LAMBDA_PYTHON}") or ""]
-    for candidate in filter(None, found):
-        if subprocess.run([candidate, "-I", "-S", "-c", ""], check=False).returncode == 0:
-            return candidate
-    pytest.fail(f"python{LAMBDA_PYTHON} (the Lambda runtime) is needed to check the bundle")
+    """The Lambda runtime's Python (python3.12), the one the build compiles with."""
+    return lambda_python()
 
 
 def bundled_modules(unpacked: Path) -> list[str]:
@@ -685,6 +680,7 @@ def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def test_the_build_finds_the_lambda_runtimes_python() -> None:
+    lambda_python()
     python, magic = find_lambda_python()
     asked = [
         python,
@@ -721,6 +717,7 @@ def test_the_build_stops_when_no_python_3_12_is_found(
 
 
 def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) -> None:
+    lambda_python()  # the build compiles what it copied
     build_bundle(tmp_path)
     stale = tmp_path / BUNDLE_DIRNAME / "skill" / "removed_module.py"
     stale.write_text("", encoding="utf-8")
