@@ -27,7 +27,10 @@ ON_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"
 """Set by the Lambda runtime in every function's environment."""
 
 SETTINGS = Settings.from_env()
-configure_logging(SETTINGS.log_level)
+# Production: every line one JSON object. In Lambda the runtime's own root handler is
+# already there, and the stack's LoggingConfig (LogFormat JSON) makes it write JSON; this
+# formatter serves wherever the entry runs without one.
+configure_logging(SETTINGS.log_level, json_lines=True)
 if SETTINGS.skill_id is None:
     logger.warning("ALEXA_SKILL_ID is not set: requests for any skill id are accepted")
 if SETTINGS.persistence and not SETTINGS.dynamodb_table and os.environ.get(ON_LAMBDA):

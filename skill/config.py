@@ -47,6 +47,18 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """SKILL_LOG_FORMAT: "text" (for people: the console, a dev server) or "json" (one
+    object per line: production; gunicorn.conf.py sets it, Lambda always logs JSON)."""
+    raw = (env.get("SKILL_LOG_FORMAT") or "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise ConfigError(f"SKILL_LOG_FORMAT must be text or json, not {raw!r}")
+    return raw
+
+
 def default_sqlite_path() -> Path:
     """Where user memory lives when no path is configured (XDG data dir)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -63,6 +75,7 @@ class Settings:
     # refuses to start that way unless this is set (for hosting several skills).
     allow_any_skill_id: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"
     sqlite_path: Path = field(default_factory=default_sqlite_path)
     dynamodb_table: str | None = None
     persistence: bool = True
@@ -85,6 +98,7 @@ class Settings:
             verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", default.verify_requests),
             allow_any_skill_id=_flag(env, "SKILL_ALLOW_ANY_SKILL_ID", default.allow_any_skill_id),
             log_level=(env.get("SKILL_LOG_LEVEL") or default.log_level).strip().upper(),
+            log_format=log_format(env),
             sqlite_path=Path(sqlite).expanduser() if sqlite else default.sqlite_path,
             dynamodb_table=(env.get("SKILL_DYNAMODB_TABLE") or "").strip() or None,
             persistence=_flag(env, "SKILL_PERSISTENCE", default.persistence),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -191,11 +192,12 @@ def create_app(
         settings = config or Settings.from_env()
     except ConfigError as error:
         if not logging.getLogger().handlers:
-            configure_logging(Settings.log_level)
+            json_lines = os.environ.get("SKILL_LOG_FORMAT", "").strip().lower() == "json"
+            configure_logging(Settings.log_level, json_lines=json_lines)
         logger.critical("refusing to start: %s", error)
         raise
     if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     _refuse_unsafe(settings)
     app = Flask(__name__)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, SKILL_SETTINGS=settings)
