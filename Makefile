@@ -30,7 +30,7 @@ chat: $(RUNTIME)
 serve: $(RUNTIME)
 	$(BIN)/python -m skill serve --no-verify
 
-SOURCES := $(wildcard skill lambda tests bench tools)
+SOURCES := $(wildcard skill lambda testing tests bench tools)
 TEMPLATE := infrastructure/cfn-deployer/skill-stack.yaml
 # Policy as code, offline: cfn-lint custom rules (the file says why not Checkov).
 POLICY_RULES := infrastructure/rules/policy.txt

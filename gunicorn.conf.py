@@ -19,7 +19,7 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 # The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
-wsgi_app = "skill.web:create_app()"
+wsgi_app = "skill.web.app:create_app()"
 
 # Loopback only: nginx on the same host is the one client. nginx's upstream names it too.
 bind = ["127.0.0.1:8000"]

@@ -6,7 +6,7 @@ with request verification running for real; only the certificate source and trus
 are the test PKI's, from variables the driver sets:
 
 * BENCH_PKI_DIR: `chain.pem` and `root.der` the driver wrote (bench/harness.py
-  `write_pki`) and signs requests with. `tests.pki` makes new keys in every process, so
+  `write_pki`) and signs requests with. `testing.pki` makes new keys in every process, so
   each gunicorn worker must trust the driver's root, not one of its own.
   The chain is read on every fetch (fetches are rare: once per URL per worker), so a
   test can rotate the certificate in place by rewriting the file.
@@ -28,8 +28,8 @@ from pathlib import Path
 from flask import Flask
 
 from bench.harness import HANG_FLAG
-from skill.sdk.verification import fetch_cert_chain
-from skill.web import create_app
+from skill.web.app import create_app
+from skill.web.verification import fetch_cert_chain
 
 
 def build() -> Flask:

@@ -8,7 +8,7 @@ during a cold start, so it is not measured. Both sides run as Lambda runs them:
   clients lazy), the floor (bench/floor/) with the stock SDK installed from the same
   lock by the same pip and compiled the same way; the "without .pyc" variants are the
   same zips with every .pyc left out;
-* each zip is unpacked into a read-only folder (skill/dev/readonly.py: even root cannot
+* each zip is unpacked into a read-only folder (testing/readonly.py: even root cannot
   write there, so nothing gets cached between runs);
 * the child is the Lambda runtime's Python (python3.12, found as the bundle build finds
   it) with `-I -S`: nothing on the path but the folder and the standard library.
@@ -45,7 +45,7 @@ from bench.harness import free_port
 from bench.report import INFO, Row, Section, verdict
 from bench.stats import ms, percentile, ratio
 from skill.dev import bundle
-from skill.dev.readonly import lambda_preexec, remove_read_only, unpack_read_only
+from testing.readonly import lambda_preexec, remove_read_only, unpack_read_only
 
 LIMIT = 0.85
 """Ours without memory, INIT + first response, both with .pyc: at most this x the floor."""
@@ -434,13 +434,13 @@ def _report(
         f"{len(ours.totals)} cold starts per variant after a warm-up round, interleaved in "
         "rotating order; each is a fresh `python3.12 -I -S` "
         f"({python}) whose only path entry is the unpacked zip, in a read-only folder "
-        "(even for root: skill/dev/readonly.py), so no run can leave .pyc for the next.",
+        "(even for root: testing/readonly.py), so no run can leave .pyc for the next.",
         "Measured inside the child: from just before `import lambda_function` (INIT) to the "
         "first response serialized to JSON, which is what Lambda waits for; process exit is "
         "not part of a cold start. The spawn-to-first-response row adds interpreter "
         "start-up, the same for both sides.",
         "Ours: the zip skill/dev/bundle.py builds (.pyc compiled by Python 3.12, "
-        "unchecked-hash; SDK service clients loaded on first use, skill/sdk/lazy_services.py), "
+        "unchecked-hash; SDK service clients loaded on first use, skill/dev/lazy_services.py), "
         "ALEXA_SKILL_ID set, SKILL_PERSISTENCE=false. Floor: bench/floor/ on the stock SDK, "
         "installed from the same lock by the same pip and compiled the same way. "
         "'No .pyc' is each zip with its .pyc left out: every import compiles its source, as "

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
+from testing import ROOT as ROOT  # bench modules import the root from here
+
 BENCH_DIR = ROOT / "bench"
 FLOOR_DIR = BENCH_DIR / "floor"
 LAMBDA_DIR = ROOT / "lambda"

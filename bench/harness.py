@@ -38,10 +38,10 @@ def free_port() -> int:
 def write_pki(folder: Path) -> None:
     """Write the test PKI's `chain.pem` and `root.der` where gunicorn workers read them.
 
-    `tests.pki` makes fresh keys in every process, so workers must trust the one root the
+    `testing.pki` makes fresh keys in every process, so workers must trust the one root the
     driver signs under (bench/app.py reads these files), not one of their own.
     """
-    from tests import pki  # generating RSA keys takes a moment; only the web targets need it
+    from testing import pki  # generating RSA keys takes a moment; only the web targets need it
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "chain.pem").write_bytes(pki.chain_pem())

@@ -23,7 +23,7 @@ from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
 from skill.dispatch import invoke_json
-from tests import envelopes
+from testing import envelopes
 
 Event = dict[str, Any]
 

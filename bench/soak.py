@@ -6,7 +6,7 @@ production app, configured from the environment, verification on against the tes
 SQLite memory in a temp dir), while client threads play 200 listeners. Each listener's
 sessions are sequential, as a person's are: "open" (LaunchRequest, new session), one to
 three questions, then "stop" (or a SessionEndedRequest); or a one-shot question. Every
-body is signed with `tests.pki`. Nothing is written inside the repository.
+body is signed with `testing.pki`. Nothing is written inside the repository.
 
 Faults, each a few seconds while the load runs, then cleared:
   (a) the database locked: another process holds BEGIN EXCLUSIVE for 3 s;
@@ -17,7 +17,7 @@ Faults, each a few seconds while the load runs, then cleared:
       same URL must work once the fault clears;
   (d) the Reminders API down (503), then slow (past SKILL_API_TIMEOUT=1): "remind me at
       9:15" gets the calm "couldn't reach" answer in time, and works again afterwards
-      (requests point their apiEndpoint at tests/fake_alexa_api.py over TLS; the workers
+      (requests point their apiEndpoint at testing/fake_alexa_api.py over TLS; the workers
       trust its CA through REQUESTS_CA_BUNDLE). Skipped with a note if not wired yet.
 
 Invariants (exit status 1 if any fails):
@@ -63,7 +63,7 @@ from bench.soak_faults import (
 )
 from bench.soak_load import Load, Sent
 from bench.soak_report import check_memory, report
-from tests import envelopes
+from testing import envelopes
 
 # gunicorn options of the soak; bench/harness.py adds 2 sync workers and the bind.
 OPTIONS = ("--no-control-socket", "--graceful-timeout=5")
@@ -148,7 +148,7 @@ def run(
         )
         api: Any = None
         if not windows["d"].skipped:
-            from tests.fake_alexa_api import fake_alexa_api
+            from testing.fake_alexa_api import fake_alexa_api
 
             api = stack.enter_context(fake_alexa_api())
             env["REQUESTS_CA_BUNDLE"] = api.ca_path  # requests honours it when verify=True

@@ -19,7 +19,7 @@ from typing import Any
 from bench.common import ROOT
 from bench.harness import HANG_FLAG
 from bench.soak_load import PROMPTS, Listener, Sent, post, problem_with
-from tests import envelopes, pki
+from testing import envelopes, pki
 
 FETCH_TIMEOUT = 1.0
 LOCK_SECONDS = 3.0
@@ -153,7 +153,7 @@ def reminders_problem() -> str | None:
     if not (ROOT / "skill" / "reminders" / "service.py").exists():
         return "skill/reminders/service.py does not exist yet"
     if not (ROOT / "tests" / "fake_alexa_api.py").exists():
-        return "tests/fake_alexa_api.py does not exist yet"
+        return "testing/fake_alexa_api.py does not exist yet"
     from skill.builder import request_handlers
 
     handled = {name for h in request_handlers() for name in getattr(h, "intent_names", ())}
@@ -176,7 +176,7 @@ def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:
     updates it, never stacks another). During: the calm "couldn't reach Alexa's
     reminders" answer, within the API timeout, never the apology.
     """
-    from tests.fake_alexa_api import REMINDERS_PATH, point_at
+    from testing.fake_alexa_api import REMINDERS_PATH, point_at
 
     confirm = PROMPTS.reminder_confirm.split("{")[0].strip()
     done = PROMPTS.reminder_set.split("{")[0].strip()

@@ -22,8 +22,8 @@ from typing import Any
 
 from skill.content import load_content
 from skill.handlers.answers import ANSWER_FOR_INTENT
-from tests import envelopes, pki
-from tests.talk import plain
+from testing import envelopes, pki
+from testing.talk import plain
 
 REQUEST_TIMEOUT = 15.0
 

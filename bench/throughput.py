@@ -213,8 +213,8 @@ def _report(best: dict[str, Load], loads: list[Load], users: int) -> Section:
         f"run (other processes used at most {QUIET:.0%} of the CPU), all runs below. "
         "Sync workers close the connection after each response, so every request includes a "
         "TCP connect, on both sides.",
-        "Ours: `skill.web:create_app()` (bench/app.py; POST / is served by its thin WSGI "
-        "layer, skill/web_fast.py, other requests by Flask) with request verification ON "
+        "Ours: `skill.web.app:create_app()` (bench/app.py; POST / is served by its thin WSGI "
+        "layer, skill/web/fast.py, other requests by Flask) with request verification ON "
         "(signature over the body, certificate URL, leaf dates and SAN, timestamp; the chain "
         "is validated once per worker, then cached) against the test PKI, and SQLite memory "
         f"ON in a temp dir; {users * len(mix.LABELS)} distinct requests from {users} users, "

@@ -33,7 +33,7 @@ class Signer:
     """Signs bodies with a test PKI made once per run and written where workers read it."""
 
     def __init__(self, folder: Path) -> None:
-        from tests import pki  # generating RSA keys takes a moment; only the web target needs it
+        from testing import pki  # generating RSA keys takes a moment; only the web target needs it
 
         self._pki = pki
         self.folder = folder

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     if args.command == "serve":
-        from skill.web import serve
+        from skill.web.app import serve
 
         try:
             return serve(settings, host=args.host, port=args.port, verify=not args.no_verify)

@@ -13,13 +13,18 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.services import ApiClient
 
-from skill import conversation, preferences
+from skill import conversation, preferences, safety
 from skill.config import Settings
-from skill.handlers.answers import ArticleAnswerHandler, BenefitDetailHandler, CanFulfillHandler
+from skill.handlers.answers import ArticleAnswerHandler, CanFulfillHandler
 from skill.handlers.base import IntentRoute, RequestRoute
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
-from skill.handlers.routine import ConfirmationHandler, PermissionAnswerHandler
+from skill.handlers.routine import (
+    ConfirmationHandler,
+    PermissionAnswerHandler,
+    SessionEndedHandler,
+    SkillDisabledHandler,
+)
 from skill.names import Intent, RequestType
 from skill.reminders import dialog as reminder
 from skill.sdk.api_client import TimeoutApiClient
@@ -35,8 +40,8 @@ def request_handlers() -> list[AbstractRequestHandler]:
         CanFulfillHandler(),  # before anything that would speak or store
         RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
-        BenefitDetailHandler(),
-        IntentRoute({Intent.HEALTH_CONCERN}, conversation.health_concern),
+        IntentRoute({Intent.BENEFIT_DETAIL}, conversation.benefit),
+        IntentRoute({Intent.HEALTH_CONCERN}, safety.health_concern),
         IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),
@@ -54,8 +59,8 @@ def request_handlers() -> list[AbstractRequestHandler]:
         IntentRoute({Intent.STOP, Intent.CANCEL}, conversation.goodbye),
         IntentRoute({Intent.START_OVER, Intent.NAVIGATE_HOME}, conversation.welcome),
         IntentRoute({Intent.FALLBACK}, conversation.fallback),
-        RequestRoute(RequestType.SESSION_ENDED, conversation.silence),
-        RequestRoute(RequestType.SKILL_DISABLED, preferences.skill_disabled),
+        SessionEndedHandler(),
+        SkillDisabledHandler(),
     ]
 
 

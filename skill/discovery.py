@@ -11,10 +11,7 @@ the article doesn't cover). Nothing is said, nothing is stored, no visit is coun
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
 from ask_sdk_model.canfulfill import (
     CanFulfillIntent,
     CanFulfillIntentValues,
@@ -23,21 +20,11 @@ from ask_sdk_model.canfulfill import (
     CanUnderstandSlotValues,
 )
 
-ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"
+from skill.turn import SlotValue, Turn
 
 
-def _resolved(slot: Any) -> bool:
-    """True if Alexa resolved the slot's value to one of the skill's slot values."""
-    resolutions = getattr(slot, "resolutions", None)
-    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        status = getattr(getattr(authority, "status", None), "code", None)
-        if getattr(status, "value", status) == ER_SUCCESS_MATCH and authority.values:
-            return True
-    return False
-
-
-def _slot_answer(slot: Any) -> CanFulfillSlot:
-    if _resolved(slot):
+def _slot_answer(slot: SlotValue) -> CanFulfillSlot:
+    if slot.matched:  # Alexa resolved the value to one of the skill's slot values
         return CanFulfillSlot(
             can_understand=CanUnderstandSlotValues.YES, can_fulfill=CanFulfillSlotValues.YES
         )
@@ -46,23 +33,17 @@ def _slot_answer(slot: Any) -> CanFulfillSlot:
     )
 
 
-def can_fulfill(handler_input: HandlerInput, answerable: Collection[str]) -> Response:
-    """Answer Alexa's CanFulfillIntentRequest for the intents in `answerable`."""
-    intent = getattr(handler_input.request_envelope.request, "intent", None)
-    name = getattr(intent, "name", None)
-    if name not in answerable:
-        verdict = CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO)
-    else:
-        slots = {
-            slot_name: _slot_answer(slot)
-            for slot_name, slot in (getattr(intent, "slots", None) or {}).items()
-            if getattr(slot, "value", None)  # an empty slot: the skill lists the choices
-        }
-        known = all(s.can_fulfill == CanFulfillSlotValues.YES for s in slots.values())
-        verdict = CanFulfillIntent(
-            can_fulfill=CanFulfillIntentValues.YES if known else CanFulfillIntentValues.MAYBE,
-            slots=slots or None,
-        )
-    handler_input.response_builder.set_can_fulfill_intent(verdict)
-    response: Response = handler_input.response_builder.response
-    return response
+def can_fulfill(turn: Turn, answerable: Collection[str]) -> CanFulfillIntent:
+    """The verdict on Alexa's CanFulfillIntentRequest for the intents in `answerable`."""
+    if turn.intent not in answerable:
+        return CanFulfillIntent(can_fulfill=CanFulfillIntentValues.NO)
+    slots = {
+        name: _slot_answer(slot)
+        for name, slot in turn.slots.items()
+        if slot.spoken  # an empty slot: the skill lists the choices
+    }
+    known = all(s.can_fulfill == CanFulfillSlotValues.YES for s in slots.values())
+    return CanFulfillIntent(
+        can_fulfill=CanFulfillIntentValues.YES if known else CanFulfillIntentValues.MAYBE,
+        slots=slots or None,
+    )

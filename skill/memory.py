@@ -1,17 +1,15 @@
-"""What the skill remembers about a returning listener, and nothing more.
+"""What the skill remembers about a listener across nights, and nothing more.
 
-Stored per Alexa user id: first seen, visits, topics heard, last topic, voice
-preference, bedtime and the id of their nightly reminder. Nothing about their
+Stored per Alexa user id (`ListenerMemory`): first seen, visits, topics heard, last
+topic, voice, bedtime and the id of their nightly reminder. Nothing about their
 health or doses.
 
-A session reads the record once, when it opens. The visit and the topics heard
-ride along in the session attributes and are written once, when the session
-ends (the skill's closing answer, or Alexa's SessionEndedRequest); settings the
-listener asks for (voice, bedtime, reminder, "forget me") are written at once.
-Every write is one atomic read-modify-write (`update_attributes`), so two devices
-of the same person never lose a visit. If the store is down, the skill answers
-without memory: reads give a blank record, writes are skipped, and the
-persistence layer logs it.
+`Memory` is the port features record changes on: the record is read from the store at
+most once per request, when first needed; settings the listener asks for are written
+at the end of the request; the visit and topics heard ride in the session
+(`Session.unsaved`) and are written once, when it ends. Every write is one atomic
+read-modify-write, so two devices of the same person never lose a visit. If the store
+is down the skill answers without memory (the persistence layer logs it).
 """
 
 from __future__ import annotations
@@ -20,30 +18,31 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_user_id
-
-from skill.names import SessionKey, Voice
-from skill.reminders.clock import from_clock, to_clock
-
-if TYPE_CHECKING:  # the store itself is imported only when persistence is on
-    from skill.persistence import ResilientPersistenceAdapter
+from skill.names import Voice
+from skill.timetext import from_clock, to_clock
+from skill.turn import MAX_UNSAVED_TOPICS, Session, Unsaved
 
 logger = logging.getLogger(__name__)
 
-REQUEST_KEY = "memory"
-# SessionKey.UNSAVED holds what this session has not written yet:
-# {"visit": true, "heard": ["timing", ...]} (plain JSON, echoed back by Alexa).
-UNSAVED = SessionKey.UNSAVED
-MAX_UNSAVED_TOPICS = 32
+Change = Callable[["ListenerMemory"], None]
 
-Change = Callable[["UserRecord"], None]
+
+class Store(Protocol):
+    """The persistence adapter as memory uses it (`ResilientPersistenceAdapter`)."""
+
+    def get_attributes(self, request_envelope: Any) -> dict[str, Any]: ...
+
+    def update_attributes(
+        self, user: Any, fn: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]: ...
+
+    def delete_attributes(self, request_envelope: Any) -> None: ...
 
 
 @dataclass
-class UserRecord:
+class ListenerMemory:
     """One listener's stored record (plain JSON types only)."""
 
     first_seen: str | None = None
@@ -56,7 +55,7 @@ class UserRecord:
     reminder_time: datetime.time | None = None  # stored as "HH:MM"
 
     @classmethod
-    def from_attributes(cls, attributes: dict[str, Any]) -> UserRecord:
+    def from_attributes(cls, attributes: dict[str, Any]) -> ListenerMemory:
         """Tolerant of missing, unknown or wrong-typed fields (older or hand-edited records)."""
         record = cls()
         if not attributes:
@@ -100,18 +99,18 @@ def _clock_or_none(at: datetime.time | None) -> str | None:
 
 
 class Memory:
-    """The record for the listener behind one request, with its unsaved changes."""
+    """The listener behind one request: their record, read once, and the changes to write.
 
-    def __init__(self, adapter: ResilientPersistenceAdapter | None, handler_input: HandlerInput):
-        self._adapter = adapter
-        self._session: dict[str, Any] = {}
-        if handler_input.request_envelope.session is not None:
-            attributes = handler_input.attributes_manager.session_attributes
-            if isinstance(attributes, dict):
-                self._session = attributes
-        self._user_id = _user_id(handler_input)
-        self._enabled = adapter is not None and self._user_id is not None
-        self._record: UserRecord | None = None
+    `Memory(None, None, session)` is a blank memory that never reads or writes (the
+    skill without persistence, or a feature test).
+    """
+
+    def __init__(self, store: Store | None, user_id: str | None, session: Session) -> None:
+        self._store = store
+        self._session = session
+        self._user_id = user_id
+        self._enabled = store is not None and user_id is not None
+        self._record: ListenerMemory | None = None
         self._changes: list[Change] = []
         self._forget = False
 
@@ -120,19 +119,19 @@ class Memory:
         return self._enabled
 
     @property
-    def record(self) -> UserRecord:
+    def record(self) -> ListenerMemory:
         """The stored record as of this request (read once), with the unsaved changes."""
         if self._record is None:
             stored: dict[str, Any] = {}
-            if self._adapter is not None and self._user_id is not None:
-                stored = self._adapter.get_attributes(self._user_id)
-            self._record = UserRecord.from_attributes(stored)
+            if self._store is not None and self._user_id is not None:
+                stored = self._store.get_attributes(self._user_id)
+            self._record = ListenerMemory.from_attributes(stored)
             for change in (*self._unsaved_changes(), *self._changes):
                 change(self._record)
         return self._record
 
     @property
-    def loaded_record(self) -> UserRecord | None:
+    def loaded_record(self) -> ListenerMemory | None:
         """The record if this request has read it already; never reads just for this."""
         return self._record
 
@@ -142,24 +141,32 @@ class Memory:
             change(self._record)
         self._changes.append(change)
 
-    def note_visit(self) -> None:
-        """A session opened: counted when it ends."""
+    def open_visit(self) -> None:
+        """A session opened: a regular is recognised (offers skip what they heard on other
+        nights; their voice carries over), and the visit is counted when it ends."""
         if not self._enabled:  # nothing will be written: carry nothing in the session
             return
-        self._unsaved()["visit"] = True
-        if self._record is not None:
-            record_visit(self._record)
+        record = self.record
+        session = self._session
+        # Only what differs from a first-time, normal-voice listener rides in the session.
+        if record.visits > 0:
+            session.returning = True
+            if record.topics_heard:
+                session.heard = list(record.topics_heard)
+        if record.voice != Voice.NORMAL:
+            session.voice = record.voice
+        self._unsaved().visit = True
+        record_visit(record)
 
     def note_heard(self, topic: str) -> None:
         """A topic was answered: remembered when the session ends."""
         if not self._enabled:
             return
-        topics = self._unsaved().setdefault("heard", [])
-        if isinstance(topics, list):
-            if topic in topics:  # once each; the last one is the last topic
-                topics.remove(topic)
-            if len(topics) < MAX_UNSAVED_TOPICS:
-                topics.append(topic)
+        topics = self._unsaved().heard
+        if topic in topics:  # once each; the last one is the last topic
+            topics.remove(topic)
+        if len(topics) < MAX_UNSAVED_TOPICS:
+            topics.append(topic)
         if self._record is not None:
             heard(topic)(self._record)
 
@@ -168,8 +175,8 @@ class Memory:
         disabled the skill). `keep` writes back the little that must survive, e.g. the
         id of a reminder Alexa could not delete yet, so "forget me" can try again."""
         self._changes.clear()
-        self._session.pop(UNSAVED, None)
-        self._record = UserRecord()
+        self._session.unsaved = None
+        self._record = ListenerMemory()
         self._forget = True
         if keep is not None:
             self.change(keep)
@@ -180,79 +187,57 @@ class Memory:
         Settings are due now; the visit and topics are due when the session ends
         (and go along with any earlier write, to save a second one).
         """
-        if self._adapter is None or self._user_id is None:
+        if self._store is None or self._user_id is None:
             return
         if self._forget:
             if not self._changes:
-                self._adapter.delete_attributes(self._user_id)
+                self._store.delete_attributes(self._user_id)
                 return
-            kept = UserRecord()
+            kept = ListenerMemory()
             for change in self._changes:
                 change(kept)
             self._changes.clear()
-            self._adapter.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
+            self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
             return
-        if not self._changes and not (session_ends and UNSAVED in self._session):
+        if not self._changes and not (session_ends and self._session.unsaved is not None):
             return
         changes = [*self._unsaved_changes(), *self._changes]
         self._changes.clear()
-        self._session.pop(UNSAVED, None)
+        self._session.unsaved = None
 
         def apply(stored: dict[str, Any]) -> dict[str, Any]:
-            record = UserRecord.from_attributes(stored)
+            record = ListenerMemory.from_attributes(stored)
             for change in changes:
                 change(record)
             return record.to_attributes()
 
-        self._adapter.update_attributes(self._user_id, apply)
+        self._store.update_attributes(self._user_id, apply)
 
-    def _unsaved(self) -> dict[str, Any]:
-        unsaved = self._session.get(UNSAVED)
-        if not isinstance(unsaved, dict):
-            unsaved = self._session[UNSAVED] = {}
-        return unsaved
+    def _unsaved(self) -> Unsaved:
+        if self._session.unsaved is None:
+            self._session.unsaved = Unsaved()
+        return self._session.unsaved
 
     def _unsaved_changes(self) -> list[Change]:
-        """The session's unsaved visit and topics as changes (the session comes from outside)."""
-        unsaved = self._session.get(UNSAVED)
-        if not isinstance(unsaved, dict):
+        """The session's unsaved visit and topics as changes."""
+        unsaved = self._session.unsaved
+        if unsaved is None:
             return []
-        changes: list[Change] = [record_visit] if unsaved.get("visit") is True else []
-        topics = unsaved.get("heard")
-        if isinstance(topics, list):
-            changes += [heard(t) for t in topics[:MAX_UNSAVED_TOPICS] if isinstance(t, str) and t]
-        return changes
-
-
-def _user_id(handler_input: HandlerInput) -> str | None:
-    """The Alexa user id that keys the store, if the request carries one."""
-    if handler_input.request_envelope.context is None:
-        return None
-    user_id = get_user_id(handler_input)
-    return user_id if isinstance(user_id, str) and user_id else None
-
-
-def memory_of(handler_input: HandlerInput) -> Memory:
-    """This request's memory; a blank, never-stored one if the skill runs without persistence."""
-    attributes = handler_input.attributes_manager.request_attributes
-    memory = attributes.get(REQUEST_KEY)
-    if not isinstance(memory, Memory):
-        memory = Memory(None, handler_input)
-        attributes[REQUEST_KEY] = memory
-    return memory
+        changes: list[Change] = [record_visit] if unsaved.visit else []
+        return changes + [heard(topic) for topic in unsaved.heard]
 
 
 # --- changes ------------------------------------------------------------------------------
 
 
-def record_visit(record: UserRecord) -> None:
+def record_visit(record: ListenerMemory) -> None:
     record.visits += 1
     if record.first_seen is None:
         record.first_seen = datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def heard(topic: str) -> Change:
-    def change(record: UserRecord) -> None:
+    def change(record: ListenerMemory) -> None:
         if topic not in record.topics_heard:
             record.topics_heard.append(topic)
         record.last_topic = topic
@@ -261,21 +246,21 @@ def heard(topic: str) -> Change:
 
 
 def set_voice(voice: str) -> Change:
-    def change(record: UserRecord) -> None:
+    def change(record: ListenerMemory) -> None:
         record.voice = voice
 
     return change
 
 
 def set_bedtime(bedtime: datetime.time) -> Change:
-    def change(record: UserRecord) -> None:
+    def change(record: ListenerMemory) -> None:
         record.bedtime = bedtime
 
     return change
 
 
 def set_reminder(reminder_id: str | None, at: datetime.time | None) -> Change:
-    def change(record: UserRecord) -> None:
+    def change(record: ListenerMemory) -> None:
         record.reminder_id = reminder_id
         record.reminder_time = at
 

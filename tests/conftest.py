@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import logging
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -15,47 +10,16 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.builder import build_skill
 from skill.config import Settings
-from skill.dev.bundle import LAMBDA_PYTHON, BundleError, find_lambda_python
-from tests.talk import Conversation
-
-ENTRY = Path(__file__).resolve().parent.parent / "lambda" / "lambda_function.py"
-
-NO_LAMBDA_PYTHON = (
-    f"no Python {LAMBDA_PYTHON} found (the Lambda runtime's version, needed to compile "
-    f"and run the bundle): the bundle tests skip. Put python{LAMBDA_PYTHON} on PATH, "
-    f"install a pyenv {LAMBDA_PYTHON}, or set SKILL_LAMBDA_PYTHON"
-)
-"""The one reason every test that needs the Lambda runtime's Python skips with."""
-
-
-@functools.cache
-def _found_lambda_python() -> str | None:
-    try:
-        python, _ = find_lambda_python()
-    except BundleError:
-        return None
-    return python
+from skill.dev.bundle import LAMBDA_PYTHON
+from testing.lambda_entry import loaded_entry
+from testing.lambda_python import NO_LAMBDA_PYTHON, found_lambda_python
+from testing.talk import Conversation
 
 
 def pytest_report_header() -> str:
     """Say at the top of every run whether the bundle tests can run here."""
-    python = _found_lambda_python()
+    python = found_lambda_python()
     return f"Lambda's Python {LAMBDA_PYTHON}: {python or 'NOT FOUND, ' + NO_LAMBDA_PYTHON}"
-
-
-def lambda_python() -> str:
-    """The Python the bundle is compiled with and run by (python3.12), or skip the test.
-
-    Without one, `make test` still passes on a machine with only its default Python, and
-    the bundle tests skip, all with NO_LAMBDA_PYTHON. CI sets PY312_REQUIRED=1, which
-    turns that skip into a failure.
-    """
-    python = _found_lambda_python()
-    if python is None:
-        if os.environ.get("PY312_REQUIRED"):
-            pytest.fail(f"PY312_REQUIRED is set but {NO_LAMBDA_PYTHON}")
-        pytest.skip(NO_LAMBDA_PYTHON)
-    return python
 
 
 @pytest.fixture
@@ -82,16 +46,5 @@ def conversation(skill: CustomSkill) -> Callable[..., Conversation]:
 @pytest.fixture(scope="module")
 def entry_module() -> Iterator[ModuleType]:
     """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("ALEXA_SKILL_ID", raising=False)
-        env.delenv("SKILL_DYNAMODB_TABLE", raising=False)
-        env.setenv("SKILL_PERSISTENCE", "false")
-        spec = importlib.util.spec_from_file_location("lambda_function", ENTRY)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    yield module
-    root.setLevel(level)
-    root.handlers[:] = handlers
+    with loaded_entry() as module:
+        yield module

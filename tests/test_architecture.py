@@ -11,28 +11,49 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from testing import ROOT
 
-SKILL_DIR = Path(__file__).resolve().parent.parent / "skill"
+SKILL_DIR = ROOT / "skill"
 
 # Lowest first; a module may import its own layer or any layer below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("skill.names", "skill.config", "skill.logs", "skill.speech", "skill.content"),
-    ("skill.reminders.clock",),
+    (
+        "skill.names",
+        "skill.config",
+        "skill.logs",
+        "skill.speech",
+        "skill.content",
+        "skill.timetext",
+    ),
+    ("skill.turn", "skill.reminders.clock", "skill.reminders.port"),
     ("skill.sdk", "skill.persistence"),
     ("skill.memory",),
     ("skill.replies",),
-    (
+    ("skill.ports",),
+    FEATURES := (
         "skill.conversation",
         "skill.discovery",
         "skill.preferences",
-        "skill.reminders.service",
+        "skill.safety",
         "skill.reminders.dialog",
     ),
+    # The adapters: the only runtime code that knows the SDK's HandlerInput.
+    ("skill.alexa", "skill.reminders.service"),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    ("skill.web_fast",),
     ("skill.web", "skill.privacy_page", "skill.__main__", "skill.dev"),
+)
+
+#: Plain values in, plain values out: these never touch the SDK's request handling.
+SANS_IO = (
+    *FEATURES,
+    "skill.ports",
+    "skill.replies",
+    "skill.memory",
+    "skill.turn",
+    "skill.timetext",
+    "skill.reminders.clock",
+    "skill.reminders.port",
 )
 
 
@@ -44,7 +65,7 @@ def module_name(path: Path) -> str:
 
 
 # Folders whose __init__ only documents them (checked below): they import nothing.
-PACKAGES_WITHOUT_CODE = frozenset({"skill.reminders", "skill.handlers"})
+PACKAGES_WITHOUT_CODE = frozenset({"skill.reminders", "skill.handlers", "skill.web"})
 
 MODULES = {module_name(path): path for path in sorted(SKILL_DIR.rglob("*.py"))}
 
@@ -91,14 +112,33 @@ def test_every_module_has_a_layer() -> None:
             layer_of(module)
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "skill"))
-def test_imports_point_down_the_layers(module: str) -> None:
+def test_imports_point_down_the_layers() -> None:
     upward = [
-        target
+        f"{module} -> {target}"
+        for module in sorted(MODULES)
+        if module != "skill"
         for target in imported_modules(module)
         if target != "skill" and layer_of(target) > layer_of(module)
     ]
-    assert upward == [], f"{module} imports a higher layer"
+    assert upward == []
+
+
+def test_features_never_see_the_sdk_request() -> None:
+    """Features are functions of the turn: only skill.alexa (and the handler classes)
+    know HandlerInput, so a feature test needs no envelope."""
+    offenders = [
+        module
+        for module in SANS_IO
+        if any(name in MODULES[module].read_text(encoding="utf-8") for name in SDK_REQUEST)
+    ]
+    assert offenders == []
+
+
+def test_the_sans_io_list_names_real_modules() -> None:
+    assert set(SANS_IO) <= set(MODULES)
+
+
+SDK_REQUEST = ("HandlerInput", "handler_input", "ask_sdk_core")
 
 
 def test_no_import_cycles() -> None:
@@ -118,3 +158,25 @@ def test_no_import_cycles() -> None:
 
     for module in sorted(graph):
         visit(module, ())
+
+
+def _top_level_imports(folder: Path) -> set[str]:
+    """The top-level packages that the modules under `folder` import."""
+    found: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_bench_and_test_support_never_import_the_tests() -> None:
+    """Shared test support lives in testing/; bench/ and testing/ import it, never tests/."""
+    for folder in ("bench", "testing"):
+        assert "tests" not in _top_level_imports(ROOT / folder), folder
+
+
+def test_the_runtime_never_imports_test_support() -> None:
+    assert not {"tests", "testing", "bench"} & _top_level_imports(SKILL_DIR)

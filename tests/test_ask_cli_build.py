@@ -29,9 +29,10 @@ from typing import Any
 import pytest
 
 from skill.dev.bundle import ZIP_NAME
-from tests.conftest import lambda_python
+from testing import ROOT
+from testing.lambda_python import lambda_python
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT
 DRIVER = PROJECT / "tests" / "ask_cli_build.js"
 ASK_CLI_PACKAGE = PROJECT / "tools" / "ask-cli"
 ASK_CLI_DIR = Path(os.environ.get("ASK_CLI_DIR") or ASK_CLI_PACKAGE / "node_modules" / "ask-cli")

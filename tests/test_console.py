@@ -413,7 +413,7 @@ def serving(settings: Settings) -> Iterator[str]:
     """The web endpoint (skill.web) on a free local port, shut down afterwards."""
     from werkzeug.serving import make_server
 
-    from skill.web import create_app
+    from skill.web.app import create_app
 
     httpd = make_server("127.0.0.1", 0, create_app(settings))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})

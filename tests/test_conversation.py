@@ -11,10 +11,11 @@ import pytest
 from ask_sdk_core.skill import CustomSkill
 
 from skill.content import load_content
-from skill.handlers.answers import ANSWER_FOR_INTENT, BENEFIT_TOPICS
-from tests import envelopes
-from tests.envelopes import benefit, intent, slot
-from tests.talk import Conversation, Turn, invoke
+from skill.conversation import BENEFIT_TOPICS
+from skill.handlers.answers import ANSWER_FOR_INTENT
+from testing import envelopes
+from testing.envelopes import benefit, intent, slot
+from testing.talk import Conversation, Turn, invoke
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts

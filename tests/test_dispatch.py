@@ -6,7 +6,6 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -15,10 +14,11 @@ from ask_sdk_model import Context
 from skill.dev.console.requests import on_echo_show
 from skill.dispatch import READ_CONTEXT, invoke_json, read_envelope
 from skill.names import Intent
-from tests.envelopes import benefit, intent
-from tests.talk import Conversation
+from testing import ROOT
+from testing.envelopes import benefit, intent
+from testing.talk import Conversation
 
-RUNTIME = Path(__file__).resolve().parent.parent / "skill"
+RUNTIME = ROOT / "skill"
 ANSWER_INTENTS = (
     *(Intent.WHAT_IS, Intent.WHY_GLYCINATE, Intent.BENEFITS, Intent.FORMS, Intent.DOSAGE),
     *(Intent.TIMING, Intent.HYDRATION, Intent.SAFETY, Intent.SUMMARY, Intent.HELP),

@@ -3,11 +3,11 @@
 A listener at bedtime must never meet a crash, so every input gets one of two defined
 answers: 200 with a valid Alexa response envelope, or a 4xx with a short JSON reason.
 Never a 5xx, never exception text. Inputs are arbitrary JSON, arbitrary bytes, and
-real envelopes from `tests.envelopes` with keys deleted, values wrong-typed, odd slot
+real envelopes from `testing.envelopes` with keys deleted, values wrong-typed, odd slot
 text, unknown intents, request types, locales and timestamps.
 
 The endpoint runs in three configurations: verification off, verification on (bodies
-signed with `tests.pki` after mutation, so they get past the signature to the skill)
+signed with `testing.pki` after mutation, so they get past the signature to the skill)
 and with SQLite memory. The catch-all apology may follow some mutations (the SDK
 reaches the exception handler); how often is recorded as hypothesis events
 (`pytest --hypothesis-show-statistics tests/test_fuzz.py`). It must never follow
@@ -40,10 +40,10 @@ from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import load_content
 from skill.dispatch import InvalidEnvelope, invoke_json
-from skill.web import create_app
-from tests import envelopes, pki
-from tests.envelopes import benefit, intent, launch, session_ended, slot
-from tests.talk import Conversation, plain
+from skill.web.app import create_app
+from testing import envelopes, pki
+from testing.envelopes import benefit, intent, launch, session_ended, slot
+from testing.talk import Conversation, plain
 
 APOLOGY = load_content().prompts.error
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)

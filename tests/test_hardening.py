@@ -11,9 +11,9 @@ from ask_sdk_core.skill import CustomSkill
 from skill.config import ConfigError, Settings
 from skill.dispatch import invoke_json
 from skill.logs import configure_logging
-from skill.web import create_app
-from tests.envelopes import APPLICATION_ID, benefit, envelope
-from tests.talk import Conversation
+from skill.web.app import create_app
+from testing.envelopes import APPLICATION_ID, benefit, envelope
+from testing.talk import Conversation
 
 # --- settings ---------------------------------------------------------------------------
 
@@ -49,7 +49,7 @@ def test_the_web_service_needs_a_skill_id_when_verifying(
     create_app(Settings(skill_id=APPLICATION_ID, persistence=False))
     create_app(Settings(verify_requests=False, persistence=False))
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="skill.web"):
+    with caplog.at_level(logging.WARNING, logger="skill.web.app"):
         create_app(Settings(allow_any_skill_id=True, persistence=False))
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "ANY skill" in caplog.text

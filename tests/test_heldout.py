@@ -8,18 +8,18 @@ stay at 90% or more in every locale, and at the figures the README states.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from skill.dev.model import source
+from testing import ROOT
 from tests.heldout import BLIND_PATH, HELDOUT_PATH, Heldout, figure, load_heldout, understood_as
 
 ROWS = load_heldout()
 BLIND_ROWS = load_heldout(BLIND_PATH)
 SETS = {"first": ROWS, "blind": BLIND_ROWS}
 FLOOR = 0.90
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 STATED = re.compile(r"\*\*Held-out exact match: (\d+)%")
 BLIND_STATED = re.compile(
     r"\*\*Blind held-out exact\s+match: (\d+)% before the samples were grown, (\d+)% after"

@@ -24,6 +24,7 @@ from cfnlint.decode import decode
 from skill.config import Settings
 from skill.dev.bundle import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from skill.persistence.dynamodb import EXPIRES_AT, build_dynamodb_adapter
+from testing import LAMBDA_ENTRY, ROOT
 from tests.test_persistence_dynamodb import (
     endpoint_of,
     make_client,
@@ -32,9 +33,9 @@ from tests.test_persistence_dynamodb import (
     stop_server,
 )
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT
 TEMPLATE = PROJECT / "infrastructure" / "cfn-deployer" / "skill-stack.yaml"
-ENTRY = PROJECT / "lambda" / "lambda_function.py"
+ENTRY = LAMBDA_ENTRY
 
 # What @ask-cli/cfn-deployer passes to every stack (ask-cli 2.30.7,
 # lib/builtins/deploy-delegates/cfn-deployer/index.js, _mapStackParameters).

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from skill.dev.model import build, source
+from testing import ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = ROOT
 PACKAGE_DIR = REPO_ROOT / "interaction_model"
 
 REQUIRED_INTENTS = {

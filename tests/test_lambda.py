@@ -42,17 +42,18 @@ from skill.dev.bundle import (
     find_lambda_python,
     zip_folder,
 )
-from skill.dev.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
 from skill.dispatch import invoke_json
-from skill.web import create_app
+from skill.web.app import create_app
+from testing import LAMBDA_ENTRY, ROOT
+from testing.envelopes import APPLICATION_ID, intent, launch, session_ended
+from testing.lambda_python import lambda_python
+from testing.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
+from testing.talk import plain
 from tests import test_persistence_dynamodb as dynamo
-from tests.conftest import lambda_python
-from tests.envelopes import APPLICATION_ID, intent, launch, session_ended
 from tests.locks import locked_versions, normalize
-from tests.talk import plain
 
-PROJECT = Path(__file__).resolve().parent.parent
-ENTRY = PROJECT / "lambda" / "lambda_function.py"
+PROJECT = ROOT
+ENTRY = LAMBDA_ENTRY
 CONTENT = load_content()
 MB = 1_000_000
 
@@ -63,7 +64,7 @@ COLD_START_FORBIDDEN = (
     "gunicorn",
     "ask_sdk_webservice_support",
     "skill.web",
-    "skill.sdk.verification",
+    "skill.web.verification",
     "oscrypto",
     "certvalidator",
     "cryptography",
@@ -284,7 +285,7 @@ def test_read_only_bundle_answers_exactly_like_the_repo(read_only_run: Any) -> N
 
 
 def test_service_clients_load_only_when_a_service_is_used(read_only_run: Any) -> None:
-    """skill/sdk/lazy_services.py: no service client package at INIT or for these requests,
+    """skill/dev/lazy_services.py: no service client package at INIT or for these requests,
     and the reminder and settings clients still come from the SDK when asked for."""
     for phase in ("after_init", "after_requests"):
         loaded = [
@@ -587,11 +588,10 @@ def bundled_modules(unpacked: Path) -> list[str]:
 
 
 def test_bundle_leaves_out_tools_the_cli_and_web_only_modules(names: list[str]) -> None:
-    assert [n for n in names if n.startswith("skill/dev/")] == []
+    assert [n for n in names if n.startswith(("skill/dev/", "skill/web/"))] == []
     assert "skill/dev/bundle.py" not in names and "skill/__main__.py" not in names
-    for web_only in bundle.WEB_ONLY_MODULES:
-        assert (PROJECT / "skill" / web_only).is_file(), web_only
-        assert f"skill/{web_only}" not in names
+    for web_only in ("app.py", "fast.py", "verification.py", "oscrypto_fix.py"):
+        assert (PROJECT / "skill" / "web" / web_only).is_file(), web_only
     assert "skill/builder.py" in names and "skill/persistence/dynamodb.py" in names
 
 

@@ -20,7 +20,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from skill.content import load_content
-from tests.envelopes import (
+from testing import LAMBDA_ENTRY, ROOT
+from testing.envelopes import (
     API_ACCESS_TOKEN,
     APPLICATION_ID,
     DEVICE_ID,
@@ -30,7 +31,7 @@ from tests.envelopes import (
     launch,
     session_ended,
 )
-from tests.talk import plain
+from testing.talk import plain
 from tests.test_persistence_dynamodb import (
     create_table,
     endpoint_of,
@@ -39,8 +40,8 @@ from tests.test_persistence_dynamodb import (
     stop_server,
 )
 
-PROJECT = Path(__file__).resolve().parent.parent
-ENTRY = PROJECT / "lambda" / "lambda_function.py"
+PROJECT = ROOT
+ENTRY = LAMBDA_ENTRY
 CONTENT = load_content()
 
 DRIVER = """

@@ -1,4 +1,4 @@
-"""skill/sdk/lazy_services.py against the pinned ask-sdk-model (1.82.0).
+"""skill/dev/lazy_services.py against the pinned ask-sdk-model (1.82.0).
 
 The rewrite is applied to the real installed source, and the rewritten factory carries
 real reminder and settings API calls (over HTTPS to the fake Alexa API), so an SDK
@@ -19,8 +19,7 @@ import pytest
 from ask_sdk_model.services import ApiConfiguration, ServiceClientFactory
 
 from skill.dev import bundle
-from skill.reminders.service import Outcome
-from skill.sdk.lazy_services import (
+from skill.dev.lazy_services import (
     FACTORY_MODULE,
     FACTORY_PATH,
     MARKER,
@@ -28,8 +27,9 @@ from skill.sdk.lazy_services import (
     lazy_factory_source,
     patch_bundle,
 )
+from skill.reminders.port import Outcome
+from testing.fake_alexa_api import FakeAlexaApi, fake_alexa_api
 from tests import test_reminders_service as reminders
-from tests.fake_alexa_api import FakeAlexaApi, fake_alexa_api
 from tests.locks import locked_versions
 
 SITE = Path(ask_sdk_model.__file__).resolve().parent.parent

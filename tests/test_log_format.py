@@ -18,7 +18,7 @@ import pytest
 
 from skill.config import ConfigError, Settings
 from skill.logs import JsonFormatter
-from tests.envelopes import launch
+from testing.envelopes import launch
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -16,9 +16,10 @@ from ask_smapi_model.v1.skill.manifest.skill_manifest_envelope import SkillManif
 from skill.config import Settings
 from skill.content import privacy_policy
 from skill.dev.model.source import SOURCE
-from skill.web import create_app
+from skill.web.app import create_app
+from testing import ROOT
 
-SKILL_JSON = Path(__file__).resolve().parents[1] / "interaction_model" / "skill.json"
+SKILL_JSON = ROOT / "interaction_model" / "skill.json"
 
 
 def _skill_json() -> dict[str, Any]:

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from skill.memory import UserRecord
+from skill.memory import ListenerMemory
 from skill.names import Voice
 
 
 def test_every_field_is_written_and_read_back() -> None:
-    record = UserRecord(
+    record = ListenerMemory(
         first_seen="2026-11-25",
         visits=3,
         topics_heard=["timing", "dosage"],
@@ -24,9 +24,9 @@ def test_every_field_is_written_and_read_back() -> None:
         reminder_time=datetime.time(21, 45),
     )
     stored = record.to_attributes()
-    assert set(stored) == {spec.name for spec in fields(UserRecord)}
+    assert set(stored) == {spec.name for spec in fields(ListenerMemory)}
     assert (stored["bedtime"], stored["reminder_time"]) == ("22:30", "21:45")  # JSON stays text
-    assert UserRecord.from_attributes(stored) == record
+    assert ListenerMemory.from_attributes(stored) == record
     stored["topics_heard"].append("hydration")
     assert record.topics_heard == ["timing", "dosage"]  # the stored dict is a copy
 
@@ -40,7 +40,7 @@ def test_every_field_is_written_and_read_back() -> None:
     ],
 )
 def test_odd_stored_values_fall_back_to_defaults(odd: dict[str, Any]) -> None:
-    record = UserRecord.from_attributes(odd)
+    record = ListenerMemory.from_attributes(odd)
     assert record.visits == 0
     assert record.voice == "normal"
     assert all(isinstance(topic, str) for topic in record.topics_heard)

@@ -14,8 +14,8 @@ from skill.content import load_content
 from skill.dev.model import build, source
 from skill.handlers.base import IntentHandler
 from skill.names import Benefit, Intent, Slot
-from tests.envelopes import intent, slot
-from tests.talk import Conversation, Turn, invoke
+from testing.envelopes import intent, slot
+from testing.talk import Conversation, Turn, invoke
 
 PROMPTS = load_content().prompts
 HANDLED_INTENTS = frozenset().union(

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.sdk import oscrypto_fix
-
-ROOT = Path(__file__).resolve().parent.parent
+from skill.web import oscrypto_fix
+from testing import ROOT
 
 
 def _openssl_version() -> tuple[int, int, int]:
@@ -65,7 +64,7 @@ print(json.dumps({
 def test_with_the_fix_the_sdk_verifier_imports_and_sees_the_real_openssl(backend: str) -> None:
     use_ctypes = "import oscrypto; oscrypto.use_ctypes()\n" if backend == "ctypes" else ""
     result = _run(
-        "from skill.sdk import oscrypto_fix\n"
+        "from skill.web import oscrypto_fix\n"
         "assert oscrypto_fix.apply()\n"
         f"{use_ctypes}"
         "import ask_sdk_webservice_support.verifier\n" + _REPORT
@@ -80,7 +79,7 @@ def test_with_the_fix_the_sdk_verifier_imports_and_sees_the_real_openssl(backend
 
 
 def test_importing_skill_verification_applies_the_fix() -> None:
-    result = _run("from skill.sdk import oscrypto_fix, verification\n" + _REPORT)
+    result = _run("from skill.web import oscrypto_fix, verification\n" + _REPORT)
     assert tuple(result["version_info"]) == _openssl_version()  # type: ignore[arg-type]
 
 

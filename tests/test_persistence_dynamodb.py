@@ -36,10 +36,10 @@ from skill.persistence.dynamodb import (
     JsonDynamoDbAdapter,
     build_dynamodb_adapter,
 )
-from skill.web import create_app
-from tests.envelopes import launch
+from skill.web.app import create_app
+from testing import ROOT
+from testing.envelopes import launch
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST = Config(connect_timeout=0.5, read_timeout=2, retries={"mode": "standard", "max_attempts": 1})
 
 

@@ -27,8 +27,8 @@ from skill.persistence import (
 )
 from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS
 from skill.persistence.sqlite import SWEEP_INTERVAL
+from testing import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FAST_BUSY = 0.1
 
 

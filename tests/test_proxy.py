@@ -35,10 +35,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from skill.content import privacy_policy
-from tests import envelopes, pki
-from tests.servers import free_port, stop, wait_for
+from testing import ROOT, envelopes, pki
+from testing.servers import free_port, stop, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "bedtime-magnesium.conf"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 LIMIT = 128 * 1024  # Settings.max_body_bytes

@@ -8,7 +8,6 @@ deleting at Alexa too, and never a first reminder in the past.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,21 +25,21 @@ from skill.content import load_content
 from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
 from skill.sdk.api_client import TimeoutApiClient
-from skill.web import create_app
-from tests import envelopes
-from tests.envelopes import USER_ID, slot
-from tests.fake_alexa_api import (
+from skill.web.app import create_app
+from testing import envelopes
+from testing.envelopes import USER_ID, slot
+from testing.fake_alexa_api import (
     REMINDERS_PATH,
     TIME_ZONE_PATH,
     FakeAlexaApi,
     fake_alexa_api,
     point_at,
 )
-from tests.talk import Conversation, Turn, invoke
+from testing.lambda_entry import loaded_entry
+from testing.talk import Conversation, Turn, invoke
 
 PROMPTS = load_content().prompts
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
-ENTRY = Path(__file__).resolve().parents[1] / "lambda" / "lambda_function.py"
 
 NINE_45_PM = "every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
 
@@ -674,27 +673,16 @@ def skill_disabled(user_id: str = USER_ID) -> dict[str, Any]:
 
 
 def test_skill_disabled_deletes_the_record_through_the_lambda_entry(
-    api: FakeAlexaApi, db_path: Path, monkeypatch: pytest.MonkeyPatch, skill: CustomSkill
+    api: FakeAlexaApi, db_path: Path, skill: CustomSkill
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     other = "amzn1.ask.account.SOMEONE-ELSE"
     SqlitePersistenceAdapter(db_path).save_attributes(other, {"visits": 3})
     assert stored(db_path)["bedtime"] == "22:30"
-    monkeypatch.setenv("SKILL_PERSISTENCE", "true")
-    monkeypatch.setenv("SKILL_SQLITE_PATH", str(db_path))
-    monkeypatch.delenv("SKILL_DYNAMODB_TABLE", raising=False)
-    monkeypatch.delenv("ALEXA_SKILL_ID", raising=False)
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    try:
-        spec = importlib.util.spec_from_file_location("lambda_function_disabled", ENTRY)
-        assert spec is not None and spec.loader is not None
-        entry = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(entry)
+    with loaded_entry(
+        "lambda_function_disabled", SKILL_PERSISTENCE="true", SKILL_SQLITE_PATH=str(db_path)
+    ) as entry:
         answer = entry.lambda_handler(skill_disabled(), None)
-    finally:
-        root.setLevel(level)
-        root.handlers[:] = handlers
     assert "outputSpeech" not in answer["response"]
     assert stored(db_path) == {}
     assert SqlitePersistenceAdapter(db_path).get_attributes(other) == {"visits": 3}

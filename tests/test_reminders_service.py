@@ -26,13 +26,13 @@ from ask_sdk_model.services.reminder_management import GetReminderResponse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill import names
+from skill import names, timetext
 from skill.reminders import clock as reminder_clock
 from skill.reminders import service as reminders
-from skill.reminders.service import Outcome, ReminderResult
+from skill.reminders.port import NightlyReminders, Outcome, ReminderResult
 from skill.sdk.api_client import TimeoutApiClient
-from tests import envelopes
-from tests.fake_alexa_api import (
+from testing import envelopes
+from testing.fake_alexa_api import (
     REMINDERS_PATH,
     REMINDERS_SCOPE,
     TIME_ZONE_PATH,
@@ -41,7 +41,7 @@ from tests.fake_alexa_api import (
     point_at,
     unused_port,
 )
-from tests.talk import invoke
+from testing.talk import invoke
 
 T = TypeVar("T")
 SPOKEN = "Time for your magnesium glycinate."
@@ -509,12 +509,12 @@ def test_the_permission_request_directive_and_card() -> None:
     ],
 )
 def test_parse_amazon_time(value: str | None, expected: clock | None) -> None:
-    assert reminder_clock.parse_amazon_time(value) == expected
+    assert timetext.parse_amazon_time(value) == expected
 
 
 def test_parse_amazon_time_never_raises_on_odd_input() -> None:
     for odd in (42, b"21:30", ["21:30"], "٢١:٣٠", "21:30\n22:00"):
-        assert reminder_clock.parse_amazon_time(odd) is None
+        assert timetext.parse_amazon_time(odd) is None
 
 
 @pytest.mark.parametrize(
@@ -583,7 +583,7 @@ def set_(
     )
 
 
-def find(api: FakeAlexaApi, stored_id: str | None = None) -> reminders.NightlyReminders:
+def find(api: FakeAlexaApi, stored_id: str | None = None) -> NightlyReminders:
     return run(
         lambda hi: reminders.find_nightly_reminders(hi, stored_id), request(api), client_for(api)
     )
@@ -677,7 +677,7 @@ def test_find_puts_the_stored_one_first_and_skips_completed_ones(api: FakeAlexaA
     assert found.reminders == ((b, NINE_FIFTEEN), (a, NINE_FIFTEEN))
     assert find(api).first == (a, NINE_FIFTEEN)
     api.reminders.clear()
-    assert find(api) == reminders.NightlyReminders(Outcome.FOUND, ())
+    assert find(api) == NightlyReminders(Outcome.FOUND, ())
 
 
 def test_delete_nightly_deletes_every_one_of_ours(api: FakeAlexaApi) -> None:
@@ -829,7 +829,7 @@ def test_parse_day_part() -> None:
     ],
 )
 def test_spoken_clock_and_bedtime(at: clock, clock_text: str, bedtime_text: str) -> None:
-    assert reminder_clock.spoken_clock(at) == clock_text
+    assert timetext.spoken_clock(at) == clock_text
     assert reminder_clock.spoken_bedtime(at) == bedtime_text
 
 

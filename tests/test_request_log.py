@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from skill.config import Settings
 from skill.logs import ERROR, REQUEST_LOGGER, RequestLine, mark_outcome, request_logged
-from skill.web import create_app
-from tests.envelopes import (
+from skill.web.app import create_app
+from testing.envelopes import (
     API_ACCESS_TOKEN,
     APPLICATION_ID,
     DEVICE_ID,

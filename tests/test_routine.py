@@ -15,9 +15,9 @@ from skill.content import load_content
 from skill.names import Voice
 from skill.persistence import SqlitePersistenceAdapter
 from skill.speech import QUIET_PROSODY
-from tests import envelopes
-from tests.envelopes import USER_ID, intent
-from tests.talk import Conversation, Turn, invoke
+from testing import envelopes
+from testing.envelopes import USER_ID, intent
+from testing.talk import Conversation, Turn, invoke
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from enum import Enum
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +29,9 @@ from skill.dev.console.requests import on_echo_show
 from skill.dispatch import envelope_problem, read_envelope
 from skill.names import Voice
 from skill.sdk.serialize import SDK_SOURCES, SDK_VERSIONS, CachingSerializer
+from testing import ROOT
+from testing.envelopes import benefit, intent, launch, session_ended, slot
 from tests import test_fuzz as fuzz
-from tests.envelopes import benefit, intent, launch, session_ended, slot
 
 
 def _model_types(root: Any = RequestEnvelope) -> Iterator[str]:
@@ -372,9 +372,6 @@ def test_threads_building_plans_at_once_read_like_the_sdk() -> None:
             assert_same(ours, sdk)
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def test_reading_a_request_imports_only_the_models_it_carries() -> None:
     """A plan resolves a field's model class when a payload first carries that field.
 
@@ -385,7 +382,7 @@ def test_reading_a_request_imports_only_the_models_it_carries() -> None:
         "import json, sys\n"
         "from ask_sdk_model import RequestEnvelope\n"
         "from skill.sdk.serialize import CachingSerializer\n"
-        "from tests.envelopes import launch\n"
+        "from testing.envelopes import launch\n"
         "before = set(sys.modules)\n"
         "CachingSerializer().from_data(launch(), RequestEnvelope)\n"
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"

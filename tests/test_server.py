@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
-from skill.sdk.verification import NEW_URLS_PER_MINUTE
-from tests import envelopes, pki
-from tests.servers import free_port, wait_for
-from tests.servers import stop as stop_process
+from skill.web.verification import NEW_URLS_PER_MINUTE
+from testing import ROOT, envelopes, pki
+from testing.servers import free_port, wait_for
+from testing.servers import stop as stop_process
 
-ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 128 * 1024  # Settings.max_body_bytes
 
 
@@ -202,7 +201,14 @@ def test_the_explicit_opt_out_starts_and_says_so_loudly(tmp_path: Path) -> None:
     with running(tmp_path, {"SKILL_ALLOW_ANY_SKILL_ID": "true"}, workers=1) as any_skill:
         other = envelopes.launch(application_id="amzn1.ask.skill.another-skill")
         assert any_skill.post(*signed(other))[0] == 200
-        assert "WARNING skill.web: SKILL_ALLOW_ANY_SKILL_ID is on" in any_skill.output
+        logged = [json.loads(line) for line in any_skill.output.splitlines() if line.strip()]
+        assert any(
+            entry["log"] == "app"
+            and entry["level"] == "WARNING"
+            and entry["logger"] == "skill.web.app"
+            and entry["message"].startswith("SKILL_ALLOW_ANY_SKILL_ID is on")
+            for entry in logged
+        ), any_skill.output  # one JSON object a line (gunicorn.conf.py)
 
 
 def test_another_skills_request_is_refused(server: Server) -> None:

@@ -27,10 +27,10 @@ from skill.dev.model import source
 from skill.handlers.answers import ANSWER_FOR_INTENT
 from skill.names import Intent, Pending, Slot
 from skill.persistence import SqlitePersistenceAdapter
-from skill.web import create_app
-from tests import envelopes, pki
-from tests.envelopes import APPLICATION_ID, USER_ID, benefit, intent
-from tests.talk import Conversation, Turn
+from skill.web.app import create_app
+from testing import ROOT, envelopes, pki
+from testing.envelopes import APPLICATION_ID, USER_ID, benefit, intent
+from testing.talk import Conversation, Turn
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -342,11 +342,9 @@ def test_closers_are_in_every_deployed_model_and_end_the_session(
     phrase = said.lower().replace(",", "")
     for locale in source.LOCALES:
         model = json.loads(
-            (
-                Path(__file__).resolve().parent.parent
-                / "interaction_model/interactionModels/custom"
-                / f"{locale}.json"
-            ).read_text(encoding="utf-8")
+            (ROOT / "interaction_model/interactionModels/custom" / f"{locale}.json").read_text(
+                encoding="utf-8"
+            )
         )
         samples = {
             i["name"]: i["samples"] for i in model["interactionModel"]["languageModel"]["intents"]

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from skill.config import Settings
-from skill.sdk.verification import (
+from skill.web.verification import (
     DEFAULT_MAX_ENTRIES,
     NEW_URLS_PER_MINUTE,
     REFETCH_INTERVAL,
@@ -37,7 +37,7 @@ from skill.sdk.verification import (
     check_timestamp,
     fetch_cert_chain,
 )
-from tests import pki
+from testing import pki
 
 _serializer = DefaultSerializer()
 
@@ -553,7 +553,7 @@ def test_fetch_failure_is_rejected_logged_and_not_cached(
 ) -> None:
     source.error = error
     with (
-        caplog.at_level(logging.WARNING, logger="skill.sdk.verification"),
+        caplog.at_level(logging.WARNING, logger="skill.web.verification"),
         pytest.raises(VerificationException, match=r"^Could not load signature certificate chain$"),
     ):
         check(verifier, signed(body), body)

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from skill.config import Settings
 from skill.content import load_content
 from skill.dispatch import MAX_JSON_DEPTH
-from skill.web import EXTENSION, create_app
-from tests import pki
-from tests.envelopes import APPLICATION_ID, intent, launch
+from skill.web.app import EXTENSION, create_app
+from testing import pki
+from testing.envelopes import APPLICATION_ID, intent, launch
 
 PROMPTS = load_content().prompts
 
@@ -247,7 +247,7 @@ def test_an_unknown_path_is_a_json_404(client: FlaskClient) -> None:
 
 
 def test_verification_off_is_a_loud_local_choice(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="skill.web"):
+    with caplog.at_level(logging.WARNING, logger="skill.web.app"):
         app = create_app(Settings(verify_requests=False, persistence=False))
     assert "verification is OFF" in caplog.text
     response = app.test_client().post("/", data=json.dumps(launch()))

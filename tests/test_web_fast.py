@@ -1,4 +1,4 @@
-"""ThinRoute (skill/web_fast.py): POST / without Flask, byte for byte what Flask answers.
+"""ThinRoute (skill/web/fast.py): POST / without Flask, byte for byte what Flask answers.
 
 Each request goes to the app twice: through `app.wsgi_app` (the thin layer, as gunicorn
 and the test client call it) and through the Flask app behind it (`ThinRoute.fallback`,
@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response
 from skill.config import Settings
 from skill.dispatch import MAX_JSON_DEPTH
 from skill.logs import REQUEST_LOGGER
-from skill.web import EXTENSION, create_app
-from skill.web_fast import ThinRoute
-from tests import pki
-from tests.envelopes import APPLICATION_ID, intent, launch
+from skill.web.app import EXTENSION, create_app
+from skill.web.fast import ThinRoute
+from testing import pki
+from testing.envelopes import APPLICATION_ID, intent, launch
 
 LIMIT = Settings.max_body_bytes
 

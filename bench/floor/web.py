@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 # The one borrowed module: without it oscrypto 1.3.0 cannot even be imported next to
-# OpenSSL >= 3.0.10, and the SDK's webservice handler imports it (see skill/sdk/oscrypto_fix.py).
-from skill.sdk import oscrypto_fix
+# OpenSSL >= 3.0.10, and the SDK's webservice handler imports it (see skill/web/oscrypto_fix.py).
+from skill.web import oscrypto_fix
 
 oscrypto_fix.apply()
 

@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from skill.sdk import lazy_services
+from skill.dev import lazy_services
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +55,12 @@ takes about 26 MB off the unzipped bundle. Any other service fails with botocore
 UnknownServiceError, so add it here first. botocore/data/endpoints.json keeps only these
 services' entries too (prune_aws_endpoints)."""
 
-WEB_ONLY_MODULES: tuple[str, ...] = (
-    "web.py",
-    "web_fast.py",
-    "sdk/verification.py",
-    "sdk/oscrypto_fix.py",
-)
-"""Modules under skill/ that only the web endpoint imports (they need Flask or the
-request-signature stack, which the bundle does not install)."""
-BUILD_ONLY_MODULES: tuple[str, ...] = ("sdk/lazy_services.py",)
-"""Modules under skill/ that change the bundle while it is built, never used at run time."""
-NOT_BUNDLED: tuple[str, ...] = ("dev", "__main__.py", *WEB_ONLY_MODULES, *BUILD_ONLY_MODULES)
-"""Paths under skill/ that never go in the bundle: the developer tools (this module
-among them), the local CLI, the web-only and the build-only modules. Every one must
-exist, so a renamed module cannot slip back in unnoticed."""
+NOT_BUNDLED: tuple[str, ...] = ("dev", "web", "__main__.py")
+"""What under skill/ never goes in the bundle: the developer tools and build steps
+(`skill/dev/`, this module among them), the web endpoint (`skill/web/`: Flask and the
+request-signature stack, which the bundle does not install) and the local CLI. Whole
+folders, so a module added to either stays out without editing this list; each must
+exist, so a renamed folder cannot slip back in unnoticed."""
 
 _SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
@@ -173,7 +165,7 @@ def patch_sdk(bundle: Path) -> None:
     except lazy_services.LazyServicesError as problem:
         raise BundleError(
             f"cannot make the SDK's service clients lazy: {problem}. ask-sdk-model changed; "
-            "update skill/sdk/lazy_services.py for it (tests/test_lazy_services.py)"
+            "update skill/dev/lazy_services.py for it (tests/test_lazy_services.py)"
         ) from None
     logger.info("service clients loaded on first use: %s", ", ".join(sorted(lazy)))
 

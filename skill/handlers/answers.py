@@ -1,20 +1,19 @@
-"""Handlers for questions about the article, and the turns that follow an answer."""
+"""Handlers for questions about the article, and Alexa's "could you answer this?"."""
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, get_slot, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill import conversation, discovery
+from skill import alexa, conversation
 from skill.content import load_content
 from skill.handlers.base import IntentHandler
-from skill.names import Benefit, Intent, RequestType, Slot
-
-logger = logging.getLogger(__name__)
+from skill.names import Intent, RequestType
+from skill.ports import Ports
+from skill.replies import Reply
+from skill.turn import Session, Turn
 
 # Each article-answer intent and the content topic it speaks.
 ANSWER_FOR_INTENT: dict[str, str] = {
@@ -52,9 +51,9 @@ ARTICLE_INTENTS = frozenset(
     }
 )
 
-# Slot value ids (BenefitType in the interaction model) are content topics.
-ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"  # compared by value: keeps the SDK's ER enums off cold start
-BENEFIT_TOPICS = frozenset(Benefit)
+
+def _answer_the_intent(turn: Turn, session: Session, ports: Ports) -> Reply:
+    return conversation.answer(session, ports, ANSWER_FOR_INTENT[str(turn.intent)])
 
 
 class ArticleAnswerHandler(IntentHandler):
@@ -63,39 +62,7 @@ class ArticleAnswerHandler(IntentHandler):
     intent_names = frozenset(ANSWER_FOR_INTENT)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return conversation.answer(
-            handler_input, ANSWER_FOR_INTENT[str(get_intent_name(handler_input))]
-        )
-
-
-def resolved_benefit(handler_input: HandlerInput) -> str | None:
-    """The benefit topic Alexa resolved the slot to, or None if empty or unmatched."""
-    slot = get_slot(handler_input, Slot.BENEFIT)
-    resolutions = getattr(slot, "resolutions", None)
-    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        status = getattr(getattr(authority, "status", None), "code", None)
-        if getattr(status, "value", None) != ER_SUCCESS_MATCH:
-            continue
-        for wrapper in getattr(authority, "values", None) or []:
-            topic = getattr(getattr(wrapper, "value", None), "id", None)
-            if isinstance(topic, str) and topic in BENEFIT_TOPICS:
-                return topic
-    if getattr(slot, "value", None):
-        # Never the words themselves: they are what the listener said.
-        logger.info("benefit slot value did not resolve")
-    return None
-
-
-class BenefitDetailHandler(IntentHandler):
-    """One of the four benefits; an empty or unknown one gets the list of all four."""
-
-    intent_names = frozenset({Intent.BENEFIT_DETAIL})
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        topic = resolved_benefit(handler_input)
-        if topic is None:
-            return conversation.choose_benefit(handler_input)
-        return conversation.answer(handler_input, topic)
+        return alexa.respond(handler_input, _answer_the_intent)
 
 
 class CanFulfillHandler(AbstractRequestHandler):
@@ -105,4 +72,4 @@ class CanFulfillHandler(AbstractRequestHandler):
         return is_request_type(RequestType.CAN_FULFILL)(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return discovery.can_fulfill(handler_input, ARTICLE_INTENTS)
+        return alexa.answer_can_fulfill(handler_input, ARTICLE_INTENTS)

@@ -1,18 +1,19 @@
 """Request handlers that say what they serve, so the model can be checked against them.
 
-Most intents need no class of their own: an `IntentRoute` pairs intent names with
-one call into the conversation layer, and `skill.builder` lists them in a table.
+Most intents need no class of their own: an `IntentRoute` pairs intent names with one
+feature, and `skill.builder` lists them in a table; `skill.alexa` runs the feature.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
-Respond = Callable[[HandlerInput], Response]
+from skill import alexa
+from skill.ports import Feature
 
 
 class IntentHandler(AbstractRequestHandler):
@@ -29,25 +30,25 @@ class IntentHandler(AbstractRequestHandler):
 
 
 class IntentRoute(IntentHandler):
-    """Intents answered by a single call, e.g. AMAZON.HelpIntent -> conversation.help_prompt."""
+    """Intents answered by one feature, e.g. AMAZON.HelpIntent -> conversation.help_prompt."""
 
-    def __init__(self, intent_names: Iterable[str], respond: Respond) -> None:
+    def __init__(self, intent_names: Iterable[str], feature: Feature) -> None:
         self.intent_names = frozenset(intent_names)
-        self._respond = respond
+        self._feature = feature
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return self._respond(handler_input)
+        return alexa.respond(handler_input, self._feature)
 
     def __repr__(self) -> str:
-        return f"IntentRoute({sorted(self.intent_names)}, {self._respond.__qualname__})"
+        return f"IntentRoute({sorted(self.intent_names)}, {self._feature.__qualname__})"
 
 
 class RequestRoute(AbstractRequestHandler):
-    """A request type (LaunchRequest, SessionEndedRequest ...) answered by a single call."""
+    """A request type (LaunchRequest ...) answered by one feature."""
 
-    def __init__(self, request_type: str, respond: Respond) -> None:
+    def __init__(self, request_type: str, feature: Feature) -> None:
         self.request_type = request_type
-        self._respond = respond
+        self._feature = feature
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return getattr(handler_input.request_envelope.request, "object_type", None) == (
@@ -55,4 +56,4 @@ class RequestRoute(AbstractRequestHandler):
         )
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return self._respond(handler_input)
+        return alexa.respond(handler_input, self._feature)

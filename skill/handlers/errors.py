@@ -9,7 +9,7 @@ from ask_sdk_core.exceptions import DispatchException
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill import conversation
+from skill import alexa, conversation
 from skill.logs import ERROR, mark_outcome
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class UnhandledRequestHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         logger.warning("no handler for %s", _describe(handler_input))
-        return conversation.fallback(handler_input)
+        return alexa.respond(handler_input, conversation.fallback)
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):
@@ -44,4 +44,4 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         mark_outcome(ERROR)
         # Drop anything the failed handler had half-built (a card, a directive).
         handler_input.response_builder.response = Response()
-        return conversation.apology(handler_input)
+        return alexa.respond(handler_input, conversation.apology)

@@ -1,4 +1,4 @@
-"""Load the listener's memory when a request arrives; write its changes when it leaves."""
+"""Open the listener's memory when a request arrives; write what is due when it leaves."""
 
 from __future__ import annotations
 
@@ -9,53 +9,26 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
-from skill import memory
-from skill.names import RequestType, SessionKey, Voice
-from skill.replies import session_attributes
+from skill import alexa
 
 if TYPE_CHECKING:
     from skill.persistence import ResilientPersistenceAdapter
 
-# Requests that start a visit when they open a session.
-VISIT_REQUESTS = frozenset({RequestType.LAUNCH, RequestType.INTENT})
-
 
 class LoadMemoryInterceptor(AbstractRequestInterceptor):
-    """Attach this request's `Memory`; at the start of a session, count the visit."""
+    """Attach this request's memory; at the start of a session, count the visit."""
 
     def __init__(self, adapter: ResilientPersistenceAdapter) -> None:
         self._adapter = adapter
 
     def process(self, handler_input: HandlerInput) -> None:
-        remembered = memory.Memory(self._adapter, handler_input)
-        handler_input.attributes_manager.request_attributes[memory.REQUEST_KEY] = remembered
-        session_state = handler_input.request_envelope.session
-        if not remembered.enabled or session_state is None or not session_state.new:
-            return
-        if get_request_type(handler_input) not in VISIT_REQUESTS:
-            return
-        session = session_attributes(handler_input)
-        record = remembered.record
-        # Only what differs from a first-time, normal-voice listener rides in the session.
-        if record.visits > 0:
-            session[SessionKey.RETURNING] = True
-            if record.topics_heard:  # offers skip what they heard before
-                session[SessionKey.HEARD] = list(record.topics_heard)
-        if record.voice != Voice.NORMAL:
-            session[SessionKey.VOICE] = record.voice
-        remembered.note_visit()
+        alexa.begin(handler_input, self._adapter)
 
 
 class SaveMemoryInterceptor(AbstractResponseInterceptor):
     """Write what is due: settings now, the visit and topics when the session ends."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        if get_request_type(handler_input) == RequestType.CAN_FULFILL:
-            return  # Alexa asking whether we could answer: not a visit, nothing to write
-        session_ends = response.should_end_session is True or (
-            get_request_type(handler_input) == RequestType.SESSION_ENDED
-        )
-        memory.memory_of(handler_input).commit(session_ends=session_ends)
+        alexa.finish(handler_input, response)

@@ -1,55 +1,41 @@
 """The nightly reminder conversation: bedtime, AM or PM, consent, permission, set, tell, cancel.
 
-(`skill.reminders.service` is imported inside the functions that use it: it loads the
-SDK's reminder models and zoneinfo, which a cold start answering no reminder question
-should not pay for.)
-
 The reminder goes off 45 minutes before the listener's bedtime (inside the article's
 30-minutes-to-an-hour window), every night, in the device's time zone. Nothing is set
 before the listener has heard exactly what will be set, time and "every night", and
 said yes (or granted the permission after hearing it): Alexa's reminder guidelines.
 A morning reading of a clock time ("10:30") is confirmed as evening first. Alexa's
-own list of the skill's reminders is the truth for status, cancel and setting (one
-reminder, updated in place, never a second). Every API fault has a calm answer here.
+own list of the skill's reminders (the `Reminders` port) is the truth for status,
+cancel and setting. Every API fault has a calm answer here.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_slot
-from ask_sdk_model import Response
+from dataclasses import dataclass, replace
 
 from skill import memory
 from skill.content import load_content
-from skill.names import Intent, Pending, SessionKey, Slot
+from skill.names import REMINDER_PERMISSION, Intent, Pending, Slot
+from skill.ports import Ports
 from skill.reminders.clock import (
-    from_clock,
     in_day_part,
     in_window,
     is_evening_or_night,
     may_mean_evening,
     minutes_before_bed,
-    parse_amazon_time,
     parse_day_part,
     reminder_time_for,
     spoken_bedtime,
-    spoken_clock,
-    spoken_time,
-    to_clock,
     twelve_hours_later,
 )
-from skill.replies import Reply, render, session_attributes, then_ask_next
-
-if TYPE_CHECKING:
-    from skill.reminders.service import Outcome
+from skill.reminders.port import Outcome
+from skill.replies import Reply, then_ask_next
+from skill.timetext import from_clock, parse_amazon_time, spoken_clock, spoken_time, to_clock
+from skill.turn import Session, Turn
 
 TOKEN_PREFIX = "reminder@"
-_NIGHT_PARTS = ("EV", "NI")
 
 
 @dataclass(frozen=True)
@@ -110,178 +96,146 @@ def describe(plan: Plan) -> str:
     )
 
 
-def _slot_value(handler_input: HandlerInput, name: str) -> Any:
-    return getattr(get_slot(handler_input, name), "value", None)
-
-
-def _fault(handler_input: HandlerInput, outcome: Outcome) -> Response:
+def _fault(outcome: Outcome) -> Reply:
     """A calm answer for each way the Reminders API can fail."""
-    from skill.reminders.service import Outcome, consent_card
-
     prompts = load_content().prompts
     if outcome is Outcome.NO_PERMISSION:
-        handler_input.response_builder.set_card(consent_card())
-        return render(handler_input, then_ask_next(prompts.reminder_no_permission))
+        return replace(then_ask_next(prompts.reminder_no_permission), consent_card=True)
     said = {
         Outcome.UNSUPPORTED: prompts.reminder_unsupported,
         Outcome.THROTTLED: prompts.reminder_throttled,
     }.get(outcome, prompts.reminder_unavailable)
-    return render(handler_input, then_ask_next(said))
+    return then_ask_next(said)
 
 
 # --------------------------------------------------------------------------- asking
 
 
-def request_reminder(handler_input: HandlerInput) -> Response:
+def request_reminder(turn: Turn, session: Session, ports: Ports) -> Reply:
     """ "Remind me to take it" / "remind me at 9:30" / an answer to "what time is bedtime?".
 
     Works out the plan, then asks before anything is set: first "Do you mean 10:30 at
     night?" when the time was heard as morning or midday, then the consent question.
     """
-    session = session_attributes(handler_input)
-    heard_bedtime = parse_amazon_time(_slot_value(handler_input, Slot.BEDTIME))
-    heard_at = parse_amazon_time(_slot_value(handler_input, Slot.TIME))
-    vague = parse_day_part(_slot_value(handler_input, Slot.BEDTIME)) or parse_day_part(
-        _slot_value(handler_input, Slot.TIME)
-    )
+    said_bedtime = turn.slot(Slot.BEDTIME).spoken
+    said_time = turn.slot(Slot.TIME).spoken
+    heard_bedtime = parse_amazon_time(said_bedtime)
+    heard_at = parse_amazon_time(said_time)
+    vague = parse_day_part(said_bedtime) or parse_day_part(said_time)
     if vague and heard_bedtime is None and heard_at is None:
         # "In the evening": no minute to set. Ask for the time, and read it in that light.
-        session[SessionKey.DAY_PART] = vague
-        return ask_bedtime(handler_input)
-    told = session.pop(SessionKey.DAY_PART, None)
+        session.day_part = vague
+        return ask_bedtime()
+    told, session.day_part = session.day_part, None
     part = vague or (told if parse_day_part(told) else None)
     if heard_bedtime is not None:
         heard_bedtime = in_day_part(heard_bedtime, part)
     if heard_at is not None:
         heard_at = in_day_part(heard_at, part)
-    bedtime = heard_bedtime or memory.memory_of(handler_input).record.bedtime
+    bedtime = heard_bedtime or ports.memory.record.bedtime
     if heard_at is not None:
         plan = Plan(heard_at, bedtime if bedtime and in_window(heard_at, bedtime) else None)
         heard = heard_at
     elif bedtime is not None:
         plan, heard = Plan(reminder_time_for(bedtime), bedtime), bedtime
     else:
-        return ask_bedtime(handler_input)
+        return ask_bedtime()
     if part is None and may_mean_evening(heard):
-        return ask_evening(handler_input, plan, heard)
-    return offer(handler_input, plan)
+        return ask_evening(session, plan, heard)
+    return offer(turn, session, plan)
 
 
-def ask_bedtime(handler_input: HandlerInput) -> Response:
+def ask_bedtime() -> Reply:
     """Ask for bedtime and let Alexa fill the AMAZON.TIME slot (dialog model)."""
     prompts = load_content().prompts
-    return render(
-        handler_input,
-        Reply(
-            speech=(prompts.ask_bedtime,),
-            reprompt=prompts.ask_bedtime_reprompt,
-            question=True,
-            elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
-            remember=False,
-        ),
+    return Reply(
+        speech=(prompts.ask_bedtime,),
+        reprompt=prompts.ask_bedtime_reprompt,
+        question=True,
+        elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
+        remember=False,
     )
 
 
-def ask_evening(handler_input: HandlerInput, plan: Plan, heard: datetime.time) -> Response:
+def ask_evening(session: Session, plan: Plan, heard: datetime.time) -> Reply:
     """ "Do you mean 10:30 at night?": a morning reading is never set unconfirmed."""
     prompts = load_content().prompts
-    session_attributes(handler_input)[SessionKey.REMINDER_PLAN] = plan.as_text()
+    session.reminder_plan = plan.as_text()
     clock = spoken_clock(heard)
-    return render(
-        handler_input,
-        Reply(
-            speech=(prompts.reminder_evening.format(clock=clock),),
-            reprompt=prompts.reminder_evening_reprompt.format(clock=clock),
-            question=True,
-            pending=Pending.EVENING,
-        ),
+    return Reply(
+        speech=(prompts.reminder_evening.format(clock=clock),),
+        reprompt=prompts.reminder_evening_reprompt.format(clock=clock),
+        question=True,
+        pending=Pending.EVENING,
     )
 
 
-def evening_answered(handler_input: HandlerInput, at_night: bool) -> Response:
+def evening_answered(turn: Turn, session: Session, ports: Ports, at_night: bool) -> Reply:
     """Yes: the evening reading. No: the time as heard (the consent question names it)."""
-    plan = _pending_plan(handler_input)
+    plan = _pending_plan(session)
     if plan is None:
-        return ask_bedtime(handler_input)
-    return offer(handler_input, plan.twelve_hours_later() if at_night else plan)
+        return ask_bedtime()
+    return offer(turn, session, plan.twelve_hours_later() if at_night else plan)
 
 
-def offer(handler_input: HandlerInput, plan: Plan) -> Response:
+def offer(turn: Turn, session: Session, plan: Plan) -> Reply:
     """ "I'll remind you every night at 9:45 PM, 45 minutes before your 10:30 bedtime.
     Shall I?" Without the permission yet, the permission request says the same facts."""
-    from skill.reminders.service import has_permission
-
-    if not has_permission(handler_input):
-        return ask_permission(handler_input, plan)
+    if not turn.granted(REMINDER_PERMISSION):
+        return ask_permission(plan)
     prompts = load_content().prompts
-    session_attributes(handler_input)[SessionKey.REMINDER_PLAN] = plan.as_text()
-    return render(
-        handler_input,
-        Reply(
-            speech=(prompts.reminder_confirm.format(plan=describe(plan)),),
-            reprompt=prompts.reminder_confirm_reprompt,
-            question=True,
-            pending=Pending.SET_REMINDER,
-        ),
+    session.reminder_plan = plan.as_text()
+    return Reply(
+        speech=(prompts.reminder_confirm.format(plan=describe(plan)),),
+        reprompt=prompts.reminder_confirm_reprompt,
+        question=True,
+        pending=Pending.SET_REMINDER,
     )
 
 
-def consent_answered(handler_input: HandlerInput, agreed: bool) -> Response:
+def consent_answered(turn: Turn, session: Session, ports: Ports, agreed: bool) -> Reply:
     """Yes sets the reminder just described; no keeps nothing."""
-    plan = _pending_plan(handler_input)
+    plan = _pending_plan(session)
     if not agreed:
-        return render(handler_input, then_ask_next(load_content().prompts.reminder_not_set))
+        return then_ask_next(load_content().prompts.reminder_not_set)
     if plan is None:  # the plan did not survive the session: start again, set nothing
-        return ask_bedtime(handler_input)
-    from skill.reminders.service import has_permission
-
-    if not has_permission(handler_input):
-        return ask_permission(handler_input, plan)
-    return create(handler_input, plan)
+        return ask_bedtime()
+    if not turn.granted(REMINDER_PERMISSION):
+        return ask_permission(plan)
+    return create(ports, plan)
 
 
-def _pending_plan(handler_input: HandlerInput) -> Plan | None:
-    return Plan.from_text(session_attributes(handler_input).pop(SessionKey.REMINDER_PLAN, None))
+def _pending_plan(session: Session) -> Plan | None:
+    plan, session.reminder_plan = session.reminder_plan, None
+    return Plan.from_text(plan)
 
 
-def ask_permission(handler_input: HandlerInput, plan: Plan) -> Response:
+def ask_permission(plan: Plan) -> Reply:
     """Ask for reminder permission by voice, saying what will be set; Alexa answers with
     a Connections.Response that carries the plan back in its token."""
-    from skill.reminders.service import permission_request_directive
-
-    prompts = load_content().prompts
-    builder = handler_input.response_builder
-    builder.add_directive(permission_request_directive(plan.token))
-    said = prompts.reminder_permission.format(plan=describe(plan))
-    return render(handler_input, Reply(speech=(said,)))
+    said = load_content().prompts.reminder_permission.format(plan=describe(plan))
+    return Reply(speech=(said,), ask_permission=plan.token)
 
 
-def permission_answered(handler_input: HandlerInput) -> Response:
+def permission_answered(turn: Turn, session: Session, ports: Ports) -> Reply:
     """The listener answered the permission prompt (which stated the plan): set it, or explain."""
-    from skill.reminders.service import consent_card, permission_granted
-
-    request: Any = handler_input.request_envelope.request
-    plan = Plan.from_token(getattr(request, "token", None))
-    if plan is not None and permission_granted(request):
-        return create(handler_input, plan)
-    handler_input.response_builder.set_card(consent_card())
-    return render(handler_input, Reply(speech=(load_content().prompts.reminder_declined,)))
+    task = turn.task
+    plan = Plan.from_token(task.token if task else None)
+    if plan is not None and task is not None and task.accepted:
+        return create(ports, plan)
+    return Reply(speech=(load_content().prompts.reminder_declined,), consent_card=True)
 
 
 # --------------------------------------------------------------------------- acting
 
 
-def create(handler_input: HandlerInput, plan: Plan) -> Response:
+def create(ports: Ports, plan: Plan) -> Reply:
     """Set the one nightly reminder (updating ours if Alexa has one), then restate it."""
-    from skill.reminders.service import Outcome, set_nightly_reminder
-
     prompts = load_content().prompts
-    remembered = memory.memory_of(handler_input)
-    result = set_nightly_reminder(
-        handler_input, plan.at, prompts.reminder_text, remembered.record.reminder_id
-    )
+    remembered = ports.memory
+    result = ports.reminders.set(plan.at, prompts.reminder_text, remembered.record.reminder_id)
     if result.outcome not in (Outcome.CREATED, Outcome.UPDATED):
-        return _fault(handler_input, result.outcome)
+        return _fault(result.outcome)
     remembered.change(memory.set_reminder(result.reminder_id, plan.at))
     if plan.bedtime is not None:
         remembered.change(memory.set_bedtime(plan.bedtime))
@@ -289,29 +243,24 @@ def create(handler_input: HandlerInput, plan: Plan) -> Response:
     said = prompts.reminder_set.format(plan=facts)
     if not result.zone_known:
         said = f"{said} {prompts.reminder_zone_unknown}"
-    return render(
-        handler_input,
-        then_ask_next(
-            said,
-            card_title=prompts.reminder_card_title,
-            card_text=prompts.reminder_card_text.format(plan=facts),
-        ),
+    return then_ask_next(
+        said,
+        card_title=prompts.reminder_card_title,
+        card_text=prompts.reminder_card_text.format(plan=facts),
     )
 
 
-def _reconciled(handler_input: HandlerInput) -> Plan | Outcome | None:
+def _reconciled(turn: Turn, ports: Ports) -> Plan | Outcome | None:
     """Our nightly reminder as Alexa has it (a Plan), None when there is none, or the fault.
 
     The record follows Alexa: an id for a reminder deleted in the app is dropped, a
     reminder whose id we lost is adopted.
     """
-    from skill.reminders.service import Outcome, find_nightly_reminders, has_permission
-
-    remembered = memory.memory_of(handler_input)
+    remembered = ports.memory
     record = remembered.record
-    if not record.reminder_id and not has_permission(handler_input):
+    if not record.reminder_id and not turn.granted(REMINDER_PERMISSION):
         return None  # never set, and no way to have set one
-    found = find_nightly_reminders(handler_input, record.reminder_id)
+    found = ports.reminders.find(record.reminder_id)
     if found.outcome is not Outcome.FOUND:
         return found.outcome
     if found.first is None:
@@ -328,32 +277,32 @@ def _reconciled(handler_input: HandlerInput) -> Plan | Outcome | None:
     return Plan(at, bedtime)
 
 
-def _about_the_reminder(
-    handler_input: HandlerInput, reply_for: Callable[[Plan], Reply]
-) -> Response:
+def _about_the_reminder(turn: Turn, ports: Ports, reply_for: Callable[[Plan], Reply]) -> Reply:
     """Reply about the reminder Alexa really has; say there is none, or the fault, if so."""
-    found = _reconciled(handler_input)
+    found = _reconciled(turn, ports)
     if found is None:
-        return render(handler_input, then_ask_next(load_content().prompts.reminder_none))
+        return then_ask_next(load_content().prompts.reminder_none)
     if not isinstance(found, Plan):
-        return _fault(handler_input, found)
-    return render(handler_input, reply_for(found))
+        return _fault(found)
+    return reply_for(found)
 
 
-def tell_reminder(handler_input: HandlerInput) -> Response:
+def tell_reminder(turn: Turn, session: Session, ports: Ports) -> Reply:
     """ "When is my reminder?" """
     prompts = load_content().prompts
     return _about_the_reminder(
-        handler_input,
+        turn,
+        ports,
         lambda plan: then_ask_next(prompts.reminder_status.format(plan=describe(plan))),
     )
 
 
-def ask_to_cancel(handler_input: HandlerInput) -> Response:
+def ask_to_cancel(turn: Turn, session: Session, ports: Ports) -> Reply:
     """ "Cancel my reminder": confirm first, naming the reminder Alexa really has."""
     prompts = load_content().prompts
     return _about_the_reminder(
-        handler_input,
+        turn,
+        ports,
         lambda plan: Reply(
             speech=(prompts.reminder_cancel_confirm.format(time=spoken_time(plan.at)),),
             reprompt=prompts.reminder_cancel_reprompt,
@@ -363,16 +312,14 @@ def ask_to_cancel(handler_input: HandlerInput) -> Response:
     )
 
 
-def cancel(handler_input: HandlerInput, confirmed: bool) -> Response:
+def cancel(turn: Turn, session: Session, ports: Ports, confirmed: bool) -> Reply:
     """Yes deletes every nightly reminder of ours at Alexa, then the stored id."""
-    from skill.reminders.service import Outcome, delete_nightly_reminders
-
     prompts = load_content().prompts
     if not confirmed:
-        return render(handler_input, then_ask_next(prompts.reminder_kept))
-    remembered = memory.memory_of(handler_input)
-    result = delete_nightly_reminders(handler_input, remembered.record.reminder_id)
+        return then_ask_next(prompts.reminder_kept)
+    remembered = ports.memory
+    result = ports.reminders.delete(remembered.record.reminder_id)
     if result.outcome not in (Outcome.DELETED, Outcome.NOT_FOUND):
-        return _fault(handler_input, result.outcome)
+        return _fault(result.outcome)
     remembered.change(memory.set_reminder(None, None))
-    return render(handler_input, then_ask_next(prompts.reminder_cancelled))
+    return then_ask_next(prompts.reminder_cancelled)

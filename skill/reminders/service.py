@@ -19,7 +19,6 @@ import enum
 import json
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +44,7 @@ from ask_sdk_model.ui import AskForPermissionsConsentCard
 
 from skill.names import ASK_FOR_TASK, REMINDER_PERMISSION
 from skill.reminders.clock import daily_rule, latest_wall_clock, next_occurrence
+from skill.reminders.port import NightlyReminders, Outcome, ReminderResult
 from skill.sdk.patches import alias_spoken_info_module
 
 logger = logging.getLogger(__name__)
@@ -67,55 +67,6 @@ _RULE_PART = re.compile(r"\b(BYHOUR|BYMINUTE)=([0-9]{1,2})\b")
 _REASON_LIMIT = 240
 # What the SDK puts in front of every transport error ("Call to service failed: Error ...").
 _SDK_PREFIXES = ("Call to service failed: ", "Error executing the request: ")
-
-
-class Outcome(enum.Enum):
-    """What became of a Reminders API call, in terms a handler can speak about."""
-
-    CREATED = "created"
-    #: An existing nightly reminder was changed in place (PUT) instead of adding another.
-    UPDATED = "updated"
-    FOUND = "found"
-    DELETED = "deleted"
-    NOT_FOUND = "not_found"
-    #: 401, or a 403 saying the user has not granted the reminders permission.
-    NO_PERMISSION = "no_permission"
-    #: Any other 403: this device or account cannot have reminders.
-    UNSUPPORTED = "unsupported"
-    #: 429: the skill is sending too many requests.
-    THROTTLED = "throttled"
-    #: 5xx, timeouts, refused connections, responses we could not read, our own 400s.
-    UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class ReminderResult:
-    """An outcome, plus the reminder's id (alert token) and daily time when known.
-
-    `zone_known` is False when a set reminder had to go without the device's time zone:
-    its first night may then be tomorrow (see `_reminder_request`).
-    """
-
-    outcome: Outcome
-    reminder_id: str | None = None
-    time: datetime.time | None = None
-    zone_known: bool = True
-
-
-@dataclass(frozen=True)
-class NightlyReminders:
-    """The skill's nightly reminders that are on at Alexa (FOUND), or why we could not tell.
-
-    `reminders` holds (alert token, daily time) pairs; more than one is a duplicate
-    left by an older version of the skill.
-    """
-
-    outcome: Outcome
-    reminders: tuple[tuple[str, datetime.time | None], ...] = ()
-
-    @property
-    def first(self) -> tuple[str, datetime.time | None] | None:
-        return self.reminders[0] if self.reminders else None
 
 
 # --------------------------------------------------------------------------- permission
@@ -562,6 +513,22 @@ def delete_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderRe
     if factory is None:
         return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
     return ReminderResult(_delete(factory, reminder_id), reminder_id)
+
+
+class AlexaReminders:
+    """The `Reminders` port over the Alexa Reminders API, for one request."""
+
+    def __init__(self, handler_input: HandlerInput) -> None:
+        self._handler_input = handler_input
+
+    def find(self, stored_id: str | None) -> NightlyReminders:
+        return find_nightly_reminders(self._handler_input, stored_id)
+
+    def set(self, at: datetime.time, spoken_text: str, stored_id: str | None) -> ReminderResult:
+        return set_nightly_reminder(self._handler_input, at, spoken_text, stored_id)
+
+    def delete(self, stored_id: str | None) -> ReminderResult:
+        return delete_nightly_reminders(self._handler_input, stored_id)
 
 
 alias_spoken_info_module()

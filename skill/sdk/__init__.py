@@ -8,10 +8,8 @@ loudly if an upgrade changes what it relies on:
   (ask-sdk-core 1.19, ask-sdk-model 1.82; source-hash pinned).
 * `api_client`: `TimeoutApiClient`, the SDK's API client with a timeout (ask-sdk-core 1.19).
 * `patches`: the missing reminder model module aliased (ask-sdk-model 1.82).
-* `lazy_services`: the service client factory rewritten to import each client on first
-  use (ask-sdk-model 1.82; applied to the Lambda bundle at build time, never imported
-  at run time).
-* `verification` and `oscrypto_fix`: request-signature checks with a cached chain, and
-  oscrypto 1.3's OpenSSL version fix (ask-sdk-webservice-support 1.3.3; web only, never
-  in the Lambda bundle).
+
+Changes used only by one host live with it: the web endpoint's request verification
+and oscrypto fix in `skill.web`, the bundle-time lazy service factory in
+`skill.dev.lazy_services`.
 """

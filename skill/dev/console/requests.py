@@ -1,6 +1,6 @@
 """Alexa request envelopes as JSON dicts, shaped exactly like the ones Alexa sends.
 
-The console builds its requests here, and so do the tests (tests/envelopes.py), so
+The console builds its requests here, and so do the tests (testing/envelopes.py), so
 what the skill receives locally is what it receives from Alexa: a session with its
 attributes, the System context, and a request with a fresh id and a UTC timestamp.
 """

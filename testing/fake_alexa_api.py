@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests import envelopes
+from testing import envelopes
 
 logger = logging.getLogger(__name__)
 
@@ -645,7 +645,7 @@ def point_at(
     permission: str | None = "GRANTED",
     token: str | None = None,
 ) -> dict[str, Any]:
-    """Aim an envelope (from `tests.envelopes`) at the fake: apiEndpoint, token, permission.
+    """Aim an envelope (from `testing.envelopes`) at the fake: apiEndpoint, token, permission.
 
     `permission` is the reminders scope status ("GRANTED"/"DENIED"), or None for a user
     with no permissions at all. `token` overrides the apiAccessToken (to test a bad one).

@@ -4,7 +4,7 @@ Real verification code runs against it; only the certificate source (`CertSource
 and the trust roots (`trust_roots()`) replace Amazon's S3 bucket and the OS trust
 store. Typical use::
 
-    from tests import pki
+    from testing import pki
 
     body = b'{"version": "1.0", ...}'
     verifier = CachingRequestVerifier(fetch=pki.CertSource(), trust_roots=pki.trust_roots())

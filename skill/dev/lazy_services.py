@@ -40,7 +40,7 @@ FACTORY_MODULE = "ask_sdk_model.services.service_client_factory"
 FACTORY_PATH = Path(*FACTORY_MODULE.split(".")).with_suffix(".py")
 """The module's path relative to a folder holding the ask_sdk_model package."""
 
-MARKER = "(skill/sdk/lazy_services.py)"
+MARKER = "(skill/dev/lazy_services.py)"
 """Ends every line the rewrite replaced, so a rewritten module is recognised."""
 _IMPORT = re.compile(r"^from \.(\w+) import (\w+ServiceClient)$")
 _RETURN = "return {name}(self.api_configuration)"

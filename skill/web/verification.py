@@ -52,7 +52,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from skill.config import Settings
-from skill.sdk import oscrypto_fix
+from skill.web import oscrypto_fix
 
 # certvalidator imports oscrypto, which cannot parse OpenSSL >= 3.0.10 without this.
 oscrypto_fix.apply()

@@ -22,7 +22,7 @@ one-character change (``\d`` -> ``\d+`` for the patch), and compiles the result 
 the original file name so tracebacks still point at the installed file. It only acts
 on oscrypto 1.3.x and only when the broken pattern occurs exactly once in the source;
 a fixed release is left alone. It must run before anything imports oscrypto;
-:mod:`skill.sdk.verification` calls it at import time.
+:mod:`skill.web.verification` calls it at import time.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.dev.console.session import Reply, plain
 from skill.dispatch import invoke_json
-from tests import envelopes
+from testing import envelopes
 
 __all__ = ["Conversation", "Turn", "invoke", "plain"]
 

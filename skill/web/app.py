@@ -9,7 +9,7 @@ Every failure has a short JSON answer and a defined status: malformed or non-Ale
 input 400, a rejected signature or timestamp 400, another skill's request 400, a body
 over the limit 413 (chunked ones too), a wrong method 405 (OPTIONS included). Exception
 text never leaves the process. The order of the checks is in `AlexaEndpoint.dispatch`.
-POST / with a plain Content-Length skips Flask (`ThinRoute`, skill/web_fast.py): the
+POST / with a plain Content-Length skips Flask (`ThinRoute`, skill/web/fast.py): the
 same `AlexaEndpoint.answer`, the same bytes out; everything else is Flask's.
 """
 
@@ -32,10 +32,10 @@ from skill.config import ConfigError, Settings
 from skill.content import privacy_policy
 from skill.dispatch import envelope_problem, nesting_too_deep, read_envelope
 from skill.logs import begin_request, configure_logging, end_request
-from skill.web_fast import ThinRoute
+from skill.web.fast import ThinRoute
 
-# Import order matters: skill.sdk.verification patches oscrypto before the SDK loads it.
-from skill.sdk.verification import (  # isort: skip
+# Import order matters: skill.web.verification patches oscrypto before the SDK loads it.
+from skill.web.verification import (  # isort: skip
     AlexaVerifier,
     Clock,
     Fetch,
@@ -248,7 +248,7 @@ def create_app(
         logger.exception("unexpected error")
         return _error("internal error", 500)
 
-    # POST / with a plain Content-Length skips Flask (skill/web_fast.py), same answers.
+    # POST / with a plain Content-Length skips Flask (skill/web/fast.py), same answers.
     app.wsgi_app = ThinRoute(  # type: ignore[method-assign]
         app, app.wsgi_app, endpoint.answer, SIGNATURE_HEADERS
     )
