@@ -12,14 +12,22 @@ RUNTIME := $(VENV)/.runtime
 # download against it and installs nothing the lock does not name. `make chat` installs
 # requirements.txt alone (the skill and its console: 20-odd packages); `make test` and
 # `make setup` the dev lock on top (tests, lint, types, moto, cfn-lint, uv).
-$(RUNTIME): requirements.txt
+$(RUNTIME): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.txt
+	$(BIN)/python tools/venv_extras.py requirements-dev.txt \
+		| xargs -r $(BIN)/python -m pip uninstall --quiet --yes
 	touch $(RUNTIME)
 
+# `python -m venv` seeds pip (in the lock: replaced by the locked version) and, before
+# Python 3.12, setuptools (not in the lock): whatever the dev lock does not name is
+# removed, after either install (the dev lock names everything the runtime lock does).
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python tools/venv_extras.py requirements-dev.txt \
+		| xargs -r $(BIN)/python -m pip uninstall --quiet --yes
+	test -z "$$($(BIN)/python tools/venv_extras.py requirements-dev.txt)"
 	touch $(RUNTIME) $(STAMP)
 
 setup: $(STAMP)
@@ -104,6 +112,7 @@ lock-check: $(STAMP)
 
 # Known advisories for every locked version (pip-audit; --strict: a package it cannot
 # check fails the run). Needs PyPI's per-version JSON API or OSV; see SECURITY.md.
+# .ci/run runs it only where one of those answers (and says so where neither does).
 audit: $(STAMP)
 	for lock in requirements.txt requirements-dev.txt requirements-lambda.txt; do \
 		$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $$lock || exit 1; \

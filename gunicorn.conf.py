@@ -13,10 +13,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+# The skill's settings module checks WEB_CONCURRENCY like every other setting; the
+# `gunicorn` script does not put the working folder on sys.path, so put this one there.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from skill.config import ConfigError, workers_from_env  # noqa: E402
+from skill.logs import JsonFormatter  # noqa: E402
 
 # The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
 wsgi_app = "skill.web.app:create_app()"
@@ -28,11 +35,18 @@ bind = ["127.0.0.1:8000"]
 # (gthread measured 7-16% less throughput and a 2-3x worse p99; see issue 12).
 worker_class = "sync"
 
-# Two workers for two cores; WEB_CONCURRENCY (gunicorn's own variable) overrides it.
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Two workers for two cores; WEB_CONCURRENCY (gunicorn's own variable) overrides it,
+# 1 to 64 (0 would start a master with no worker, never answering). A bad value stops
+# gunicorn with the one "refusing to start" line, not a traceback.
+try:
+    workers = workers_from_env(default=2)
+except ConfigError as problem:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("gunicorn.conf").critical("refusing to start: %s", problem)
+    sys.exit(1)
 
 # A request normally takes milliseconds. The slowest honest one fetches Alexa's
-# certificate chain (SKILL_CERT_FETCH_TIMEOUT, 5 s) and calls the reminders API
+# certificate chain (SKILL_CERT_FETCH_TIMEOUT, 3 s in all) and calls the reminders API
 # (SKILL_API_TIMEOUT, 3 s per call): 20 s covers that; a worker silent longer is stuck
 # and is replaced. nginx's proxy_read_timeout (30 s) is longer, so nginx answers 503.
 timeout = 20
@@ -88,7 +102,6 @@ class JsonLogger(Logger):
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        from skill.logs import JsonFormatter
 
         class AccessFormatter(JsonFormatter):
             def extra_fields(self, record: logging.LogRecord) -> dict[str, Any]:

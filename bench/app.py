@@ -9,7 +9,8 @@ are the test PKI's, from variables the driver sets:
   `write_pki`) and signs requests with. `testing.pki` makes new keys in every process, so
   each gunicorn worker must trust the driver's root, not one of its own.
   The chain is read on every fetch (fetches are rare: once per URL per worker), so a
-  test can rotate the certificate in place by rewriting the file.
+  test can rotate the certificate in place by rewriting the file. It is served at
+  `testing.pki.DEFAULT_URL` only: any other URL fails as a missing S3 object does.
 * BENCH_FETCH_LOG (tests only): a file to which every certificate fetch appends its URL.
 * BENCH_FAULT_DIR (soak only): while a file named `cert-hang` exists there, every
   certificate fetch goes through the real `fetch_cert_chain` to BENCH_BLACKHOLE
@@ -29,7 +30,8 @@ from flask import Flask
 
 from bench.harness import HANG_FLAG
 from skill.web.app import create_app
-from skill.web.verification import fetch_cert_chain
+from skill.web.verification import FetchError, fetch_cert_chain
+from testing.pki import DEFAULT_URL
 
 
 def build() -> Flask:
@@ -40,12 +42,14 @@ def build() -> Flask:
     fetch_log = os.environ.get("BENCH_FETCH_LOG")
 
     def cert_fetch(url: str, timeout: float) -> bytes:
-        """The chain for any URL the verifier accepted; hangs while the fault flag is set."""
+        """The chain at the test PKI's URL; hangs while the fault flag is set."""
         if fetch_log is not None:
             with open(fetch_log, "a", encoding="utf-8") as log:
                 log.write(url + "\n")
         if fault_dir is not None and (Path(fault_dir) / HANG_FLAG).exists():
             return fetch_cert_chain(f"http://{blackhole}/echo.api/hang.pem", timeout)
+        if url != DEFAULT_URL:
+            raise FetchError("403 Forbidden (no such object)", 403)  # what S3 answers
         return (pki_dir / "chain.pem").read_bytes()
 
     # No settings passed: create_app reads them from the environment, as in production

@@ -479,13 +479,6 @@ def _report(
     )
 
 
-def us_per(values: list[float]) -> str:
-    """Median seconds as microseconds, with the range."""
-    return (
-        f"{percentile(values, 50) * 1e6:.0f} µs ({min(values) * 1e6:.0f}-{max(values) * 1e6:.0f})"
-    )
-
-
 def _main() -> int:
     from bench.report import as_text
 

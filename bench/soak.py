@@ -58,7 +58,6 @@ from bench.soak_faults import (
     hanging_cert_fetch,
     lock_database,
     reminders_fault,
-    reminders_problem,
     unwritable_directory,
 )
 from bench.soak_load import Load, Sent
@@ -126,7 +125,6 @@ def run(
     write_pki(pki_dir)
     db = data_dir / "users.sqlite3"
     windows = {key: Window(key) for key in ("a", "b", "c", "d")}
-    windows["d"].skipped = reminders_problem()
     failures: list[str] = []
     rss: dict[int, list[float]] = {}
     private: dict[int, list[float]] = {}

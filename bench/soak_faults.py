@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
 from bench.harness import HANG_FLAG
 from bench.soak_load import PROMPTS, Listener, Sent, post, problem_with
 from testing import envelopes, pki
@@ -146,25 +145,6 @@ def hanging_cert_fetch(port: int, fault_dir: Path, window: Window) -> list[Sent]
     )
     window.failures += [f"{p.kind}: {p.problem}" for p in probes if p.problem]
     return probes
-
-
-def reminders_problem() -> str | None:
-    """Why fault (d) cannot run in this tree yet, or None when it can."""
-    if not (ROOT / "skill" / "reminders" / "service.py").exists():
-        return "skill/reminders/service.py does not exist yet"
-    if not (ROOT / "tests" / "fake_alexa_api.py").exists():
-        return "testing/fake_alexa_api.py does not exist yet"
-    from skill.builder import request_handlers
-
-    handled = {name for h in request_handlers() for name in getattr(h, "intent_names", ())}
-    if REMINDER_INTENT not in handled:
-        return f"no request handler for {REMINDER_INTENT} yet, so nothing calls the API"
-    if not all(
-        hasattr(PROMPTS, name)
-        for name in ("reminder_confirm", "reminder_set", "reminder_unavailable")
-    ):
-        return "the content has no reminder prompts yet"
-    return None
 
 
 def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:

@@ -6,6 +6,13 @@ build/lambda. Everything below the handler runs once per container (Lambda INIT)
 so warm invocations reuse the one skill. Only the Lambda path is imported: no Flask
 and no request-signature verification, which keeps cold starts short (the Alexa
 trigger's skill id check stands in for signature checks on Lambda).
+
+The web endpoint's rules hold here too: a setting it cannot use stops INIT with one
+"refusing to start" line (no traceback); without ALEXA_SKILL_ID it refuses to start
+unless SKILL_ALLOW_ANY_SKILL_ID=true; each request is checked before the SDK sees it
+(nesting depth, NaN, shape, types, then the skill id), and a refused one is logged as
+"request rejected: <reason>" and raised as `InvalidEnvelope`, never as the SDK's
+RecursionError or SerializationException.
 """
 
 from __future__ import annotations
@@ -17,22 +24,31 @@ from dataclasses import replace
 from typing import Any
 
 from skill.builder import build_skill
-from skill.config import Settings
+from skill.config import ANY_SKILL_WARNING, ConfigError, Settings, require_skill_id
 from skill.dispatch import InvalidEnvelope, invoke_json
-from skill.logs import REJECTED, configure_logging, request_logged
+from skill.logs import REJECTED, configure_logging, describe_request, request_logged
 
 logger = logging.getLogger(__name__)
 
 ON_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"
 """Set by the Lambda runtime in every function's environment."""
 
-SETTINGS = Settings.from_env()
 # Production: every line one JSON object. In Lambda the runtime's own root handler is
 # already there, and the stack's LoggingConfig (LogFormat JSON) makes it write JSON; this
 # formatter serves wherever the entry runs without one.
+try:
+    SETTINGS = Settings.from_env()
+except ConfigError as problem:
+    configure_logging(Settings.log_level, json_lines=True)
+    logger.critical("refusing to start: %s", problem)
+    raise SystemExit(1) from None  # INIT fails with this line, not a traceback
 configure_logging(SETTINGS.log_level, json_lines=True)
-if SETTINGS.skill_id is None:
-    logger.warning("ALEXA_SKILL_ID is not set: requests for any skill id are accepted")
+try:
+    if require_skill_id(SETTINGS):
+        logger.warning(ANY_SKILL_WARNING)
+except ConfigError as problem:
+    logger.critical("%s", problem)  # "ALEXA_SKILL_ID is not set: refusing to start, ..."
+    raise SystemExit(1) from None
 if SETTINGS.persistence and not SETTINGS.dynamodb_table and os.environ.get(ON_LAMBDA):
     # Lambda's code folder and home are read-only, and /tmp dies with the container:
     # SQLite there would fail or forget. No memory beats memory that silently fails.
@@ -46,9 +62,9 @@ SKILL = build_skill(SETTINGS)
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
 # collector never runs on warm requests; with DynamoDB memory (a plain botocore client)
-# it runs a few young collections per thousand requests, about 1 µs a request frozen or
-# not (BENCHMARKS.md, 1). Freezing costs microseconds, so it stays: a full collection,
-# should one come, skips INIT's objects.
+# it runs a few young collections per thousand requests, as cheap frozen or not
+# (BENCHMARKS.md, 1). Freezing is cheap too, so it stays: a full collection, should one
+# come, skips INIT's objects.
 gc.freeze()
 
 
@@ -59,7 +75,23 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """
     with request_logged("lambda") as line:
         try:
+            _check_skill_id(event)
             return invoke_json(SKILL, event, context)
-        except InvalidEnvelope:
+        except InvalidEnvelope as rejected:
+            logger.warning("request rejected: %s", rejected)
             line.outcome = REJECTED
             raise
+
+
+def _check_skill_id(event: object) -> None:
+    """Another skill's request is refused, as the web endpoint refuses it (before the
+    SDK, which would fail it as an error)."""
+    if SETTINGS.skill_id is None:
+        return  # SKILL_ALLOW_ANY_SKILL_ID=true, on purpose (require_skill_id)
+    describe_request(event)  # the request line names what was refused, as on the web
+    try:
+        application = event["context"]["System"]["application"]["applicationId"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return  # not an envelope: invoke_json says why
+    if application != SETTINGS.skill_id:
+        raise InvalidEnvelope("for another skill")

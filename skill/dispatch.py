@@ -7,6 +7,7 @@ The SDK's serializer does both conversions, so every host speaks identical JSON.
 from __future__ import annotations
 
 import json
+import math
 import re
 from itertools import accumulate
 from typing import Any
@@ -29,7 +30,10 @@ READ_CONTEXT = frozenset({"System"})
 #: envelopes nest about 8 deep; the SDK's model and deepcopy recurse once per level.
 MAX_JSON_DEPTH = 64
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+#: A JSON string, or what is left of one that never ends: matching it never backtracks
+#: over more than its own characters, so cutting strings out is linear in the text,
+#: valid or not (a body of unterminated strings made it quadratic: 80 KB, 33 s).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -47,6 +51,41 @@ def nesting_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
         return False  # cannot nest deeper than the number of openings
     brackets = _JSON_BRACKET.findall(_JSON_STRING.sub("", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def structure_problem(data: Any, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Why already-parsed JSON cannot be handed to the SDK, or None: nested deeper than
+    `limit` (the SDK's models and deepcopy recurse once per level), or a NaN or infinite
+    number (not JSON: an answer echoing it back would not be JSON either).
+
+    For hosts that receive the body parsed (Lambda); the web endpoint checks the raw
+    text instead (`nesting_too_deep`, `parse_json`). Iterative: no recursion to overflow.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            if isinstance(value, float) and not math.isfinite(value):
+                return "JSON with a NaN or infinite number"
+            continue
+        if depth > limit:
+            return "JSON nested too deeply"
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> Any:
+    """`json.loads`, refusing NaN, Infinity and -Infinity (Python accepts them; JSON
+    does not, and an answer that echoed them back would not be JSON)."""
+    return json.loads(text, parse_constant=_no_constants)
 
 
 class InvalidEnvelope(ValueError):
@@ -107,12 +146,17 @@ def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) 
     """Deserialize `event`, invoke the skill, and return the serialized response envelope.
 
     Raises `InvalidEnvelope` (a short, safe message) for an event that is not an
-    Alexa request envelope.
+    Alexa request envelope: too deep or not JSON (`structure_problem`), the wrong shape
+    (`envelope_problem`), or parts of the wrong type for the SDK's models (an intent
+    that is a string, a slot that is a list): the same checks as the web endpoint's.
     """
-    problem = envelope_problem(event)
+    problem = envelope_problem(event) or structure_problem(event)
     if problem:
         raise InvalidEnvelope(problem)
-    request = read_envelope(skill, event)
+    try:
+        request = read_envelope(skill, event)
+    except Exception:
+        raise InvalidEnvelope("not a valid Alexa request envelope") from None
     response = skill.invoke(request_envelope=request, context=context)
     result = skill.serializer.serialize(response)
     assert isinstance(result, dict)

@@ -48,11 +48,9 @@ def configure_logging(level: str, *, json_lines: bool = False) -> None:
     collects stdout and stderr) then reads their fields. stdout stays free for programs
     that drive the entry and print results.
     """
-    if json_lines and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        logging.basicConfig(level=level.upper(), handlers=[handler])
-    logging.basicConfig(level=level.upper(), format=FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_lines else OneLineFormatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # no-op if the root has one
     logging.getLogger().setLevel(level.upper())
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -63,6 +61,22 @@ def configure_logging(level: str, *, json_lines: bool = False) -> None:
         _request_logger.addHandler(handler)
     _request_logger.setLevel(logging.INFO)
     _request_logger.propagate = False
+
+
+#: Line breaks and other control characters, as the escapes Python would write for them.
+_ESCAPES = {
+    code: repr(chr(code))[1:-1] for code in (*range(32), 0x7F, 0x85, 0x2028, 0x2029) if code != 9
+}
+
+
+class OneLineFormatter(logging.Formatter):
+    """The text format with each message on one line: a newline (or any other control
+    character) that a request carried into a message, say in an intent name or the error
+    Alexa reports, is written as an escape (\\n), so it cannot forge a log line. A
+    traceback still follows on lines of its own. (Request lines are JSON: escaped.)"""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).translate(_ESCAPES)
 
 
 class RequestLine:

@@ -190,8 +190,11 @@ class Memory:
         if self._store is None or self._user_id is None:
             return
         if self._forget:
+            # Delete first, always: the store then leaves no earlier version behind (SQLite
+            # zeroes the row and empties its WAL); rewriting the record in place would keep
+            # them. What must survive (`keep`) is written afresh after.
+            self._store.delete_attributes(self._user_id)
             if not self._changes:
-                self._store.delete_attributes(self._user_id)
                 return
             kept = ListenerMemory()
             for change in self._changes:

@@ -87,7 +87,7 @@ class RequestType(StrEnum):
 
 
 class SessionKey(StrEnum):
-    """Session attribute keys (values are plain strings, booleans or lists of strings)."""
+    """Session attribute keys; `skill.turn.Session` is their typed view (plain JSON values)."""
 
     LAST_TOPIC = "last_topic"
     OFFERED_TOPIC = "offered_topic"

@@ -24,7 +24,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape(text: str) -> str:
-    # By hand: xml.sax.saxutils would import urllib and http (~20 ms of cold start).
+    # By hand: xml.sax.saxutils would import urllib and http at cold start.
     text = _NOT_XML.sub("", text)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -33,7 +33,7 @@ from cryptography.x509.oid import NameOID
 #: The DNS name Alexa's signing certificate carries in its subjectAltName.
 ALEXA_SAN = "echo-api.amazon.com"
 #: A SignatureCertChainUrl that passes the URL rules; `CertSource()` serves the chain here.
-DEFAULT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
+DEFAULT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
 #: Header names Alexa uses (SHA-256 signature, certificate chain URL).
 SIGNATURE_HEADER = "Signature-256"
 CERT_URL_HEADER = "SignatureCertChainUrl"

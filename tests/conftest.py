@@ -11,6 +11,7 @@ from ask_sdk_core.skill import CustomSkill
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.dev.bundle import LAMBDA_PYTHON
+from testing.envelopes import APPLICATION_ID
 from testing.lambda_entry import loaded_entry
 from testing.lambda_python import NO_LAMBDA_PYTHON, found_lambda_python
 from testing.talk import Conversation
@@ -45,6 +46,7 @@ def conversation(skill: CustomSkill) -> Callable[..., Conversation]:
 
 @pytest.fixture(scope="module")
 def entry_module() -> Iterator[ModuleType]:
-    """lambda/lambda_function.py imported in-process, as Lambda's INIT would."""
-    with loaded_entry() as module:
+    """lambda/lambda_function.py imported in-process, as Lambda's INIT would, for the
+    test envelopes' skill id."""
+    with loaded_entry(ALEXA_SKILL_ID=APPLICATION_ID) as module:
         yield module

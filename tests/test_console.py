@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from skill.dev.console import requests as alexa
 from skill.dev.console.session import ConsoleSession
 from skill.dev.console.transport import InProcess
 from skill.names import REMINDER_PERMISSION
+from skill.reminders.clock import reminder_time_for
+from skill.reminders.dialog import Plan, describe
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -331,7 +334,7 @@ def test_a_reminder_asks_for_bedtime_then_for_permission_the_console_cannot_give
     assert question == PROMPTS.ask_bedtime
     # The permission request says what will be set: the facts, before any consent.
     assert permission == PROMPTS.reminder_permission.format(
-        plan="every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
+        plan=describe(Plan(reminder_time_for(time(22, 30)), time(22, 30)))
     )
     after = run.lines[run.lines.index(f"alexa> {permission}") + 1 :]
     assert after[0] == PERMISSION_NOTE

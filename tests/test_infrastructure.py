@@ -25,6 +25,7 @@ from skill.config import Settings
 from skill.dev.bundle import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from skill.persistence.dynamodb import EXPIRES_AT, build_dynamodb_adapter
 from testing import LAMBDA_ENTRY, ROOT
+from testing.envelopes import APPLICATION_ID
 from tests.test_persistence_dynamodb import (
     endpoint_of,
     make_client,
@@ -327,11 +328,9 @@ def test_function_environment_names_the_table_and_the_skill(resources: dict[str,
         "ALEXA_SKILL_ID": {"Ref": "SkillId"},
     }
     # The names are the ones the skill reads.
-    settings = Settings.from_env(
-        {"SKILL_DYNAMODB_TABLE": "t", "ALEXA_SKILL_ID": "amzn1.ask.skill.x"}
-    )
+    settings = Settings.from_env({"SKILL_DYNAMODB_TABLE": "t", "ALEXA_SKILL_ID": APPLICATION_ID})
     assert settings.dynamodb_table == "t"
-    assert settings.skill_id == "amzn1.ask.skill.x"
+    assert settings.skill_id == APPLICATION_ID
 
 
 def test_function_timeout_ends_before_alexa_stops_waiting(resources: dict[str, Any]) -> None:

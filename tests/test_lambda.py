@@ -806,7 +806,9 @@ def test_entry_builds_one_skill_at_init_from_the_environment(
     entry_module: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings: Settings = entry_module.SETTINGS
-    assert settings == Settings.from_env({"SKILL_PERSISTENCE": "false"})
+    assert settings == Settings.from_env(
+        {"SKILL_PERSISTENCE": "false", "ALEXA_SKILL_ID": APPLICATION_ID}
+    )
     assert isinstance(entry_module.SKILL, CustomSkill)
 
     def no_rebuilding(settings: Settings | None = None) -> CustomSkill:
@@ -820,7 +822,7 @@ def test_lambda_handler_answers_like_invoke_json(
     entry_module: ModuleType, event: dict[str, Any]
 ) -> None:
     by_lambda = entry_module.lambda_handler(event, None)
-    assert by_lambda == expected_responses([event], skill_id=None)[0]
+    assert by_lambda == expected_responses([event], skill_id=APPLICATION_ID)[0]
 
 
 def test_lambda_handler_answers_like_the_web_endpoint(

@@ -99,15 +99,17 @@ def lazy_skill(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlexaApi]:
 
 
 def test_reminders_and_settings_work_through_the_lazy_factory(lazy_skill: FakeAlexaApi) -> None:
-    created = reminders.create(lazy_skill)  # reads the time zone (ups), then creates
+    created = reminders.create(lazy_skill)  # the time zone (ups), then list and create
     assert created.outcome is Outcome.CREATED, created
     assert created.reminder_id is not None
-    assert reminders.get(lazy_skill, created.reminder_id).outcome is Outcome.FOUND
-    assert reminders.delete(lazy_skill, created.reminder_id).outcome is Outcome.DELETED
+    assert reminders.find(lazy_skill).first == (created.reminder_id, created.time)
+    assert reminders.delete_all(lazy_skill).outcome is Outcome.DELETED
     assert [call.path.rsplit("/", 1)[-1] for call in lazy_skill.calls] == [
         "System.timeZone",
         "reminders",
-        created.reminder_id,
+        "reminders",
+        "reminders",
+        "reminders",
         created.reminder_id,
     ]
 

@@ -10,6 +10,7 @@ into something pip's hash checking would not accept.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import re
 import shlex
 import sys
@@ -20,6 +21,11 @@ from packaging.markers import Marker
 
 from skill.dev import bundle as lambda_bundle
 from tests.locks import PROJECT, Locked, read_inputs, read_lock
+
+_spec = importlib.util.spec_from_file_location("venv_extras", PROJECT / "tools" / "venv_extras.py")
+assert _spec is not None and _spec.loader is not None
+venv_extras = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(venv_extras)
 
 LOCKS = {
     "requirements.in": "requirements.txt",
@@ -123,6 +129,15 @@ def test_this_environment_is_the_dev_lock() -> None:
         if installed != entry.version:
             stale.append(f"{entry.name} {installed} (locked {entry.version})")
     assert stale == [], f"{sys.prefix} differs from requirements-dev.txt (make setup): {stale}"
+
+
+def test_this_environment_holds_nothing_the_dev_lock_does_not_name() -> None:
+    """Issue 21: `python -m venv` seeded setuptools 65.5.0 (known advisories) from outside
+    the lock; `make setup` removes whatever the lock does not name (tools/venv_extras.py)."""
+    found = venv_extras.extras(PROJECT / "requirements-dev.txt")
+    assert found == [], f"{sys.prefix} holds distributions the lock does not name: {found}"
+    recipe = " ".join(makefile_recipe("$(STAMP)"))
+    assert "tools/venv_extras.py requirements-dev.txt" in recipe
 
 
 def test_make_lock_compiles_each_input_into_its_lock() -> None:

@@ -150,6 +150,38 @@ def test_files_are_private_to_the_owner(tmp_path: Path) -> None:
     assert {p.name for p in db_path.parent.iterdir()} >= {"users.sqlite3", "users.sqlite3-wal"}
 
 
+def test_files_from_an_older_release_are_made_private_on_open(tmp_path: Path) -> None:
+    """Issue 21: a 0644 database and 0755 folder stayed so, and new -wal/-shm came out 0644."""
+    folder = tmp_path / "bedtime-magnesium"
+    db_path = folder / "users.sqlite3"
+    old_umask = os.umask(0o022)
+    try:
+        folder.mkdir(mode=0o755)
+        SqlitePersistenceAdapter(db_path).save_attributes(envelope("u"), {"visits": 1})
+        for path in [folder, *folder.iterdir()]:  # as the previous release left them
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        store = SqlitePersistenceAdapter(db_path)
+        store.save_attributes(envelope("u"), {"visits": 2})
+    finally:
+        os.umask(old_umask)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    names = {p.name for p in folder.iterdir()}
+    assert names >= {"users.sqlite3", "users.sqlite3-wal", "users.sqlite3-shm"}
+    for path in folder.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600, path.name
+
+
+def test_a_shared_folder_is_left_alone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "someone-elses.txt").write_text("x")
+    shared.chmod(0o755)
+    SqlitePersistenceAdapter(shared / "users.sqlite3").save_attributes(envelope("u"), {})
+    assert shared.stat().st_mode & 0o777 == 0o755
+    assert "left as it is" in caplog.text
+    assert (shared / "users.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
 def test_update_applies_function_and_returns_result(store: SqlitePersistenceAdapter) -> None:
     assert store.update_attributes(envelope("u"), bump) == {"visits": 1}
     assert store.update_attributes("u", bump) == {"visits": 2}
@@ -290,7 +322,6 @@ def test_resilient_passes_through_when_healthy(resilient: ResilientPersistenceAd
     resilient.save_attributes(envelope("u"), {"visits": 1})
     assert resilient.get_attributes(envelope("u")) == {"visits": 1}
     assert resilient.update_attributes(envelope("u"), bump) == {"visits": 2}
-    assert resilient.atomic_updates
     resilient.delete_attributes(envelope("u"))
     assert resilient.get_attributes(envelope("u")) == {}
     assert resilient.available
@@ -400,7 +431,7 @@ def test_corrupt_database_file_degrades_and_recovers(
     resilient.delete_attributes(envelope("u"))
     assert not resilient.available
     assert len(warnings_from(caplog)) == 4
-    assert "not a database" in caplog.records[0].getMessage()
+    assert "not a database" in warnings_from(caplog)[0].getMessage()
 
     db_path.unlink()  # an operator moves the bad file aside
     assert resilient.update_attributes(envelope("u"), bump) == {"visits": 1}

@@ -43,6 +43,8 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 LIMIT = 128 * 1024  # Settings.max_body_bytes
 WORKERS = 2  # gunicorn.conf.py's default
 SLOW_CLIENTS = 6
+#: worker_connections in the test's nginx.conf: what the site file asks operators to set.
+NGINX_CONNECTIONS = 8192
 #: What gunicorn logs per request: which requests reached the app, and with which headers.
 ACCESS_FORMAT = (
     "%(m)s %(U)s %(s)s id=%({x-test-id}i)s proto=%({x-forwarded-proto}i)s "
@@ -131,6 +133,7 @@ class Nginx:
     port: int
     cert: Path
     access_log: Path
+    error_log: Path
     context: ssl.SSLContext = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,10 +145,10 @@ def nginx_path() -> str:
     return nginx_binary()
 
 
-@pytest.fixture(scope="module")
-def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
-    """gunicorn -c gunicorn.conf.py on a free port, serving bench.app (verification on)."""
-    tmp = tmp_path_factory.mktemp("gunicorn")
+@contextlib.contextmanager
+def running_gunicorn(tmp: Path, **extra_env: str) -> Iterator[Gunicorn]:
+    """gunicorn -c gunicorn.conf.py on a free port, serving bench.app (verification on),
+    its state (SQLite, the saved certificate URL) in `tmp`; stopped afterwards."""
     (tmp / "chain.pem").write_bytes(pki.chain_pem())
     (tmp / "root.der").write_bytes(pki.root().der)
     env = {
@@ -158,6 +161,7 @@ def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         ALEXA_SKILL_ID=envelopes.APPLICATION_ID,
         SKILL_SQLITE_PATH=str(tmp / "users.sqlite3"),
         PYTHONDONTWRITEBYTECODE="1",
+        **extra_env,
     )
     port = free_port()
     access_log, output = tmp / "access.log", tmp / "gunicorn.out"
@@ -185,11 +189,15 @@ def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="module")
-def nginx(
-    nginx_path: str, gunicorn: Gunicorn, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Nginx]:
+def gunicorn(nginx_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
+    """gunicorn with the shipped settings, shared by this module's tests."""
+    with running_gunicorn(tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_nginx(nginx_path: str, gunicorn: Gunicorn, tmp: Path) -> Iterator[Nginx]:
     """nginx -g 'daemon off;' running the shipped server block on a free port."""
-    tmp = tmp_path_factory.mktemp("nginx")
     cert, key = self_signed(tmp)
     port = free_port()
     access_log = tmp / "access.log"
@@ -206,8 +214,9 @@ def nginx(
         assert site.count(old) == 1, f"{SITE.name} no longer has exactly one {old!r}"
         site = site.replace(old, new)
     (tmp / "bedtime-magnesium.conf").write_text(site)
-    # The surroundings Debian's /etc/nginx/nginx.conf would give, kept inside tmp. As
-    # root, nginx's workers would run as nobody, who cannot enter pytest's 0700 folders.
+    # The surroundings Debian's /etc/nginx/nginx.conf would give, kept inside tmp, with
+    # the connection room the site file asks for. As root, nginx's workers would run as
+    # nobody, who cannot enter pytest's 0700 folders. error_log at "error", Debian's level.
     user = "user root;" if os.geteuid() == 0 else ""
     temp_paths = "\n".join(
         f"    {kind}_temp_path {tmp / kind};"
@@ -216,10 +225,11 @@ def nginx(
     (tmp / "nginx.conf").write_text(
         f"""{user}
 worker_processes 1;
+worker_rlimit_nofile {NGINX_CONNECTIONS * 2};
 pid {tmp / "nginx.pid"};
-error_log {tmp / "error.log"} warn;
+error_log {tmp / "error.log"} error;
 events {{
-    worker_connections 256;
+    worker_connections {NGINX_CONNECTIONS};
 }}
 http {{
     default_type application/octet-stream;
@@ -244,7 +254,7 @@ http {{
         process = subprocess.Popen(
             [*base, "-g", "daemon off;"], stdout=sink, stderr=subprocess.STDOUT
         )
-    server = Nginx(process, port, cert, access_log)
+    server = Nginx(process, port, cert, access_log, tmp / "error.log")
     try:
 
         def ready() -> bool:
@@ -258,6 +268,15 @@ http {{
         yield server
     finally:
         stop(process, signal.SIGQUIT)
+
+
+@pytest.fixture(scope="module")
+def nginx(
+    nginx_path: str, gunicorn: Gunicorn, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Nginx]:
+    """nginx with the shipped server block in front of the module's gunicorn."""
+    with running_nginx(nginx_path, gunicorn, tmp_path_factory.mktemp("nginx")) as server:
+        yield server
 
 
 # --- clients ---------------------------------------------------------------------------
@@ -554,3 +573,32 @@ def test_every_line_gunicorn_writes_is_one_json_object(nginx: Nginx, gunicorn: G
     assert all("time" in entry for entry in parsed)
     access = next(entry for entry in parsed if entry["log"] == "access")
     assert {"method", "path", "status", "latency_ms"} <= set(access)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error"),
+    [
+        # A transfer coding nginx does not know.
+        (
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+            "not implemented",
+        ),
+        (b"GET /healthz HTTP/2.0\r\nHost: localhost\r\n\r\n", 505, "http version not supported"),
+        # HTTP/2's connection preface, sent to an HTTP/1.1 server.
+        (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad request"),
+    ],
+    ids=["501-transfer-coding", "505-version", "pri-preface"],
+)
+def test_nginx_answers_what_it_cannot_parse_in_json(
+    nginx: Nginx, request_bytes: bytes, status: int, error: str
+) -> None:
+    with tls_connector(nginx)() as sock:
+        sock.sendall(request_bytes)
+        reply = b""
+        while data := sock.recv(4096):
+            reply += data
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == str(status).encode(), head
+    assert b"Content-Type: application/json" in head, head
+    assert json.loads(body) == {"error": error}

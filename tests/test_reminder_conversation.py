@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,9 @@ from skill.config import Settings
 from skill.content import load_content
 from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
+from skill.reminders.clock import LEAD, reminder_time_for, spoken_bedtime
 from skill.sdk.api_client import TimeoutApiClient
+from skill.timetext import spoken_time, to_clock
 from skill.web.app import create_app
 from testing import envelopes
 from testing.envelopes import USER_ID, slot
@@ -41,7 +43,30 @@ from testing.talk import Conversation, Turn, invoke
 PROMPTS = load_content().prompts
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
 
-NINE_45_PM = "every night at 9:45 PM, 45 minutes before your 10:30 bedtime"
+#: Every expected time follows the lead time (skill.reminders.clock.LEAD): changing it
+#: changes what these tests expect, not their text.
+LEAD_MINUTES = int(LEAD.total_seconds()) // 60
+
+
+def before(bedtime: str) -> time:
+    """The reminder time for a bedtime given as "HH:MM"."""
+    return reminder_time_for(time.fromisoformat(bedtime))
+
+
+def plan(bedtime: str, every: str = "every night") -> str:
+    """ "every night at 9:45 PM, 45 minutes before your 10:30 bedtime", from the lead time."""
+    at, bed = before(bedtime), time.fromisoformat(bedtime)
+    before_bed = f"{LEAD_MINUTES} minutes before your {spoken_bedtime(bed)} bedtime"
+    return f"{every} at {spoken_time(at)}, {before_bed}"
+
+
+def rule(at: time) -> str:
+    return f"BYHOUR={at.hour};BYMINUTE={at.minute}"
+
+
+AT_10_30 = before("22:30")  # 9:45 PM with a 45-minute lead
+FOR_10_30 = plan("22:30")
+NINE_45 = spoken_time(AT_10_30)  # "9:45 PM"
 
 
 @pytest.fixture
@@ -168,28 +193,26 @@ def test_remind_me_asks_for_bedtime_states_the_facts_and_sets_it_only_on_yes(
         {"bedtime": slot("bedtime", "22:30")},
         dialog_state="IN_PROGRESS",
     )
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=NINE_45_PM)
-    assert confirm.speech == (
-        "I'll remind you every night at 9:45 PM, 45 minutes before your 10:30 bedtime. Shall I?"
-    )
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=FOR_10_30)
+    assert confirm.speech == (f"I'll remind you {FOR_10_30}. Shall I?")
     assert not confirm.ends_session
     assert writes(api) == []  # nothing set before the listener said yes
 
     done = talk.say(Intent.YES)
-    assert done.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
+    assert done.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
     assert done.ends_session  # it began as a one-shot request: answered, then closed
     assert done.card == {
         "type": "Simple",
         "title": PROMPTS.reminder_card_title,
-        "content": PROMPTS.reminder_card_text.format(plan=NINE_45_PM),
+        "content": PROMPTS.reminder_card_text.format(plan=FOR_10_30),
     }
-    assert "every night at 9:45 PM" in done.card["content"]
+    assert f"every night at {spoken_time(AT_10_30)}" in done.card["content"]
     [body] = api.created
-    assert rule_of(body) == "FREQ=DAILY;BYHOUR=21;BYMINUTE=45;BYSECOND=0;INTERVAL=1;"
+    assert rule_of(body) == f"FREQ=DAILY;{rule(AT_10_30)};BYSECOND=0;INTERVAL=1;"
     assert "scheduledTime" not in body["trigger"]
     assert body["trigger"]["timeZoneId"] == "Europe/London"
     record = stored(db_path)
-    assert (record["bedtime"], record["reminder_time"]) == ("22:30", "21:45")
+    assert (record["bedtime"], record["reminder_time"]) == ("22:30", to_clock(AT_10_30))
     assert record["reminder_id"] in api.reminders
     for call in api.calls:
         assert call.headers["Authorization"] == f"Bearer {api.token}"
@@ -209,7 +232,7 @@ def test_no_to_the_facts_keeps_nothing(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
     confirm, declined = remind(skill, api, ("no",), bedtime=slot("bedtime", "22:30"))
-    assert "every night" in confirm.speech and "9:45 PM" in confirm.speech
+    assert "every night" in confirm.speech and spoken_time(AT_10_30) in confirm.speech
     assert declined.speech == PROMPTS.reminder_not_set
     assert declined.ends_session
     assert writes(api) == [] and api.reminders == {}
@@ -231,9 +254,8 @@ def test_a_known_bedtime_is_used_without_asking_again(
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "23:00"))
     confirm, done = remind(skill, api)
-    plan = "every night at 10:15 PM, 45 minutes before your 11:00 bedtime"
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
-    assert done.speech == PROMPTS.reminder_set.format(plan=plan)
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan("23:00"))
+    assert done.speech == PROMPTS.reminder_set.format(plan=plan("23:00"))
 
 
 # --------------------------------------------------------------------------- AM or PM
@@ -246,10 +268,10 @@ def test_10_30_is_confirmed_as_evening_before_a_9_45_pm_reminder_is_created(
     assert evening.speech == "Do you mean 10:30 at night?"
     assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
     assert not evening.ends_session
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=NINE_45_PM)
-    assert done.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=FOR_10_30)
+    assert done.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
     assert writes(api) == ["POST"]
-    assert "BYHOUR=21;BYMINUTE=45" in rule_of(api.created[0])
+    assert rule(AT_10_30) in rule_of(api.created[0])
     assert stored(db_path)["bedtime"] == "22:30"
 
 
@@ -258,26 +280,18 @@ def test_a_morning_bedtime_the_listener_insists_on_is_stated_as_every_day(
 ) -> None:
     evening, confirm, done = remind(skill, api, ("no", "yes"), bedtime=slot("bedtime", "10:30"))
     assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
-    plan = "every day at 9:45 AM, 45 minutes before your 10:30 AM bedtime"
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    morning = plan("10:30", "every day")
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=morning)
     assert "night" not in confirm.speech
-    assert done.speech == PROMPTS.reminder_set.format(plan=plan)
-    assert "BYHOUR=9;BYMINUTE=45" in rule_of(api.created[0])
+    assert done.speech == PROMPTS.reminder_set.format(plan=morning)
+    assert rule(before("10:30")) in rule_of(api.created[0])
 
 
 @pytest.mark.parametrize(
     ("slots", "heard", "plan"),
     [
-        (
-            {"bedtime": "06:00"},
-            "6:00",
-            "every night at 5:15 PM, 45 minutes before your 6:00 bedtime",
-        ),
-        (
-            {"bedtime": "12:30"},
-            "12:30",
-            "every night at 11:45 PM, 45 minutes before your 12:30 AM bedtime",
-        ),
+        ({"bedtime": "06:00"}, "6:00", plan("18:00")),
+        ({"bedtime": "12:30"}, "12:30", plan("00:30")),
         ({"time": "09:30"}, "9:30", "every night at 9:30 PM"),
     ],
 )
@@ -296,17 +310,16 @@ def test_a_late_night_bedtime_needs_no_am_pm_question(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
     (confirm,) = remind(skill, api, (), bedtime=slot("bedtime", "00:30"))
-    plan = "every night at 11:45 PM, 45 minutes before your 12:30 AM bedtime"
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan("00:30"))
 
 
 @pytest.mark.parametrize(
     ("part", "answer", "plan"),
     [
-        ("NI", "10:30", NINE_45_PM),
-        ("EV", "09:00", "every night at 8:15 PM, 45 minutes before your 9:00 bedtime"),
-        ("MO", "10:30", "every day at 9:45 AM, 45 minutes before your 10:30 AM bedtime"),
-        ("AF", "03:00", "every day at 2:15 PM, 45 minutes before your 3:00 PM bedtime"),
+        ("NI", "10:30", FOR_10_30),
+        ("EV", "09:00", plan("21:00")),
+        ("MO", "10:30", plan("10:30", "every day")),
+        ("AF", "03:00", plan("15:00", "every day")),
     ],
 )
 def test_morning_afternoon_evening_and_night_ask_for_the_time_and_read_it_that_way(
@@ -335,8 +348,8 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
 ) -> None:
     talk = talk_with(skill, api, permission="DENIED")
     turn = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
-    assert turn.speech == PROMPTS.reminder_permission.format(plan=NINE_45_PM)
-    assert "every night" in turn.speech and "9:45 PM" in turn.speech
+    assert turn.speech == PROMPTS.reminder_permission.format(plan=FOR_10_30)
+    assert "every night" in turn.speech and NINE_45 in turn.speech
     [directive] = turn.directives
     assert directive["type"] == "Connections.SendRequest"
     assert directive["name"] == "AskFor"
@@ -345,7 +358,7 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
         "@version": "2",
         "permissionScopes": [{"permissionScope": SCOPE, "consentLevel": "ACCOUNT"}],
     }
-    assert directive["token"] == "reminder@21:45/22:30"
+    assert directive["token"] == f"reminder@{to_clock(AT_10_30)}/22:30"
     assert api.calls == []
 
 
@@ -353,11 +366,15 @@ def test_the_permission_request_says_the_facts_and_uses_askfor_version_2(
 def test_v1_and_v2_permission_answers_both_set_the_reminder_they_were_asked_for(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path, shape: Callable[[str], dict[str, Any]]
 ) -> None:
-    turn = Turn(invoke(skill, permission_answer(api, shape("ACCEPTED"), "reminder@21:45/22:30")))
-    assert turn.speech == PROMPTS.reminder_set.format(plan=NINE_45_PM)
+    turn = Turn(
+        invoke(
+            skill, permission_answer(api, shape("ACCEPTED"), f"reminder@{to_clock(AT_10_30)}/22:30")
+        )
+    )
+    assert turn.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
     assert turn.ends_session
     [body] = api.created
-    assert "BYHOUR=21;BYMINUTE=45" in rule_of(body)
+    assert rule(AT_10_30) in rule_of(body)
     assert stored(db_path)["bedtime"] == "22:30"
 
 
@@ -403,13 +420,11 @@ def test_two_remind_me_requests_leave_exactly_one_reminder(
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     _, again = remind(skill, api, bedtime=slot("bedtime", "23:00"))
-    assert again.speech == PROMPTS.reminder_set.format(
-        plan="every night at 10:15 PM, 45 minutes before your 11:00 bedtime"
-    )
+    assert again.speech == PROMPTS.reminder_set.format(plan=plan("23:00"))
     assert len(api.reminders) == 1
     assert writes(api) == ["POST", "PUT"]
     [(token, only)] = api.reminders.items()
-    assert "BYHOUR=22;BYMINUTE=15" in rule_of(only.body)
+    assert rule(before("23:00")) in rule_of(only.body)
     assert stored(db_path)["reminder_id"] == token
 
 
@@ -419,7 +434,7 @@ def test_a_reminder_whose_id_was_lost_is_found_and_updated_not_doubled(
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)  # id lost
     status = ask(skill, api, Intent.REMINDER_STATUS)
-    assert status.speech == PROMPTS.reminder_status.format(plan="every night at 9:45 PM")
+    assert status.speech == PROMPTS.reminder_status.format(plan=f"every night at {NINE_45}")
     assert stored(db_path)["reminder_id"] in api.reminders  # adopted again
     SqlitePersistenceAdapter(db_path).delete_attributes(USER_ID)
     remind(skill, api, time=slot("time", "21:00"))
@@ -495,10 +510,10 @@ def test_forget_me_names_the_reminder_and_deletes_it_at_alexa_then_the_record(
     question = talk.say(Intent.FORGET_ME)
     assert question.speech == (
         "Do you want me to forget what I remember about you: your bedtime, "
-        "the topics you've heard and your 9:45 PM reminder?"
+        f"the topics you've heard and your {NINE_45} reminder?"
     )
     done = talk.say(Intent.YES)
-    assert done.speech == PROMPTS.forgotten_reminder.format(time="9:45 PM")
+    assert done.speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
     assert api.reminders == {}
     assert stored(db_path) == {}
     delete = [call for call in api.calls if call.method == "DELETE"]
@@ -543,16 +558,38 @@ def test_forget_me_says_so_when_the_delete_fails_and_keeps_the_id_to_retry(
     talk.say(Intent.FORGET_ME)
     api.fail(503, path=f"{REMINDERS_PATH}/")  # the DELETE fails, the list works
     failed = talk.say(Intent.YES)
-    assert failed.speech == PROMPTS.forget_reminder_failed.format(time="9:45 PM")
+    assert failed.speech == PROMPTS.forget_reminder_failed.format(time=NINE_45)
     assert token in api.reminders
     record = stored(db_path)
-    assert (record["reminder_id"], record["reminder_time"]) == (token, "21:45")
+    assert (record["reminder_id"], record["reminder_time"]) == (token, to_clock(AT_10_30))
     assert record["bedtime"] is None and record["visits"] == 0
 
     again = talk_with(skill, api)
-    assert "9:45 PM reminder" in again.say(Intent.FORGET_ME).speech
-    assert again.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time="9:45 PM")
+    assert f"{NINE_45} reminder" in again.say(Intent.FORGET_ME).speech
+    assert again.say(Intent.YES).speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
     assert api.reminders == {} and stored(db_path) == {}
+
+
+def test_forget_me_when_alexa_cannot_delete_the_reminder_leaves_no_earlier_copy(
+    skill: CustomSkill, api: FakeAlexaApi, db_path: Path
+) -> None:
+    """Issue 21: that path rewrote the record instead of deleting it, and never truncated
+    the WAL; earlier versions (bedtime, topics, voice) stayed in it."""
+    remind(skill, api, bedtime=slot("bedtime", "22:30"))
+    talk = talk_with(skill, api)
+    talk.say(Intent.FORGET_ME)
+    api.fail(503, path=f"{REMINDERS_PATH}/")
+    talk.say(Intent.YES)
+    raw = b"".join(
+        path.read_bytes()
+        for path in (db_path, db_path.with_name(db_path.name + "-wal"))
+        if path.exists()
+    )
+    assert b'"22:30"' not in raw  # the bedtime, in no version of the record
+    record = stored(db_path)
+    assert record["bedtime"] is None and record["reminder_id"]  # what must stay, stays
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or b"22:30" not in wal.read_bytes()
 
 
 # --------------------------------------------------------------------------- time zone
@@ -680,7 +717,10 @@ def test_skill_disabled_deletes_the_record_through_the_lambda_entry(
     SqlitePersistenceAdapter(db_path).save_attributes(other, {"visits": 3})
     assert stored(db_path)["bedtime"] == "22:30"
     with loaded_entry(
-        "lambda_function_disabled", SKILL_PERSISTENCE="true", SKILL_SQLITE_PATH=str(db_path)
+        "lambda_function_disabled",
+        SKILL_PERSISTENCE="true",
+        SKILL_SQLITE_PATH=str(db_path),
+        ALEXA_SKILL_ID=envelopes.APPLICATION_ID,
     ) as entry:
         answer = entry.lambda_handler(skill_disabled(), None)
     assert "outputSpeech" not in answer["response"]

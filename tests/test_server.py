@@ -227,7 +227,7 @@ def test_stale_or_unsigned_requests_fetch_nothing(server: Server) -> None:
     body, headers = signed(envelope)
     before = len(server.fetches)
     for n in range(30):
-        url = f"https://s3.amazonaws.com/echo.api/bust-{n}.pem"
+        url = f"https://s3.amazonaws.com/echo.api/echo-api-cert-{n + 100}.pem"
         assert server.post(body, {**headers, "SignatureCertChainUrl": url})[0] == 400
         fresh = json.dumps(envelopes.launch()).encode()
         query = f"{pki.DEFAULT_URL}?bust={n}"
@@ -243,7 +243,7 @@ def test_new_certificate_urls_are_fetched_within_a_budget(server: Server) -> Non
     body = json.dumps(envelopes.launch()).encode()
     statuses = []
     for n in range(40):
-        url = f"https://s3.amazonaws.com/echo.api/new-{n}.pem"
+        url = f"https://s3.amazonaws.com/echo.api/echo-api-cert-{n + 200}.pem"
         statuses.append(server.post(body, junk_headers(url))[0])
     assert set(statuses) == {400}
     fetched = len(server.fetches) - before

@@ -14,6 +14,7 @@ import time
 import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from skill.config import Settings
 from skill.web.verification import (
     DEFAULT_MAX_ENTRIES,
+    KNOWN_URL_FETCHES_PER_MINUTE,
+    NEW_URLS_PER_CLIENT_PER_MINUTE,
     NEW_URLS_PER_MINUTE,
     REFETCH_INTERVAL,
     AlexaVerifier,
     CachingRequestVerifier,
     FetchBudget,
+    FetchError,
     VerificationException,
     build_verifier,
     canonical_certificate_url,
@@ -233,7 +237,7 @@ def test_new_urls_are_fetched_within_a_budget(
 ) -> None:
     """Each new URL costs a fetch and a chain validation: only a few a minute."""
     minute = [0.0]
-    urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(20)]
+    urls = [f"https://s3.amazonaws.com/echo.api/echo-api-cert-{i}.pem" for i in range(20)]
     source.chains = dict.fromkeys(urls, pki.chain_pem())
     verifier = CachingRequestVerifier(
         fetch=source,
@@ -337,9 +341,10 @@ def test_rejects_bad_certificate_chains(
     if detail is not None:  # certvalidator's reason is kept as the cause, for debugging
         assert detail in str(caught.value.__cause__)
     assert verifier.cache_size == 0
-    with pytest.raises(VerificationException, match=reason):  # and again: nothing was cached
+    # And again: nothing was cached, and the URL is not fetched again for a while.
+    with pytest.raises(VerificationException, match="failed recently"):
         check(verifier, signed(body), body)
-    assert len(source.calls) == 2
+    assert len(source.calls) == 1
 
 
 def test_end_certificate_checks_use_aware_dates_and_the_injected_clock(
@@ -488,7 +493,7 @@ def test_cache_is_a_bounded_lru(source: pki.CertSource, clock: pki.Clock, body: 
     verifier = CachingRequestVerifier(
         fetch=source, trust_roots=pki.trust_roots(), now=clock, budget=FetchBudget(100)
     )
-    urls = [f"https://s3.amazonaws.com/echo.api/cert-{i}.pem" for i in range(40)]
+    urls = [f"https://s3.amazonaws.com/echo.api/echo-api-cert-{i}.pem" for i in range(40)]
     source.chains = dict.fromkeys(urls, pki.chain_pem())
     for url in urls[:DEFAULT_MAX_ENTRIES]:
         check(verifier, signed(body, cert_url=url), body)
@@ -608,6 +613,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+        elif self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/chain")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/hang":
             self.release.wait(10)
         elif self.path == "/trickle":
@@ -649,8 +659,36 @@ def test_default_fetch_downloads_the_chain(http_base: str) -> None:
 
 
 def test_default_fetch_raises_on_http_errors(http_base: str) -> None:
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(FetchError, match="HTTP error"):
         fetch_cert_chain(f"{http_base}/missing", 2.0)
+
+
+def test_default_fetch_refuses_redirects(http_base: str) -> None:
+    """S3 answers Alexa's URL itself; a redirect could lead anywhere (any host, scheme)."""
+    with pytest.raises(FetchError, match="redirect refused"):
+        fetch_cert_chain(f"{http_base}/redirect", 2.0)
+
+
+def test_a_slow_name_lookup_is_inside_the_fetch_deadline(http_base: str) -> None:
+    """getaddrinfo takes no timeout; the fetch stops waiting for it at the deadline."""
+
+    def slow_dns(host: str, port: int) -> str:
+        time.sleep(3)
+        return "127.0.0.1"
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="name lookup"):
+        fetch_cert_chain(f"{http_base}/chain", 0.3, resolve=slow_dns)
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("path", ["/hang", "/trickle"])
+def test_the_whole_fetch_has_one_deadline(http_base: str, path: str) -> None:
+    """Not per read: a server dripping a byte every 50 ms is cut off at the deadline too."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took over"):
+        fetch_cert_chain(f"{http_base}{path}", 0.4)
+    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize("path", ["/hang", "/trickle"])
@@ -668,3 +706,156 @@ def test_a_hanging_fetch_is_bounded_by_the_timeout(
         check(verifier, signed(body), body)
     assert time.monotonic() - started < 1.5
     assert verifier.cache_size == 0
+
+
+# --- the certificate path cannot be starved (issue 21) ----------------------------------
+
+
+def _unsigned(body: str, url: str, client: str) -> dict[str, str]:
+    return {
+        "SignatureCertChainUrl": url,
+        "Signature-256": base64.b64encode(b"x" * 256).decode(),
+        "X-Forwarded-For": client,
+    }
+
+
+def test_only_alexas_file_name_is_accepted_under_echo_api(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    """Any other name under /echo.api/ is refused without a fetch."""
+    for name in (
+        "x.pem",
+        "cert-1.pem",
+        "echo-api-cert-1.pem/x",
+        "echo-api-cert-12345.pem",
+        "echo-api-cert-.pem",
+        "echo-api-cert-1.pem.pem",
+        "sub/echo-api-cert-1.pem",
+    ):
+        url = f"https://s3.amazonaws.com/echo.api/{name}"
+        with pytest.raises(VerificationException, match="invalid path"):
+            canonical_certificate_url(url)
+    for name in ("echo-api-cert.pem", "echo-api-cert-4.pem", "echo-api-cert-12.pem"):
+        assert canonical_certificate_url(f"https://s3.amazonaws.com/echo.api/{name}")
+
+
+def test_one_client_cannot_spend_the_workers_fetch_budget(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    """An unsigned flood of fresh URLs from one address leaves Alexa's URL fetchable."""
+    verifier = CachingRequestVerifier(fetch=source, trust_roots=pki.trust_roots(), now=clock)
+    alexa = AlexaVerifier(verifier)  # the real clock: `body` carries the real time
+    for n in range(200):
+        url = f"https://s3.amazonaws.com/echo.api/echo-api-cert-{n + 1000}.pem"
+        with pytest.raises(VerificationException):
+            alexa.authenticate(_unsigned(body, url, "203.0.113.9"), body)
+    assert len(source.calls) == NEW_URLS_PER_CLIENT_PER_MINUTE  # the rest: refused unfetched
+    alexa.authenticate({**signed(body), "X-Forwarded-For": "54.239.0.1"}, body)
+    assert source.urls[-1] == pki.DEFAULT_URL
+
+
+def test_urls_that_failed_are_not_fetched_again_for_a_while(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    seconds = [0.0]
+    verifier = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, monotonic=lambda: seconds[0]
+    )
+    missing = "https://s3.amazonaws.com/echo.api/echo-api-cert-77.pem"
+    for client in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        with pytest.raises(VerificationException):
+            verifier.verify_signature(missing, "c2ln", body, client)
+    assert source.urls == [missing]
+    seconds[0] += 61
+    with pytest.raises(VerificationException):
+        verifier.verify_signature(missing, "c2ln", body, "198.51.100.4")
+    assert source.urls == [missing, missing]
+
+
+def test_urls_that_verified_before_have_a_reserve_nobody_else_can_spend(
+    source: pki.CertSource, clock: pki.Clock, body: str, tmp_path: Path
+) -> None:
+    """A start while S3 was unreachable: the saved URL could not be fetched. A flood from
+    many addresses (each within its own budget) then spends the worker's budget; Alexa's
+    URL is still fetched, from the reserve only URLs that verified before can use."""
+    url_file = tmp_path / "alexa-cert-url"
+    url_file.write_text(pki.DEFAULT_URL + "\n")
+    verifier = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, url_file=url_file
+    )
+    source.error = TimeoutError()
+    assert verifier.warm() is False
+    source.error = None
+    for n in range(50):
+        url = f"https://s3.amazonaws.com/echo.api/echo-api-cert-{n + 2000}.pem"
+        with pytest.raises(VerificationException):
+            verifier.verify_signature(url, "c2ln", body, f"192.0.2.{n}")
+    fetched = len(source.calls)
+    assert fetched == 1 + NEW_URLS_PER_MINUTE  # the warm-up, then the worker's budget
+    with pytest.raises(VerificationException, match="Too many new"):
+        verifier.verify_signature(
+            "https://s3.amazonaws.com/echo.api/echo-api-cert-3000.pem", "c2ln", body, "192.0.2.99"
+        )
+    assert len(source.calls) == fetched
+    check(verifier, {**signed(body), "X-Forwarded-For": "192.0.2.1"}, body)
+    assert source.urls[-1] == pki.DEFAULT_URL
+    assert KNOWN_URL_FETCHES_PER_MINUTE >= 2  # room for a rotation and a retry
+
+
+def test_a_known_url_stays_cached_while_others_come_and_go(
+    source: pki.CertSource, clock: pki.Clock, body: str
+) -> None:
+    verifier = CachingRequestVerifier(
+        fetch=source,
+        trust_roots=pki.trust_roots(),
+        now=clock,
+        max_entries=2,
+        budget=FetchBudget(100),
+    )
+    check(verifier, signed(body), body)
+    for n in range(5):
+        url = f"https://s3.amazonaws.com/echo.api/echo-api-cert-{n + 5000}.pem"
+        source.chains[url] = pki.chain_pem()
+        with pytest.raises(VerificationException):
+            verifier.verify_signature(url, "c2ln", body, f"192.0.2.{n}")
+    validations = verifier.chain_validations
+    check(verifier, signed(body), body)
+    assert verifier.chain_validations == validations  # still cached
+
+
+def test_the_last_url_that_verified_is_kept_and_warms_the_next_start(
+    source: pki.CertSource, clock: pki.Clock, body: str, tmp_path: Path
+) -> None:
+    url_file = tmp_path / "state" / "alexa-cert-url"
+    first = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, url_file=url_file
+    )
+    assert first.warm() is False  # nothing saved yet
+    check(first, signed(body), body)
+    assert url_file.read_text() == pki.DEFAULT_URL + "\n"
+    assert url_file.stat().st_mode & 0o777 == 0o600
+    # The next start: fetched before any request, so a flood finds it cached.
+    source.calls.clear()
+    restarted = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, url_file=url_file
+    )
+    assert restarted.warm() is True
+    assert source.urls == [pki.DEFAULT_URL]
+    check(restarted, signed(body), body)
+    assert len(source.calls) == 1
+
+
+def test_warming_never_stops_a_start(
+    source: pki.CertSource, clock: pki.Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url_file = tmp_path / "alexa-cert-url"
+    url_file.write_text("https://evil.example/echo.api/echo-api-cert-1.pem\n")
+    verifier = CachingRequestVerifier(
+        fetch=source, trust_roots=pki.trust_roots(), now=clock, url_file=url_file
+    )
+    assert verifier.warm() is False
+    assert source.calls == []
+    url_file.write_text(pki.DEFAULT_URL + "\n")
+    source.error = TimeoutError()
+    assert verifier.warm() is False
+    assert "Could not warm" in caplog.text

@@ -16,6 +16,8 @@ from typing import Any
 CONTENT_DIR = Path(__file__).resolve().parent
 ARTICLE_PATH = CONTENT_DIR / "article.txt"
 ANSWERS_PATH = CONTENT_DIR / "answers.json"
+#: Generated from the interaction model's `topic:` keys (`make model`).
+INTENT_TOPICS_PATH = CONTENT_DIR / "intent_topics.json"
 PRIVACY_PATH = CONTENT_DIR / "privacy.html"
 
 
@@ -42,7 +44,8 @@ class Prompts:
     """Words that are not article facts: welcome, help, goodbye and the like.
 
     A plain class rather than a dataclass: with this many fields, generating the
-    dataclass methods costs about 2 ms of every Lambda cold start.
+    dataclass methods would cost every Lambda cold start. The annotations are the one
+    list of prompt names; loading checks answers.json has exactly these.
     """
 
     disclaimer: str
@@ -185,6 +188,16 @@ def parse_content(data: dict[str, Any]) -> Content:
 def load_content(path: Path = ANSWERS_PATH) -> Content:
     """Load and validate the content file once per process."""
     return parse_content(json.loads(path.read_text(encoding="utf-8")))
+
+
+@cache
+def intent_topics(path: Path = INTENT_TOPICS_PATH) -> dict[str, str]:
+    """Each article-answer intent and the topic it speaks; every topic must exist."""
+    topics: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    unknown = sorted(set(topics.values()) - set(load_content().answers))
+    if unknown:
+        raise ContentError(f"{path.name}: unknown topic(s) {unknown}")
+    return topics
 
 
 @cache

@@ -50,8 +50,8 @@ AWS_SERVICES: tuple[str, ...] = ("dynamodb", "sts", "sso", "sso-oidc")
 """The only AWS service models the bundle keeps (botocore/data): DynamoDB for
 user memory, and what botocore's credential providers may call. botocore lists every
 model folder it ships (about 450) the first time a client or resource is built, in each
-session, at INIT: measured 150-250 ms of a DynamoDB cold start. Dropping the rest also
-takes about 26 MB off the unzipped bundle. Any other service fails with botocore's
+session, at INIT, a large part of a DynamoDB cold start; dropping the rest also makes
+the unzipped bundle much smaller (BENCHMARKS.md). Any other service fails with botocore's
 UnknownServiceError, so add it here first. botocore/data/endpoints.json keeps only these
 services' entries too (prune_aws_endpoints)."""
 
@@ -191,11 +191,11 @@ def prune_aws_models(bundle: Path) -> list[str]:
 def prune_aws_endpoints(bundle: Path) -> list[str]:
     """Keep only the kept services' entries in botocore's endpoints.json; return them.
 
-    botocore parses the whole file (1.25 MB of JSON, every service in every partition)
-    each time a session builds its first client: measured about 20 ms of a DynamoDB cold
-    start. Every partition, its regions and its defaults stay; only the `services`
-    of other services go (botocore keys them by each model's endpointPrefix). Raises
-    BundleError if a kept service has no entry in the `aws` partition.
+    botocore parses the whole file (every service in every partition) each time a
+    session builds its first client, during a DynamoDB cold start. Every partition, its
+    regions and its defaults stay; only the `services` of other services go (botocore
+    keys them by each model's endpointPrefix). Raises BundleError if a kept service has
+    no entry in the `aws` partition.
     """
     data = bundle / "botocore" / "data"
     path = data / "endpoints.json"

@@ -2,8 +2,8 @@
 
 Imported only when a table is configured (see factory.py): botocore costs cold-start
 time and local runs never need it. Neither boto3 nor the SDK's ask_sdk_dynamodb is
-imported: a boto3 resource (and `import boto3`) cost about 20 ms more of every cold
-start than the plain client, for nothing the four item calls here need.
+imported: a boto3 resource (and `import boto3`) costs more cold-start time than the
+plain client (BENCHMARKS.md), for nothing the four item calls here need.
 
 Items keep the SDK adapter's shape, partition key `id` and the user's attributes
 under `attributes`, plus one attribute of ours, `revision`: a random token that

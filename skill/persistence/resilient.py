@@ -30,11 +30,11 @@ class _LastOutcome(threading.local):
 
 
 class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
-    """Wraps any adapter so that get returns {} and save/delete/update do nothing on failure.
+    """Wraps an adapter with atomic updates so that get returns {} and save/delete/update
+    do nothing on failure: the skill simply answers without memory.
 
-    `available` reports whether this thread's last operation reached the store, so a
-    handler can choose to speak without memory (and should not save attributes
-    built from a failed read: that would overwrite what is stored).
+    `available` reports whether this thread's last operation reached the store (the
+    tests and the soak read it; no handler needs to).
     """
 
     def __init__(self, inner: AbstractPersistenceAdapter) -> None:
@@ -49,11 +49,6 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
     def available(self) -> bool:
         """Whether this thread's last operation succeeded (True before any)."""
         return self._last.available
-
-    @property
-    def atomic_updates(self) -> bool:
-        """True when `update_attributes` is atomic (SQLite, DynamoDB), False for get+save."""
-        return isinstance(self.inner, SupportsUpdate)
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
         """The stored attributes, or {} when the store cannot be read."""
@@ -85,35 +80,16 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
         self._succeeded()
 
     def update_attributes(self, user: UserRef, fn: UpdateFn) -> Attributes:
-        """Read-modify-write the user's attributes; returns the stored result, or {} on failure.
+        """Read-modify-write the user's attributes atomically (the inner adapter's own
+        `update_attributes`: SQLite, DynamoDB); returns the stored result, or {} on failure.
 
-        Atomic when the inner adapter has its own `update_attributes` (SQLite, and
-        DynamoDB through JsonDynamoDbAdapter). Otherwise (a plain adapter such as
-        the SDK's DynamoDbAdapter) it is a get followed by a save: last writer wins
-        if the same user is updated concurrently. When the read fails, `fn` is
-        not called and nothing is saved, so stored memory is never replaced by
-        attributes rebuilt from {}. Exceptions raised by `fn` itself are the
-        caller's bug and propagate unchanged.
+        When the store fails, nothing is saved, so stored memory is never replaced by
+        attributes rebuilt from {}. Exceptions raised by `fn` itself are the caller's
+        bug and propagate unchanged.
         """
-        if isinstance(self.inner, SupportsUpdate):
-            return self._atomic_update(user, self.inner, fn)
-        envelope = envelope_for_user(user)
-        try:
-            current = self.inner.get_attributes(envelope)
-            _check_dict(current)
-        except Exception as exc:
-            self._failed("read", exc)
-            return {}
-        updated = fn(current)
-        try:
-            self.inner.save_attributes(envelope, updated)
-        except Exception as exc:
-            self._failed("write", exc)
-            return {}
-        self._succeeded()
-        return updated
-
-    def _atomic_update(self, user: UserRef, inner: SupportsUpdate, fn: UpdateFn) -> Attributes:
+        inner = self.inner
+        if not isinstance(inner, SupportsUpdate):
+            raise TypeError(f"{inner!r} has no atomic update_attributes")
         fn_errors: list[Exception] = []
 
         def guarded(attributes: Attributes) -> Attributes:

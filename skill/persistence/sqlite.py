@@ -6,9 +6,11 @@ WAL lets readers carry on while one writer commits; writers wait up to the busy
 timeout for each other instead of failing at once.
 
 Privacy: the folder is created 0700 and the database 0600 (SQLite gives its -wal and
--shm files the database's mode). `secure_delete` zeroes deleted content, and "forget
-me" checkpoints and truncates the WAL, so no earlier version of the record (nor the
-user id) stays behind in either file.
+-shm files the database's mode). Files from older releases are put right on open: the
+database, -wal and -shm made 0600, and the folder 0700 if it holds nothing but
+owner-only files (a shared folder such as /tmp is left alone, with a warning).
+`secure_delete` zeroes deleted content, and "forget me" checkpoints and truncates the
+WAL, so no earlier version of the record (nor the user id) stays behind in either file.
 
 Retention: a listener not seen for RETENTION_DAYS is forgotten. Every write stamps
 `updated_at`; an expired row reads as no memory, and a sweep deletes expired rows when
@@ -17,11 +19,13 @@ a connection opens and then at most once every SWEEP_INTERVAL on writes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import random
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -203,6 +207,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         # Created here, owner-only, before SQLite creates it with the process umask;
         # SQLite gives the -wal and -shm files the same mode.
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        _owner_only(self.path)
         # isolation_level=None: no implicit transactions; every write is an explicit one.
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         try:
@@ -240,6 +245,38 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                 if not _is_busy(exc) or time.monotonic() >= deadline:
                     raise
             time.sleep(random.uniform(0.005, 0.02))
+
+
+#: The files SQLite keeps beside the database.
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _owner_only(path: Path) -> None:
+    """Modes from older releases put right: the database and its companions 0600 (before
+    SQLite opens them: it copies the database's mode to new -wal/-shm files), the folder
+    0700 when it is the service's own (holds only owner-only files)."""
+    files = [path, *(path.with_name(path.name + suffix) for suffix in _COMPANIONS)]
+    for file in files:
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+                logger.info("%s was readable by others: now 0600", file)
+    folder = path.parent
+    if folder.stat().st_mode & 0o077:
+        if all(_private_file(entry) for entry in folder.iterdir()):
+            os.chmod(folder, 0o700)
+            logger.info("%s was open to others: now 0700", folder)
+        else:
+            logger.warning(
+                "%s is open to others and holds other files: left as it is; "
+                "keep the database in a folder of its own",
+                folder,
+            )
+
+
+def _private_file(entry: Path) -> bool:
+    info = entry.lstat()
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

@@ -1,7 +1,6 @@
 """The Alexa Reminders and settings APIs, for the nightly reminder: permission, list, set
-(create or update, never a second one), get, delete.
-
-(Over 300 lines on purpose: one API surface and the one mapping of its faults to outcomes.)
+(create or update, never a second one), find, delete. It implements the dialog's
+`Reminders` port (`AlexaReminders`).
 
 This module holds no prose: the dialog passes in the words the reminder speaks and
 chooses what to say about each `Outcome`.
@@ -311,24 +310,6 @@ def _token_of(response: Any, operation: str) -> str | None:
     return token
 
 
-def create_nightly_reminder(
-    handler_input: HandlerInput, at: datetime.time, spoken_text: str
-) -> ReminderResult:
-    """Create a reminder that speaks `spoken_text` every day at `at`, device-local time.
-
-    The device's time zone comes from the settings API; if that lookup fails the
-    reminder is created without `timeZoneId`, which Alexa reads as the device's own
-    zone. Returns CREATED with the alert token as `reminder_id`, or the failure outcome.
-    Raises ValueError only for an empty `spoken_text` (a caller bug, not an API fault).
-    Creates unconditionally: the dialog uses `set_nightly_reminder`, which never stacks.
-    """
-    prepared = _prepared(handler_input, at, spoken_text, "create")
-    if prepared is None:
-        return ReminderResult(Outcome.UNAVAILABLE)
-    factory, request, at, zone_name = prepared
-    return _create(factory, request, at, zone_name)
-
-
 def _create(
     factory: ServiceClientFactory,
     request: ReminderRequest,
@@ -483,36 +464,6 @@ def _time_of(reminder: Any) -> datetime.time | None:
         if isinstance(moment, datetime.datetime):
             return moment.time().replace(second=0, microsecond=0, tzinfo=None)
     return None
-
-
-def get_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderResult:
-    """FOUND (with its daily time) while the reminder is on; NOT_FOUND once gone or completed."""
-    if not reminder_id:
-        return ReminderResult(Outcome.NOT_FOUND)
-    factory = _services(handler_input, "get")
-    if factory is None:
-        return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-    try:
-        reminder = factory.get_reminder_management_service().get_reminder(reminder_id)
-    except _FAULTS as error:
-        return ReminderResult(_failed("get", error, missing_is_not_found=True), reminder_id)
-    status = getattr(reminder, "status", None)
-    if status is Status.ON:
-        return ReminderResult(Outcome.FOUND, reminder_id, _time_of(reminder))
-    if status is Status.COMPLETED:
-        return ReminderResult(Outcome.NOT_FOUND, reminder_id)
-    logger.warning("Reminder get failed: UNAVAILABLE (HTTP 2xx) unexpected status %r", status)
-    return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-
-
-def delete_reminder(handler_input: HandlerInput, reminder_id: str) -> ReminderResult:
-    """DELETED, or NOT_FOUND when Alexa no longer has it (already deleted counts as done)."""
-    if not reminder_id:
-        return ReminderResult(Outcome.NOT_FOUND)
-    factory = _services(handler_input, "delete")
-    if factory is None:
-        return ReminderResult(Outcome.UNAVAILABLE, reminder_id)
-    return ReminderResult(_delete(factory, reminder_id), reminder_id)
 
 
 class AlexaReminders:

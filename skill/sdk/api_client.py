@@ -6,8 +6,13 @@ deadline. `TimeoutApiClient` changes only that: every call gets a timeout and an
 `verify` (the system trust store in production, a test CA bundle in tests). Everything
 else, including the SDK's refusal of non-HTTPS endpoints, is the SDK's own code.
 
-The SDK's client imports `requests` (about 30 ms), so it is loaded with the first
-Alexa API call rather than at Lambda cold start: most requests never call an API.
+The SDK's client imports `requests`, so it is loaded with the first Alexa API call
+rather than at Lambda cold start: most requests never call an API.
+
+The timeout rides on the SDK's private `DefaultApiClient._resolve_method` (ask-sdk-core
+1.19): `_sdk_client` refuses to build without it, and tests/test_reminders_service.py
+checks that a call really reaches `requests` with our timeout, so an SDK upgrade that
+moves it fails loudly instead of silently dropping the timeout.
 """
 
 from __future__ import annotations
@@ -58,6 +63,12 @@ class TimeoutApiClient(ApiClient):
 def _sdk_client(timeout: float, verify: bool | str) -> ApiClient:
     """The SDK's client, its `requests` call bound to our timeout and verify."""
     from ask_sdk_core.api_client import DefaultApiClient
+
+    if not callable(getattr(DefaultApiClient, "_resolve_method", None)):
+        raise RuntimeError(
+            "ask-sdk-core's DefaultApiClient has no _resolve_method: TimeoutApiClient "
+            "was written for 1.19 and cannot bind its timeout; update skill/sdk/api_client.py"
+        )
 
     class BoundDefaultApiClient(DefaultApiClient):
         def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:

@@ -15,9 +15,7 @@ that changes within a process, so `CachingSerializer` works it out once per type
   class takes, and for a model its (attribute, JSON key) pairs in `deserialized_types`
   order, instead of rebuilding the attribute map for every object written.
 
-This takes reading a request from about 47 to 11 µs and writing the
-models of a whole request envelope from about 50 to 18 µs (microbenchmarks on the bench
-machine; the effect on whole requests is in BENCHMARKS.md, section 2).
+Reading and writing get several times faster (BENCHMARKS.md, section 2).
 
 Equivalence is kept by construction and checked by tests: the fast path handles only
 plain JSON objects (`dict`) and the types it understands; anything else (a model given a
@@ -30,7 +28,7 @@ the SDK's own (it fills in missing `attribute_map` entries, once per class here)
 second reading of the same value is safe.
 
 Alexa's timestamps ("2026-11-25T21:14:40Z") are read with `datetime.fromisoformat`
-instead of dateutil's general parser (about 25 µs a request); any other form still
+instead of dateutil's general parser; any other form still
 goes to the SDK's own code.
 
 `from_data` takes JSON that is already parsed: Lambda hands the skill a dict, and

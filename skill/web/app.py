@@ -16,7 +16,6 @@ same `AlexaEndpoint.answer`, the same bytes out; everything else is Flask's.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -28,14 +27,15 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from skill.builder import build_skill
-from skill.config import ConfigError, Settings
+from skill.config import ANY_SKILL_WARNING, ConfigError, Settings, require_skill_id
 from skill.content import privacy_policy
-from skill.dispatch import envelope_problem, nesting_too_deep, read_envelope
+from skill.dispatch import envelope_problem, nesting_too_deep, parse_json, read_envelope
 from skill.logs import begin_request, configure_logging, end_request
 from skill.web.fast import ThinRoute
 
 # Import order matters: skill.web.verification patches oscrypto before the SDK loads it.
 from skill.web.verification import (  # isort: skip
+    FORWARDED_FOR_HEADER,
     AlexaVerifier,
     Clock,
     Fetch,
@@ -139,7 +139,7 @@ def _parse(body: str) -> dict[str, Any]:
     if nesting_too_deep(body):
         raise RejectedRequest("JSON nested too deeply")
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except (ValueError, RecursionError):
         raise RejectedRequest("malformed JSON") from None
     problem = envelope_problem(data)
@@ -163,8 +163,10 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
-#: Just the two headers the verifier reads (it scans every header it is given).
-SIGNATURE_HEADERS = (SIGNATURE_CERT_CHAIN_URL_HEADER, SIGNATURE_HEADER)
+#: Just the headers the verifier reads (it scans every header it is given): the two
+#: signature headers, and the client address nginx sets (for the per-address budget of
+#: certificate fetches; gunicorn listens on loopback only, behind nginx).
+SIGNATURE_HEADERS = (SIGNATURE_CERT_CHAIN_URL_HEADER, SIGNATURE_HEADER, FORWARDED_FOR_HEADER)
 
 
 def _signature_headers() -> dict[str, str]:
@@ -270,20 +272,13 @@ def _refuse_unsafe(settings: Settings) -> None:
             "Use only for local development."
         )
         return
-    if settings.skill_id:
-        return
-    if not settings.allow_any_skill_id:
-        message = (
-            "ALEXA_SKILL_ID is not set: refusing to start, since requests for any skill "
-            "would be answered. Set ALEXA_SKILL_ID to this skill's id "
-            "(or SKILL_ALLOW_ANY_SKILL_ID=true to serve every skill on purpose)."
-        )
-        logger.critical(message)
-        raise ConfigError(message)
-    logger.warning(
-        "SKILL_ALLOW_ANY_SKILL_ID is on: verified requests for ANY skill are answered. "
-        "Set ALEXA_SKILL_ID unless this service hosts several skills."
-    )
+    try:
+        any_skill = require_skill_id(settings)
+    except ConfigError as error:
+        logger.critical("%s", error)
+        raise
+    if any_skill:
+        logger.warning(ANY_SKILL_WARNING)
 
 
 def serve(settings: Settings, *, host: str, port: int, verify: bool) -> int:

@@ -1,7 +1,7 @@
 """The Alexa POST without Flask: a thin WSGI layer in front of the Flask app.
 
-Flask and werkzeug cost about 100-150 µs of CPU per request on the one route Alexa
-calls (request and response objects, routing, contexts, hooks). `ThinRoute` answers
+Flask and werkzeug cost CPU on every request to the one route Alexa calls (request and
+response objects, routing, contexts, hooks; BENCHMARKS.md has the figures). `ThinRoute` answers
 POST / itself when the body has a plain Content-Length within the limit: it reads the
 body, takes the two signature headers, and calls the same `answer` the Flask route
 calls (UTF-8, empty body, verification, nesting, envelope, skill id, the skill). The

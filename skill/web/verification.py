@@ -1,7 +1,5 @@
 """Check that a request really comes from Alexa: cheap checks first, the costly ones last.
 
-(Over 300 lines on purpose: every check Alexa requires, in the order it runs, in one file.)
-
 `AlexaVerifier.authenticate` runs these on the raw body, cheapest first, before the
 body is parsed at all:
 
@@ -12,21 +10,28 @@ body is parsed at all:
    by parsing the body (the exact check on `request.timestamp` follows after parsing:
    `check_timestamp`);
 3. `CachingRequestVerifier.verify_signature`:
-   a. the URL rules on the normalized URL (https, s3.amazonaws.com, port 443, a path
-      under /echo.api/ after decoding %-escapes and removing dot segments; no
-      userinfo, query, fragment, backslash or other odd characters);
-   b. the validated chain from the cache, or, for a URL not cached, one fetch (with a
-      timeout, and only while the fetch budget for new URLs lasts) and full
-      validation: certvalidator path to a trusted root with key usage
-      digital_signature, then the subjectAltName check;
+   a. the URL rules on the normalized URL (https, s3.amazonaws.com, port 443, and
+      the one file name Alexa uses, /echo.api/echo-api-cert[-<n>].pem, after decoding
+      %-escapes and removing dot segments; no userinfo, query, fragment, backslash or
+      other odd characters);
+   b. the validated chain from the cache, or, for a URL not cached, one fetch (a
+      total deadline over DNS, connect and read; no redirects) and full validation:
+      certvalidator path to a trusted root with key usage digital_signature, then the
+      subjectAltName check. Fetches are budgeted (`FetchPolicy`): a URL that failed is
+      not fetched again for a while; a URL whose chain once verified a signature
+      ("known") has a reserve of its own; any other URL needs a token from its client
+      address's budget and from the worker's;
    c. the leaf's validity dates and the PKCS#1 v1.5 / SHA-256 signature over the raw
       body. If that fails on a cached chain, the chain is fetched once more (a
       certificate rotated in place at the same URL), at most once a minute per URL.
 
-Only a body that passed all of that is parsed (skill/web.py), its exact
+Only a body that passed all of that is parsed (skill/web/app.py), its exact
 `request.timestamp` checked, and handed to the SDK. The validated leaf is cached per
 canonical URL with the sha256 of the exact bytes validated, until the earliest
-not-after in the validated path, in a small LRU. Every rejection is a
+not-after in the validated path, in a small LRU. The last URL that verified a
+signature is written to a small file (`Settings.cert_url_file`) and fetched at the next
+start (`CachingRequestVerifier.warm`), so a fresh worker already holds Alexa's chain.
+Every rejection is a
 `VerificationException` with one short, constant message that never echoes request data.
 """
 
@@ -34,16 +39,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import http.client
 import logging
+import os
 import posixpath
 import re
+import socket
+import ssl
 import threading
 import time
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -83,9 +92,23 @@ Clock = Callable[[], datetime]
 DEFAULT_MAX_ENTRIES = 32
 #: Chains larger than this are refused (Alexa's is about 5 KiB).
 MAX_CHAIN_BYTES = 64 * 1024
-#: New certificate URLs fetched per minute, at most (a token bucket of this size, refilled
-#: evenly). Alexa signs with one or two URLs at a time; a burst of new ones is an attack.
+#: New certificate URLs fetched per minute per worker, at most (a token bucket of this
+#: size, refilled evenly). Alexa signs with one or two URLs at a time; a burst of new ones
+#: is an attack.
 NEW_URLS_PER_MINUTE = 10
+#: ... and per client address (X-Forwarded-For, set by nginx), so that one address cannot
+#: spend the worker's budget.
+NEW_URLS_PER_CLIENT_PER_MINUTE = 2
+#: Fetches per minute reserved for URLs whose chain verified a signature before (expired
+#: from the cache, rotated in place, or named in the file written at the last start).
+KNOWN_URL_FETCHES_PER_MINUTE = 6
+#: How many known URLs and client addresses are remembered (least recent forgotten).
+MAX_KNOWN_URLS = 4
+MAX_CLIENTS = 4096
+#: A URL whose fetch or validation failed is refused without fetching for this long.
+FAILED_URL_TTL = 60.0
+MAX_FAILED_URLS = 1024
+FAILED_RECENTLY = "failed recently"
 #: A cached chain whose signature check fails is fetched again at most this often per URL.
 REFETCH_INTERVAL = 60.0
 #: How far a request's timestamp may be from now (Alexa's rule), and for skill events.
@@ -103,11 +126,13 @@ __all__ = [
     "Credentials",
     "Fetch",
     "FetchBudget",
+    "FetchPolicy",
     "VerificationException",
     "build_verifier",
     "canonical_certificate_url",
     "check_raw_timestamp",
     "check_timestamp",
+    "client_address",
     "credentials",
     "fetch_cert_chain",
 ]
@@ -117,25 +142,117 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def fetch_cert_chain(url: str, timeout: float) -> bytes:
-    """GET `url`; the default certificate source.
+class FetchError(OSError):
+    """A certificate download that failed: HTTP status, redirect, deadline or size.
 
-    `timeout` bounds each socket operation and, checked between reads, the whole
-    download, so a server that trickles bytes cannot hold a worker thread for long.
-    Raises on any HTTP error, timeout or oversized body.
+    `status` is the HTTP status when there was one.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _definitive(error: BaseException) -> bool:
+    """Whether a failed fetch will fail again (no such object, a redirect, not a chain),
+    as opposed to a timeout, a refused or reset connection or a 5xx, which may not."""
+    if isinstance(error, FetchError) and error.status is not None:
+        return 300 <= error.status < 500
+    return isinstance(error, LookupError | ValueError)
+
+
+#: `resolve(host, port) -> address`: name resolution, replaceable in tests.
+Resolve = Callable[[str, int], str]
+
+
+def _resolve(host: str, port: int) -> str:
+    _, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return str(address[0])
+
+
+def fetch_cert_chain(
+    url: str,
+    timeout: float,
+    *,
+    context: ssl.SSLContext | None = None,
+    resolve: Resolve = _resolve,
+) -> bytes:
+    """GET `url` (https, or http for tests) within `timeout` seconds in all; the default
+    certificate source.
+
+    One deadline covers everything: the name lookup (run in a helper thread, since
+    getaddrinfo takes no timeout; the caller stops waiting at the deadline), the
+    connection and TLS handshake, the request and every read. Only a 200 is accepted:
+    a redirect is refused, never followed. Raises FetchError (an OSError) on any of
+    that, or on a body over MAX_CHAIN_BYTES.
     """
     deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    size = 0
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        while chunk := response.read1(16 * 1024):
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"certificate chain download took over {timeout} s")
+        return left
+
+    parts = urlsplit(url)
+    host, secure = parts.hostname or "", parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    address = _call_within(lambda: resolve(host, port), remaining(), "name lookup")
+    raw = socket.create_connection((address, port), timeout=remaining())
+    sock: socket.socket = raw
+    try:
+        if secure:
+            tls = context or ssl.create_default_context()
+            raw.settimeout(remaining())
+            sock = tls.wrap_socket(raw, server_hostname=host)
+        conn = http.client.HTTPConnection(host, port, timeout=remaining())
+        conn.sock = sock
+        conn.request("GET", parts.path or "/", headers={"Host": parts.netloc})
+        sock.settimeout(remaining())
+        response = conn.getresponse()
+        if response.status != 200:
+            what = "redirect refused" if 300 <= response.status < 400 else "HTTP error"
+            raise FetchError(
+                f"certificate chain download: {what} ({response.status})", response.status
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            sock.settimeout(remaining())
+            chunk = response.read1(16 * 1024)
+            if not chunk:
+                break
             size += len(chunk)
             if size > MAX_CHAIN_BYTES:
-                raise ValueError(f"certificate chain larger than {MAX_CHAIN_BYTES} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"certificate chain download took over {timeout} s")
+                raise FetchError(f"certificate chain larger than {MAX_CHAIN_BYTES} bytes")
             chunks.append(chunk)
-    return b"".join(chunks)
+        remaining()
+        return b"".join(chunks)
+    except TimeoutError:
+        raise FetchError(f"certificate chain download took over {timeout} s") from None
+    finally:
+        sock.close()
+
+
+def _call_within(call: Callable[[], str], seconds: float, what: str) -> str:
+    """`call()` in a daemon thread, waited for at most `seconds` (then FetchError)."""
+    result: list[str] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:  # handed to the caller below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name="cert-fetch-" + what, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if failure:
+        raise FetchError(f"{what} failed: {failure[0]}")
+    if not result:
+        raise FetchError(f"{what} took over {seconds:.2f} s")
+    return result[0]
 
 
 def _certificate_ders(chain: bytes) -> list[bytes]:
@@ -169,6 +286,20 @@ def credentials(headers: Mapping[str, str]) -> Credentials:
     if cert_url is None or signature is None:
         raise VerificationException("Missing Signature/Certificate for the skill request")
     return Credentials(cert_url, signature)
+
+
+#: The header nginx sets to the client's address (deploy/nginx: $remote_addr, replacing
+#: whatever the client sent).
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
+
+
+def client_address(headers: Mapping[str, str]) -> str | None:
+    """The client address nginx forwarded (the last X-Forwarded-For entry), or None."""
+    for name, value in headers.items():
+        if name.lower() == "x-forwarded-for":
+            address = value.rsplit(",", 1)[-1].strip()
+            return address[:64] or None
+    return None
 
 
 # --- 2. timestamp ---------------------------------------------------------------------
@@ -224,8 +355,11 @@ def check_timestamp(request: Mapping[str, Any], now: datetime) -> None:
 # --- 3a. certificate URL --------------------------------------------------------------
 
 _CERT_HOST = "s3.amazonaws.com"
-#: The normalized, decoded path: under /echo.api/, in characters S3 object names use.
-_CERT_PATH = re.compile(r"/echo\.api/[A-Za-z0-9._~+/-]+")
+#: The normalized, decoded path: the file name Alexa's certificate chains have always had
+#: (https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem; -2, -3, -4, -6 ... before it;
+#: Amazon's documentation shows echo-api-cert.pem). Not just any path under /echo.api/:
+#: every other name is refused without a fetch.
+_CERT_PATH = re.compile(r"/echo\.api/echo-api-cert(?:-[0-9]{1,4})?\.pem")
 _FORBIDDEN_IN_URL = (
     ("@", "userinfo"),
     ("?", "a query"),
@@ -239,7 +373,8 @@ def canonical_certificate_url(url: str) -> str:
     """The one URL a valid `SignatureCertChainUrl` stands for, or VerificationException.
 
     Alexa's rules (https, host s3.amazonaws.com in any case, port 443 if given, path
-    under /echo.api/ after removing dot segments), checked strictly: %-escapes are
+    under /echo.api/ after removing dot segments), checked strictly, and the path must
+    be the file name Alexa uses (echo-api-cert-<n>.pem): %-escapes are
     decoded before the path is normalized (so `%2e%2e` cannot climb out), and userinfo,
     query, fragment, backslashes, spaces and non-ASCII are refused outright. The result
     (https://s3.amazonaws.com/echo.api/...) is what is fetched and the cache key, so
@@ -300,6 +435,82 @@ class FetchBudget:
             return True
 
 
+class FetchPolicy:
+    """Which certificate fetches are allowed, so that unsigned requests cannot starve
+    Alexa's: the worker-wide `FetchBudget` alone could be spent by anyone who sends
+    fresh timestamps with new URLs, no signature needed.
+
+    * a URL that failed (download or validation) is refused for `FAILED_URL_TTL`;
+    * a known URL (its chain verified a signature before: `remember`) draws on a
+      reserve of its own, which no unsigned request can touch;
+    * any other URL needs a token from its client address's budget
+      (`NEW_URLS_PER_CLIENT_PER_MINUTE`; addresses from nginx's X-Forwarded-For) and
+      then from the worker's (`NEW_URLS_PER_MINUTE`), so one address cannot spend the
+      worker's budget.
+
+    Thread-safe; every table is bounded (least recently used forgotten first).
+    """
+
+    def __init__(
+        self, budget: FetchBudget | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._clock = clock
+        self._budget = budget or FetchBudget(clock=clock)
+        self._reserve = FetchBudget(KNOWN_URL_FETCHES_PER_MINUTE, clock=clock)
+        self._clients: OrderedDict[str, FetchBudget] = OrderedDict()
+        self._failed: OrderedDict[str, float] = OrderedDict()  # URL -> refused until
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def is_known(self, url: str) -> bool:
+        """Whether `url`'s chain verified a signature before."""
+        with self._lock:
+            return url in self._known
+
+    def remember(self, url: str) -> None:
+        """`url`'s chain verified a signature: give it the reserve from now on."""
+        with self._lock:
+            self._known[url] = None
+            self._known.move_to_end(url)
+            while len(self._known) > MAX_KNOWN_URLS:
+                self._known.popitem(last=False)
+            self._failed.pop(url, None)
+
+    def failed(self, url: str) -> None:
+        """A fetch or validation of `url` failed: refuse it for a while."""
+        with self._lock:
+            self._failed[url] = self._clock() + FAILED_URL_TTL
+            self._failed.move_to_end(url)
+            while len(self._failed) > MAX_FAILED_URLS:
+                self._failed.popitem(last=False)
+
+    def allow(self, url: str, client: str | None) -> str | None:
+        """None if `url` may be fetched now (a token is spent), else why not."""
+        with self._lock:
+            known = url in self._known
+            until = self._failed.get(url)
+            if until is not None and not known:
+                if self._clock() < until:
+                    return FAILED_RECENTLY
+                del self._failed[url]
+        if known:
+            return None if self._reserve.take() else "the reserve for known URLs is spent"
+        if client is not None and not self._client_budget(client).take():
+            return "too many new URLs from this client"
+        return None if self._budget.take() else "too many new URLs"
+
+    def _client_budget(self, client: str) -> FetchBudget:
+        with self._lock:
+            budget = self._clients.get(client)
+            if budget is None:
+                budget = FetchBudget(NEW_URLS_PER_CLIENT_PER_MINUTE, clock=self._clock)
+                self._clients[client] = budget
+                while len(self._clients) > MAX_CLIENTS:
+                    self._clients.popitem(last=False)
+            self._clients.move_to_end(client)
+            return budget
+
+
 # --- 3b/3c. chain cache and signature -------------------------------------------------
 
 
@@ -316,7 +527,9 @@ class CachingRequestVerifier(RequestVerifier):
     Thread-safe. `fetch`, `trust_roots` (DER/PEM bytes or asn1crypto certificates;
     None means the OS trust store, as in the SDK) and `now` exist so tests can run
     the real checks against a test PKI; `budget` bounds fetches of new URLs (and
-    refetches). `chain_validations` counts full chain validations.
+    refetches; see `FetchPolicy`). `url_file`, if given, is where the last URL that
+    verified a signature is kept for `warm`. `chain_validations` counts full chain
+    validations.
     """
 
     def __init__(
@@ -329,6 +542,7 @@ class CachingRequestVerifier(RequestVerifier):
         max_entries: int = DEFAULT_MAX_ENTRIES,
         budget: FetchBudget | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        url_file: Path | None = None,
     ) -> None:
         super().__init__()  # SDK defaults: Signature-256 header, PKCS1v15, SHA-256
         if max_entries < 1:
@@ -338,8 +552,10 @@ class CachingRequestVerifier(RequestVerifier):
         self._now: Clock = now or _utc_now
         self._timeout = timeout
         self._max_entries = max_entries
-        self._budget = budget or FetchBudget(clock=monotonic)
+        self._policy = FetchPolicy(budget or FetchBudget(clock=monotonic), clock=monotonic)
         self._monotonic = monotonic
+        self._url_file = url_file
+        self._saved_url: str | None = None
         self._cache: OrderedDict[str, _ValidatedChain] = OrderedDict()
         self._refetched: dict[str, float] = {}  # canonical URL -> when it was last refetched
         self._lock = threading.Lock()
@@ -370,38 +586,92 @@ class CachingRequestVerifier(RequestVerifier):
         found = credentials(headers)
         self.verify_signature(found.cert_url, found.signature, serialized_request_env)
 
-    def verify_signature(self, cert_url: str, signature: str, body: str) -> None:
+    def verify_signature(
+        self, cert_url: str, signature: str, body: str, client: str | None = None
+    ) -> None:
         """URL rules, the validated chain (cached or fetched), dates and body signature.
 
-        A signature that fails against a cached chain gets one more try against a fresh
-        download of the same URL (Amazon may rotate a certificate in place), at most
-        once per `REFETCH_INTERVAL` per URL and within the fetch budget.
+        `client` is the address the request came from (nginx's X-Forwarded-For), for
+        the per-address fetch budget. A signature that fails against a cached chain gets
+        one more try against a fresh download of the same URL (Amazon may rotate a
+        certificate in place), at most once per `REFETCH_INTERVAL` per URL and within
+        the fetch budget.
         """
         url = canonical_certificate_url(cert_url)
         entry = self._cached(url)
         if entry is None:
-            entry = self._fetch_and_validate(url)
+            entry = self._fetch_and_validate(url, client)
             self._valid_request_body(entry.leaf, signature, body)
+            self._verified_with(url)
             return
         self._validate_dates(entry.leaf)  # the SAN was checked when it was cached
         try:
             self._valid_request_body(entry.leaf, signature, body)
         except VerificationException:
-            fresh = self._refetch(url, entry)
+            fresh = self._refetch(url, entry, client)
             if fresh is None:
                 raise
             self._valid_request_body(fresh.leaf, signature, body)
+        self._verified_with(url)
 
-    def _fetch_and_validate(self, url: str) -> _ValidatedChain:
-        """A URL not cached: fetch (if the budget allows), validate, cache."""
-        if not self._budget.take():
-            logger.debug("Too many new signature certificate URLs; not fetching %r", url)
+    def warm(self) -> bool:
+        """Fetch and validate the URL named in `url_file` (the last one that verified a
+        signature), so a fresh worker holds Alexa's chain before Alexa calls; that URL
+        is known (its fetches draw on the reserve) even if this fails. Never raises:
+        returns whether the chain is now cached."""
+        if self._url_file is None:
+            return False
+        try:
+            saved = self._url_file.read_text(encoding="ascii").strip()
+            url = canonical_certificate_url(saved)
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError, VerificationException) as error:
+            logger.warning("Ignoring %s: %s", self._url_file, error)
+            return False
+        self._saved_url = url
+        self._policy.remember(url)
+        try:
+            if self._cached(url) is None:
+                self._fetch_and_validate(url, None)
+        except VerificationException as error:
+            logger.warning("Could not warm the certificate cache from %r: %s", url, error)
+            return False
+        logger.info("Certificate cache warmed from %r", url)
+        return True
+
+    def _verified_with(self, url: str) -> None:
+        """A signature verified against `url`'s chain: remember it, and keep it on disk."""
+        if self._saved_url == url:
+            return  # the common case: nothing to do
+        self._policy.remember(url)
+        self._saved_url = url
+        if self._url_file is not None:
+            try:
+                _write_private(self._url_file, url + "\n")
+            except OSError as error:
+                logger.warning("Could not save %s: %s", self._url_file, error)
+
+    def _fetch_and_validate(self, url: str, client: str | None) -> _ValidatedChain:
+        """A URL not cached: fetch (if the policy allows), validate, cache."""
+        refused = self._policy.allow(url, client)
+        if refused is not None:
+            logger.debug("Not fetching signature certificate URL %r: %s", url, refused)
+            if refused == FAILED_RECENTLY:
+                raise VerificationException("Signature certificate chain failed recently")
             raise VerificationException("Too many new signature certificate URLs")
-        entry = self._validate_new_chain(self._load_cert_chain(url))
+        chain = self._load_cert_chain(url)  # a failure to download: may be transient
+        try:
+            entry = self._validate_new_chain(chain)
+        except VerificationException:
+            self._policy.failed(url)
+            raise
         self._store(url, entry)
         return entry
 
-    def _refetch(self, url: str, stale: _ValidatedChain) -> _ValidatedChain | None:
+    def _refetch(
+        self, url: str, stale: _ValidatedChain, client: str | None
+    ) -> _ValidatedChain | None:
         """A changed, valid chain now at `url`, or None (not due, no budget, or unchanged)."""
         now = self._monotonic()
         with self._lock:
@@ -409,7 +679,7 @@ class CachingRequestVerifier(RequestVerifier):
             if last is not None and now - last < REFETCH_INTERVAL:
                 return None
             self._refetched[url] = now
-        if not self._budget.take():
+        if self._policy.allow(url, client) is not None:
             return None
         try:
             chain = self._load_cert_chain(url)
@@ -434,6 +704,8 @@ class CachingRequestVerifier(RequestVerifier):
                 type(e).__name__,
                 e,
             )
+            if _definitive(e):
+                self._policy.failed(cert_url)
             raise VerificationException("Could not load signature certificate chain") from e
         return chain
 
@@ -494,7 +766,12 @@ class CachingRequestVerifier(RequestVerifier):
             self._cache[cert_url] = entry
             self._cache.move_to_end(cert_url)
             while len(self._cache) > self._max_entries:
-                evicted, _ = self._cache.popitem(last=False)
+                # The least recently used URL that never verified a signature goes first.
+                evicted = next(
+                    (key for key in self._cache if not self._policy.is_known(key)),
+                    next(iter(self._cache)),
+                )
+                del self._cache[evicted]
                 self._refetched.pop(evicted, None)
 
     def _validate_new_chain(self, chain: bytes) -> _ValidatedChain:
@@ -532,10 +809,16 @@ class AlexaVerifier:
         self._now: Clock = now or _utc_now
 
     def authenticate(self, headers: Mapping[str, str], body: str) -> None:
-        """Steps 1 to 3 (see top), before the body is parsed."""
+        """Steps 1 to 3 (see top), before the body is parsed.
+
+        `headers` may carry X-Forwarded-For (set by nginx): the client address whose
+        fetch budget a new certificate URL spends.
+        """
         found = credentials(headers)
         check_raw_timestamp(body, self._now())
-        self.signatures.verify_signature(found.cert_url, found.signature, body)
+        self.signatures.verify_signature(
+            found.cert_url, found.signature, body, client_address(headers)
+        )
 
     def check_timestamp(self, request: Mapping[str, Any]) -> None:
         """The exact timestamp check, on the parsed and authenticated `request` object."""
@@ -553,6 +836,23 @@ def build_verifier(
     if not settings.verify_requests:
         return None
     signatures = CachingRequestVerifier(
-        fetch=fetch, trust_roots=trust_roots, now=now, timeout=settings.cert_fetch_timeout
+        fetch=fetch,
+        trust_roots=trust_roots,
+        now=now,
+        timeout=settings.cert_fetch_timeout,
+        url_file=settings.cert_url_file,
     )
+    signatures.warm()
     return AlexaVerifier(signatures, now)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path`'s content atomically (a temporary file renamed), mode 0600."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode("ascii"))
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)

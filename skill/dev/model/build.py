@@ -1,8 +1,9 @@
 """Generate the Alexa interaction models and skill.json from the source (intents.yaml,
-manifest.yaml), so the five English locales cannot drift apart.
+manifest.yaml), so the five English locales cannot drift apart, and the skill's
+intent -> topic map (skill/content/intent_topics.json) from the intents' `topic:`.
 
-    python -m skill.dev.model.build          # write interaction_model/
-    python -m skill.dev.model.build --check  # exit 1 if the committed files are stale
+    python -m skill.dev.model.build          # write interaction_model/ and the map
+    python -m skill.dev.model.build --check  # exit 1 if a committed file is stale
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 # The ASK CLI skill package (skillMetadata.src in ask-resources.json).
 DEFAULT_ROOT = REPO_ROOT / "interaction_model"
 COMMAND = "python -m skill.dev.model.build"
+#: What the skill reads at run time: which topic each article-answer intent speaks.
+INTENT_TOPICS_PATH = REPO_ROOT / "skill" / "content" / "intent_topics.json"
 
 
 def _check_locale(locale: str) -> None:
@@ -207,6 +210,20 @@ def _manifest_for(root: Path) -> dict[str, Any]:
     return manifest
 
 
+def intent_topics() -> dict[str, str]:
+    """Each article-answer intent and the topic it speaks, in the model's order."""
+    return {intent.name: intent.topic for intent in SOURCE.intents if intent.topic}
+
+
+def stale_intent_topics(path: Path = INTENT_TOPICS_PATH) -> list[Path]:
+    """[path] if the committed intent -> topic map differs from the source, else []."""
+    try:
+        actual = path.read_text(encoding="utf-8")
+    except OSError:
+        actual = None
+    return [] if actual == render_json(intent_topics()) else [path]
+
+
 def write_interaction_models(root: Path = DEFAULT_ROOT) -> list[Path]:
     """Write every locale's model and skill.json under `root`; return the paths written."""
     written: list[Path] = []
@@ -259,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root: Path = args.root
     if args.check:
-        stale = stale_interaction_models(root)
+        stale = [*stale_interaction_models(root), *stale_intent_topics()]
         for path in stale:
             print(f"stale: {path}", file=sys.stderr)
         if stale:
@@ -269,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for path in write_interaction_models(root):
         print(f"wrote {path}")
+    INTENT_TOPICS_PATH.write_text(render_json(intent_topics()), encoding="utf-8")
+    print(f"wrote {INTENT_TOPICS_PATH}")
     return 0
 
 

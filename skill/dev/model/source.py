@@ -47,6 +47,7 @@ class Intent:
     name: str
     samples: tuple[str, ...]
     slots: tuple[Slot, ...] = ()
+    topic: str | None = None  # the answers.json topic an article-answer intent speaks
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class _Reader:
 
 
 def _intent(model: _Reader, raw: object, where: str) -> Intent:
-    fields = model.mapping(raw, where, required=("name", "samples"), optional=("slots",))
+    fields = model.mapping(raw, where, required=("name", "samples"), optional=("slots", "topic"))
     slots = []
     for n, slot_raw in enumerate(model.items(fields.get("slots", []), f"{where}.slots")):
         here = f"{where}.slots[{n}]"
@@ -201,6 +202,7 @@ def _intent(model: _Reader, raw: object, where: str) -> Intent:
         model.text(fields["name"], f"{where}.name"),
         model.texts(fields["samples"], f"{where}.samples"),
         tuple(slots),
+        model.text(fields["topic"], f"{where}.topic") if "topic" in fields else None,
     )
 
 
