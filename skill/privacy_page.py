@@ -11,6 +11,7 @@ from the Internet through it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from skill.config import Settings
@@ -38,7 +39,13 @@ def answer(method: str, path: str, settings: Settings) -> dict[str, Any]:
     }
 
 
+@cache
+def _settings() -> Settings:
+    """Read once per container, at the first request."""
+    return Settings.from_env()
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry (`skill.privacy_page.handler`) for a function URL event."""
     http = event.get("requestContext", {}).get("http", {})
-    return answer(str(http.get("method", "")), str(event.get("rawPath", "")), Settings.from_env())
+    return answer(str(http.get("method", "")), str(event.get("rawPath", "")), _settings())

@@ -78,6 +78,17 @@ def test_a_placeholder_operator_is_refused_naming_its_setting() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "contact", ["privacy@example.com", "https://example.org/contact", "PLACEHOLDER", " "]
+)
+def test_a_placeholder_contact_is_refused(contact: str) -> None:
+    found = placeholders.problems(
+        _skill_json("https://bedtime.ann.dev/privacy"),
+        _resources(OperatorName="Ann Example", OperatorContact=contact),
+    )
+    assert [p.split(":")[0] for p in found] == ["OperatorContact is not set"]
+
+
 def test_the_pending_switch_lets_only_the_address_through() -> None:
     example = _skill_json("https://skill.example.com/privacy")
     assert placeholders.problems(example, REAL, url_pending=True) == []
@@ -131,6 +142,8 @@ def _url_event(method: str, path: str) -> dict[str, Any]:
 def test_the_privacy_page_serves_the_policy_naming_the_operator(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    privacy_page._settings.cache_clear()
+    monkeypatch.setattr(privacy_page, "_settings", privacy_page._settings.__wrapped__)
     monkeypatch.setenv("SKILL_OPERATOR", "Ann Example")
     monkeypatch.setenv("SKILL_CONTACT", "privacy@ann.dev")
     answer = privacy_page.handler(_url_event("GET", "/privacy"), None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,9 +41,11 @@ _RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 
 
 def is_placeholder(value: str) -> bool:
-    """True for a value nobody could publish: empty, marked PLACEHOLDER, or changeme."""
+    """True for a value nobody could publish: empty, marked PLACEHOLDER or changeme, or
+    at an example domain (privacy@example.com)."""
     text = value.strip().lower()
-    return not text or "placeholder" in text or "changeme" in text
+    example = re.search(r"(^|[@./])example\.(com|net|org)\b", text)
+    return not text or "placeholder" in text or "changeme" in text or example is not None
 
 
 def url_problem(url: str) -> str | None:
