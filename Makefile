@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chat serve test lint typecheck model clean ask-cli
+.PHONY: setup chat serve test lint typecheck model clean ask-cli nlu-eval
 
 RUNTIME := $(VENV)/.runtime
 
@@ -70,6 +70,14 @@ ask-cli: $(ASK_CLI)
 
 model: $(STAMP)
 	$(BIN)/python -m skill.dev.model.build
+	$(BIN)/python -m skill.dev.model.nlu_eval
+
+# The held-out sets as NLU annotation sets (tests/data/nlu), uploaded and evaluated against
+# the development model, then utterance-conflict detection, through the pinned ASK CLI.
+# Without ASK_SKILL_ID it prints the commands it would run and exits 0.
+nlu-eval: $(STAMP)
+	$(BIN)/python -m skill.dev.model.nlu_eval --check
+	$(BIN)/python -m skill.dev.model.nlu_eval --run
 
 # Ours against the SDK floor (see BENCHMARKS.md); `make bench BENCH_ARGS=--write` rewrites it.
 .PHONY: bench

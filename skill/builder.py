@@ -41,7 +41,14 @@ def request_handlers() -> list[AbstractRequestHandler]:
         RequestRoute(RequestType.LAUNCH, conversation.welcome),
         ArticleAnswerHandler(),
         IntentRoute({Intent.BENEFIT_DETAIL}, conversation.benefit),
+        IntentRoute({Intent.TOPIC}, conversation.topic),
+        # The safety net, in tiers (skill/safety.py). PregnancyIntent and InteractionsIntent
+        # are article answers above (ANSWER_FOR_INTENT) whose words are the safety net's own.
+        IntentRoute({Intent.EMERGENCY}, safety.urgent),
         IntentRoute({Intent.HEALTH_CONCERN}, safety.health_concern),
+        IntentRoute({Intent.AMOUNT}, safety.amount),
+        IntentRoute({Intent.AMOUNT_TAKEN}, safety.amount_taken),
+        IntentRoute({Intent.EXTRA_DOSE}, safety.extra_dose),
         IntentRoute({Intent.SOURCE}, conversation.read_source),
         IntentRoute({Intent.QUIET_VOICE}, preferences.speak_quietly),
         IntentRoute({Intent.NORMAL_VOICE}, preferences.speak_normally),

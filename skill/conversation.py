@@ -121,6 +121,19 @@ def benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     return answer(session, ports, topic)
 
 
+def topic(turn: Turn, session: Session, ports: Ports) -> Reply:
+    """ "Tell me about {topic}": the answer whose key the topic resolved to (TopicType ids
+    are content topics); a topic that resolved to none is a miss."""
+    slot = turn.slot(Slot.TOPIC)
+    answers = load_content().answers
+    for key in slot.resolved_ids:
+        if key in answers:
+            return answer(session, ports, key)
+    if slot.spoken:
+        logger.info("topic slot value did not resolve")  # never the words themselves
+    return fallback(turn, session, ports)
+
+
 def choose_benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     """An empty or unknown benefit: list the benefits (and ask which, in a conversation)."""
     content = load_content()

@@ -39,6 +39,11 @@ class Intent(StrEnum):
     HOW_LONG = "HowLongToTakeIntent"
     WHERE_TO_BUY = "WhereToBuyIntent"
     HEALTH_CONCERN = "HealthConcernIntent"  # the safety net: symptoms, conditions, too much taken
+    EMERGENCY = "EmergencyIntent"  # urgent: breathing, chest pain, a child swallowing pills
+    AMOUNT = "AmountIntent"  # "is {amount} {unit} too much": a specific amount asked about
+    AMOUNT_TAKEN = "AmountTakenIntent"  # "i took {amount} {unit}": a specific amount taken
+    EXTRA_DOSE = "ExtraDoseIntent"  # "should i take another one", "can i double the dose"
+    TOPIC = "TopicIntent"  # "tell me about {topic}": any article answer, by its topic id
     SOURCE = "SourceIntent"  # "where does it say that?"
     QUIET_VOICE = "QuietVoiceIntent"
     NORMAL_VOICE = "NormalVoiceIntent"
@@ -64,6 +69,12 @@ class Slot(StrEnum):
     BENEFIT = "benefit"  # BenefitDetailIntent
     TIME = "time"  # SetReminderIntent: an explicit reminder time
     BEDTIME = "bedtime"  # SetReminderIntent: the listener's bedtime
+    TOPIC = "topic"  # TopicIntent: TopicType, whose ids are content topics
+    CONDITION = "condition"  # HealthConcernIntent: ConditionType
+    AMOUNT = "amount"  # AmountIntent, AmountTakenIntent: AMAZON.NUMBER
+    UNIT = "unit"  # AmountIntent, AmountTakenIntent: DoseUnitType
+    PERSON = "person"  # EmergencyIntent: PersonType (child, adult) who swallowed something
+    PILLS = "pills"  # EmergencyIntent: PillsType, what was swallowed
 
 
 class Benefit(StrEnum):
@@ -73,6 +84,28 @@ class Benefit(StrEnum):
     SLEEP_QUALITY = "sleep_quality"
     STRESS_ANXIETY = "stress_anxiety"
     NERVE_FUNCTION = "nerve_function"
+
+
+class Condition(StrEnum):
+    """ConditionType slot value ids: what a health statement is about."""
+
+    PREGNANCY = "pregnancy"
+    BREASTFEEDING = "breastfeeding"
+    MEDICATION = "medication"
+    KIDNEY = "kidney"
+    HEART = "heart"
+    DIABETES = "diabetes"
+    OTHER = "other"
+
+
+class DoseUnit(StrEnum):
+    """DoseUnitType slot value ids: the unit an amount was said in."""
+
+    MILLIGRAMS = "milligrams"
+    GRAMS = "grams"
+    PILLS = "pills"
+    TABLETS = "tablets"
+    CAPSULES = "capsules"
 
 
 class RequestType(StrEnum):

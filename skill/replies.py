@@ -34,6 +34,7 @@ class Reply:
     question: bool = False  # asks what only the listener can answer: open even after a one-shot
     card_title: str | None = None
     card_text: str | None = None
+    headline: str | None = None  # the few words a screen shows largest ("Call 911")
     consent_card: bool = False  # the Alexa app card asking for the reminders permission
     ask_permission: str | None = None  # ask for the reminders permission by voice; the token
     offer: str | None = None  # the topic "yes" will take

@@ -42,8 +42,17 @@ def to_ssml(parts: Iterable[str], *, quiet: bool = False) -> str:
 
 
 _MG = re.compile(r"\bmg\b")
+# A word that links a sentence to the one before it; read alone, the quote starts after it.
+_LINK = re.compile(r"^(?:However|Fortunately|Additionally|Also|So|But|And),\s+")
 
 
 def speakable(text: str) -> str:
-    """Article text as it should be read aloud: "200 mg" said as "200 milligrams"."""
-    return _MG.sub("milligrams", text)
+    """An article sentence as it is read aloud on its own: "200 mg" said as "200
+    milligrams", and starting clean ("However, it's essential ..." -> "It's essential
+    ..."), since "The article says: However, ..." answers nothing that was asked."""
+    text = _MG.sub("milligrams", text)
+    linked = _LINK.match(text)
+    if linked:
+        rest = text[linked.end() :]
+        text = rest[:1].upper() + rest[1:]
+    return text

@@ -452,6 +452,60 @@ def the_catch_all(r: Recorder) -> None:
     r.say(Intent.REPEAT)
 
 
+# --- the safety net, in tiers -------------------------------------------------------------
+
+
+def resolved(name: str, slot_type: str, value: str, value_id: str) -> dict[str, Any]:
+    return slot(
+        name, value, alexa.resolution(envelopes.APPLICATION_ID, slot_type, (value, value_id))
+    )
+
+
+def amount(value: str, unit: str | None = None) -> dict[str, Any]:
+    slots = {"amount": slot("amount", value)}
+    if unit is not None:
+        slots["unit"] = resolved("unit", "DoseUnitType", unit, unit)
+    return slots
+
+
+@scenario(memory=True)
+def safety_tiers(r: Recorder) -> None:
+    pills = resolved("pills", "PillsType", "a bunch of my pills", "many_pills")
+    child = resolved("person", "PersonType", "my little boy", "child")
+    r.one_shot(Intent.EMERGENCY)
+    r.one_shot(Intent.EMERGENCY, person=child, pills=pills)
+    for locale in ("en-GB", "en-CA", "en-AU", "en-IN"):
+        r.locale = locale
+        r.one_shot(Intent.EMERGENCY, pills=pills)
+        r.one_shot(Intent.AMOUNT_TAKEN, **amount("900", "milligrams"))
+    r.locale = "en-US"
+    r.one_shot(Intent.HEALTH_CONCERN)
+    r.one_shot(
+        Intent.HEALTH_CONCERN,
+        condition=resolved("condition", "ConditionType", "pregnant", "pregnancy"),
+    )
+    r.one_shot(Intent.PREGNANCY)
+    r.open()
+    r.say(
+        Intent.HEALTH_CONCERN,
+        condition=resolved("condition", "ConditionType", "kidney disease", "kidney"),
+    )
+    r.say(Intent.SOURCE)
+    r.say(Intent.INTERACTIONS)
+    r.say(Intent.AMOUNT, **amount("1000", "milligrams"))
+    r.say(Intent.SOURCE)
+    r.say(Intent.AMOUNT, **amount("2", "grams"))
+    r.say(Intent.AMOUNT, **amount("3", "tablets"))
+    r.say(Intent.AMOUNT, **amount("500"))
+    r.say(Intent.AMOUNT, **amount("?"))
+    r.say(Intent.AMOUNT_TAKEN, **amount("300", "milligrams"))
+    r.say(Intent.AMOUNT_TAKEN, **amount("100", "milligrams"))
+    r.say(Intent.EXTRA_DOSE)
+    r.say(Intent.REPEAT)
+    r.say(Intent.AMOUNT_TAKEN, **amount("2", "capsules"))
+    r.one_shot(Intent.AMOUNT_TAKEN)
+
+
 # --- the nightly reminder ------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from skill.content import Answer, Prompts, article_text, load_content
-from skill.speech import to_ssml
+from skill.speech import speakable, to_ssml
 
 CONTENT = load_content()
 ANSWERS = list(CONTENT.answers.values())
@@ -25,7 +25,13 @@ JARGON = re.compile(
 )
 MAX_WORDS = 35
 MAX_SENTENCES = 2
-MAX_TURN_WORDS = 40  # a whole turn: answer, offer, any prompt
+MAX_TURN_WORDS = 30  # a whole turn: answer, offer, any prompt (issue 18)
+MAX_LONG_TURN_WORDS = 35  # the reminder's consent question says time, lead and bedtime
+MAX_QUOTE_WORDS = 40  # an article sentence read back verbatim
+ACKNOWLEDGED = "Because you mentioned "  # a health statement named back to the listener
+# A claim the article hedges, and its hedge: said without it, the claim grows.
+HEDGES = (("natural remedy", "gaining attention as"), ("capsules", "various forms, including"))
+DOSE_OR_TIMING = re.compile(r"\b(200|400|30 minutes|an hour)\b")
 MAX_OFFER_WORDS = 8
 PROMPTS = CONTENT.prompts
 OFFERS = [a.offer for a in ANSWERS if a.offer]
@@ -135,16 +141,16 @@ def _words(*parts: str) -> int:
 
 
 def _turns() -> list[tuple[str, tuple[str, ...]]]:
-    """Every whole turn the skill can say (its parts), with the longest possible offer."""
+    """Every whole turn the skill can say (its parts), with the longest possible offer.
+
+    The safety net's turns, in every locale, are enumerated in tests/test_safety.py."""
     turns: list[tuple[str, tuple[str, ...]]] = []
     for answer in ANSWERS:
         after = (LONGEST_OFFER,) if answer.offer else (PROMPTS.ask_next,)
         for label, said in (("speech", answer.speech), ("more", answer.more or PROMPTS.no_more)):
             turns.append((f"{answer.topic}.{label}", (said, *after)))
-            turns.append((f"{answer.topic}.{label}+all_heard", (said, PROMPTS.all_heard)))
-        for sentence in answer.sources + answer.more_sources:  # "where does it say that?"
-            quote = PROMPTS.source_said.format(quote=sentence.replace(" mg", " milligrams"))
-            turns.append((f"{answer.topic}.source", (quote,)))
+            if answer.offer:
+                turns.append((f"{answer.topic}.{label}+all_heard", (said, PROMPTS.all_heard)))
     turns += [
         ("benefit chooser", (CONTENT.answer("how_it_helps").speech, PROMPTS.which_benefit)),
         ("welcome", (PROMPTS.welcome, PROMPTS.disclaimer, PROMPTS.suggest)),
@@ -157,16 +163,56 @@ def _turns() -> list[tuple[str, tuple[str, ...]]]:
         ("help confirming forget me", (PROMPTS.help_forget,)),
         ("first miss", (PROMPTS.fallback, PROMPTS.fallback_suggest)),
         ("third miss", (PROMPTS.fallback_goodnight,)),
-        ("safety net", (PROMPTS.safety_net,)),
         ("nothing quoted yet", (PROMPTS.source_none, PROMPTS.ask_next)),
     ]
     return turns
 
 
+def _long_turns() -> list[tuple[str, tuple[str, ...]]]:
+    """The reminder's consent (the facts before acting) at most 35 words; a source read
+    back ("where does it say that?") is the article's own sentence, verbatim, however
+    long the article made it (at most 40 words with "The article says")."""
+    plan = PROMPTS.reminder_plan_bedtime.format(
+        every=PROMPTS.reminder_every_night, time="11:45 PM", minutes="45", bedtime="12:30 AM"
+    )
+    return [
+        ("reminder consent", (PROMPTS.reminder_confirm.format(plan=plan),)),
+        ("reminder permission", (PROMPTS.reminder_permission.format(plan=plan),)),
+    ]
+
+
+def _quotes() -> list[tuple[str, str]]:
+    return [
+        (f"{answer.topic}.source", PROMPTS.source_said.format(quote=speakable(sentence)))
+        for answer in ANSWERS
+        for sentence in answer.sources + answer.more_sources
+    ]
+
+
 def test_every_whole_turn_fits_the_budget() -> None:
-    """Answer + offer + any prompt: at most 40 words for someone half asleep."""
+    """Answer + offer + any prompt: at most 30 words for someone half asleep."""
     over = {label: _words(*parts) for label, parts in _turns() if _words(*parts) > MAX_TURN_WORDS}
     assert over == {}
+
+
+@pytest.mark.parametrize(
+    ("label", "parts"), _long_turns(), ids=[label for label, _ in _long_turns()]
+)
+def test_the_reminder_consent_fits_its_budget(label: str, parts: tuple[str, ...]) -> None:
+    assert _words(*parts) <= MAX_LONG_TURN_WORDS, f"{label}: {_words(*parts)} words"
+
+
+def test_a_source_read_back_starts_clean_and_fits_a_breath() -> None:
+    """ "The article says: It's essential ...", never "The article says: However, ..."."""
+    lead = PROMPTS.source_said.format(quote="")
+    unclean = [
+        label
+        for label, quote in _quotes()
+        if _words(quote) > MAX_QUOTE_WORDS
+        or not quote.removeprefix(lead)[:1].isupper()
+        or re.match(r"(However|Fortunately|But|And|So),", quote.removeprefix(lead))
+    ]
+    assert unclean == []
 
 
 def test_the_budget_check_can_fail() -> None:
@@ -185,20 +231,21 @@ def test_what_the_article_does_not_say_is_named_and_never_offered() -> None:
         "how_long",
         "where_to_buy",
     }
+    acknowledged = set(CONTENT.safety.condition_answers.values())
     for answer in unsaid:
-        assert answer.speech.startswith("The article doesn't"), answer.topic
+        if answer.topic in acknowledged:
+            # Also a health statement ("I'm pregnant"): what was said is acknowledged first.
+            assert answer.speech.startswith(ACKNOWLEDGED), answer.topic
+            assert "The article doesn't" in answer.speech, answer.topic
+        else:
+            assert answer.speech.startswith("The article doesn't"), answer.topic
         assert "healthcare professional" in answer.speech, answer.topic
         assert answer.next is None
     # What the article does say, where it helps: the typical dose for "too much".
     assert "200 to 400 milligrams a day" in CONTENT.answer("too_much").speech
 
 
-def test_the_safety_net_points_to_a_professional_and_never_to_taking_more() -> None:
-    line = PROMPTS.safety_net
-    assert "healthcare professional" in line
-    assert "emergency services" in line and "very unwell" in line
-    for words in ("take", "dose", "milligrams", "try asking"):
-        assert words not in line.lower()
+def test_the_fallback_never_nudges_to_take_it() -> None:
     # The fallback may hear a misrecognised health statement: no nudge to take it there.
     for key in ("fallback", "fallback_suggest", "fallback_reprompt", "fallback_goodnight"):
         assert "take" not in getattr(PROMPTS, key).lower(), key
@@ -206,12 +253,35 @@ def test_the_safety_net_points_to_a_professional_and_never_to_taking_more() -> N
 
 @pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: a.topic)
 def test_hedges_are_kept_and_no_cause_is_invented(answer: Answer) -> None:
-    """The article's "is known for" / "known to" stays; "because" appears nowhere in it."""
+    """The article's hedges stay ("is known for", "gaining attention as", "various forms,
+    including"); "because" appears nowhere in it, so no answer gives a cause with it (the
+    acknowledgement "Because you mentioned pregnancy" is about the listener's words)."""
     assert "because" not in ARTICLE.lower()
     for label, text, sources in _spoken(answer):
-        assert "because" not in text.lower(), f"{answer.topic}.{label}"
+        said = text.removeprefix(ACKNOWLEDGED)
+        assert "because" not in said.lower(), f"{answer.topic}.{label}"
         if label == "speech" and any("known" in s for s in sources):
             assert "known" in text, f"{answer.topic}.{label} drops the article's hedge"
+        for claim, hedge in HEDGES:
+            if claim in text and any(hedge in s for s in sources):
+                assert hedge in text, f"{answer.topic}.{label} drops the hedge {hedge!r}"
+
+
+@pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: a.topic)
+def test_a_spoken_dose_or_timing_is_the_article_s(answer: Answer) -> None:
+    """ "The article says the typical dose is ...": never a bare instruction."""
+    for label, text, _ in _spoken(answer):
+        if label != "card_text" and DOSE_OR_TIMING.search(text):
+            assert "article" in text.lower(), f"{answer.topic}.{label}: {text}"
+
+
+@pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: a.topic)
+def test_the_daily_dose_is_never_joined_to_bedtime(answer: Answer) -> None:
+    """The article gives 200 to 400 mg *per day* and, apart, a time before bed: one text
+    saying both would imply the whole day's dose at bedtime."""
+    for label, text, _ in _spoken(answer):
+        if re.search(r"\b(200|400)\b", text):
+            assert not re.search(r"\bbed(time)?\b", text), f"{answer.topic}.{label}: {text}"
 
 
 def test_why_glycinate_keeps_the_hedge_and_its_follow_up_adds_something() -> None:

@@ -1,8 +1,9 @@
-"""Understood the first time: the held-out bedtime phrasings against the deployed model.
+"""Understood the first time: held-out phrasings against the deployed model, by the answer.
 
-Two sets: the first (heldout_utterances.tsv) was written by someone who had read the
-samples; the blind one (heldout_blind.tsv) before its author had read any. Both must
-stay at 90% or more in every locale, and at the figures the README states.
+A phrase counts when its exact match (intent and resolved slots) gives the answer its row
+names (skill.dev.model.measure). Every set in tests/data is spent, so each must stay at
+95% or more; a set below that is recorded as not there yet (strict xfail, so reaching it
+fails until the record is updated), and must never slide below its recorded figure.
 """
 
 from __future__ import annotations
@@ -11,116 +12,127 @@ import re
 
 import pytest
 
-from skill.dev.model import source
+from skill.content import load_content
+from skill.dev.model import measure
+from skill.dev.model.measure import Row, judge, judge_all, load_set
 from testing import ROOT
-from tests.heldout import BLIND_PATH, HELDOUT_PATH, Heldout, figure, load_heldout, understood_as
+from tests.heldout import SET_A_PATH, spent_sets
 
-ROWS = load_heldout()
-BLIND_ROWS = load_heldout(BLIND_PATH)
-SETS = {"first": ROWS, "blind": BLIND_ROWS}
-FLOOR = 0.90
+SETS = spent_sets()
+SPENT_FLOOR = 95
+RECORDED = {"first": 91, "blind": 96, "a": 86}
+"""Right-answer figures (whole percent, rounded down) each spent set has reached."""
+CAPABILITY_LABELS = set(load_content().answers) | set(measure.ACTION_LABELS.values())
 README = ROOT / "README.md"
-STATED = re.compile(r"\*\*Held-out exact match: (\d+)%")
-BLIND_STATED = re.compile(
-    r"\*\*Blind held-out exact\s+match: (\d+)% before the samples were grown, (\d+)% after"
-)
-BLIND_BEFORE = 194
-"""Blind rows understood by the model before any sample was grown from them (of 322)."""
 
 
-def test_both_sets_are_read_from_their_own_files() -> None:
-    assert HELDOUT_PATH != BLIND_PATH
-    assert {row.phrase for row in ROWS} != {row.phrase for row in BLIND_ROWS}
+def _share(name: str) -> int:
+    return int(measure.figure(judge_all(SETS[name])).right_share * 100)
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_the_held_out_set_is_big_enough_and_names_real_intents(name: str) -> None:
-    rows = SETS[name]
-    assert len(rows) >= 150
-    known = {i.name for i in source.CUSTOM_INTENTS} | set(source.BUILT_IN_INTENTS)
-    assert {row.intent for row in rows} <= known
-    assert len({row.phrase for row in rows}) == len(rows), "a phrase is listed twice"
+def test_the_sets_are_big_enough_and_use_known_labels() -> None:
+    for name, rows in SETS.items():
+        assert len(rows) >= 150, name
+        assert {row.label for row in rows} <= CAPABILITY_LABELS | {measure.HEALTH_STATEMENT}
+    rows = SETS["a"]
+    assert len({(row.variety, row.phrase) for row in rows}) == len(rows), "a row twice"
 
 
-def test_the_blind_set_covers_every_question_and_is_sleepy() -> None:
-    """Every custom intent is asked, and not only in tidy textbook wording."""
-    asked = {row.intent for row in BLIND_ROWS}
-    assert {i.name for i in source.CUSTOM_INTENTS} <= asked
-    sleepy = [row for row in BLIND_ROWS if re.match(r"(um|uh|so|okay)\b", row.phrase)]
-    assert len(sleepy) >= 15
-
-
-Figures = dict[tuple[str, str], tuple[float, list[Heldout]]]
-
-
-@pytest.fixture(scope="session")
-def figures() -> Figures:
-    """(share, missed) for each set in each locale, worked out once per run."""
-    return {
-        (name, locale): figure(rows, locale)
-        for name, rows in SETS.items()
-        for locale in source.LOCALES
+def test_set_a_says_it_is_spent_and_covers_every_variety_and_group() -> None:
+    assert SET_A_PATH.read_text(encoding="utf-8").startswith("# SPENT: set A")
+    rows = SETS["a"]
+    assert {row.locale for row in rows} == {"en-US", "en-GB", "en-AU", "en-IN", "en-CA"}
+    assert {row.group for row in rows} == {
+        "topics/actions",
+        "closers",
+        "emergency",
+        "condition",
+        "amounts",
     }
 
 
-def test_at_least_ninety_percent_match_a_sample_exactly(figures: Figures) -> None:
-    low = {
-        f"{name} {locale}": f"{share:.1%}, missed: {missed}"
-        for (name, locale), (share, missed) in figures.items()
-        if share < FLOOR
-    }
-    assert low == {}
-
-
-def test_the_readme_states_the_figure_and_it_has_not_slid(figures: Figures) -> None:
-    stated = STATED.search(README.read_text(encoding="utf-8"))
-    assert stated, "README's 'What you can ask' must state the held-out figure"
-    share, _ = figures["first", "en-US"]
-    assert int(stated.group(1)) == int(share * 100), f"README says {stated.group(1)}%"
-
-
-def test_the_readme_states_the_blind_figures_before_and_after(figures: Figures) -> None:
-    stated = BLIND_STATED.search(README.read_text(encoding="utf-8"))
-    assert stated, "README must state the blind set's figure before and after growing"
-    before, after = (int(group) for group in stated.groups())
-    assert before == int(BLIND_BEFORE / len(BLIND_ROWS) * 100)
-    share, _ = figures["blind", "en-US"]
-    assert after == int(share * 100), f"README says {after}% after"
-
-
-def test_a_row_matching_no_sample_counts_as_missed() -> None:
-    """The measure can fail: a phrase no sample has is not understood."""
-    row = Heldout("please recite a limerick about magnesium", "WhatIsIntent", {})
-    assert understood_as(row) == set()
-    assert figure([row])[0] == 0
+@pytest.mark.parametrize("name", RECORDED)
+def test_no_spent_set_slides_below_its_recorded_figure(name: str) -> None:
+    assert _share(name) >= RECORDED[name], f"{name}: {_share(name)}% right answer"
 
 
 @pytest.mark.parametrize(
-    ("row", "understood"),
+    "name",
     [
-        # Resolved values: a benefit id, an AMAZON.TIME value.
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                strict=True, reason=f"{name}: {RECORDED[name]}% right answer, not yet 95%"
+            ),
+        )
+        if RECORDED[name] < SPENT_FLOOR
+        else name
+        for name in RECORDED
+    ],
+)
+def test_every_spent_set_reaches_ninety_five_percent(name: str) -> None:
+    assert _share(name) >= SPENT_FLOOR
+
+
+def test_the_readme_states_set_a_as_spent_with_its_figure() -> None:
+    stated = re.search(r"Set A \(spent: tuned on\) right answer: (\d+)%", _readme())
+    assert stated, "README must state set A's figure and that it is spent"
+    assert int(stated.group(1)) == _share("a")
+
+
+def _readme() -> str:
+    return " ".join(README.read_text(encoding="utf-8").split())
+
+
+@pytest.mark.parametrize(
+    ("row", "right"),
+    [
+        # A topic by its words, through the topic family; the wrong topic is wrong.
+        (Row("us", "tell me about insomnia", "sleep_quality"), True),
+        (Row("us", "tell me about insomnia", "nerve_function"), False),
+        # Spoken numbers are what AMAZON.NUMBER sends; the columns must agree.
         (
-            Heldout("does it help with sleep", "BenefitDetailIntent", {"benefit": "sleep_quality"}),
+            Row(
+                "us",
+                "is eight hundred milligrams too much",
+                "amount_check",
+                {"amount": "800", "unit": "milligrams"},
+            ),
             True,
         ),
         (
-            Heldout(
-                "does it help with sleep", "BenefitDetailIntent", {"benefit": "nerve_function"}
-            ),
+            Row("us", "is eight hundred milligrams too much", "amount_check", {"amount": "400"}),
             False,
         ),
-        (Heldout("remind me at nine thirty pm", "SetReminderIntent", {"time": "21:30"}), True),
-        (Heldout("remind me at nine thirty pm", "SetReminderIntent", {"time": "22:30"}), False),
-        # Words said for the slot (the first set's way).
-        (Heldout("does it help with sleep", "BenefitDetailIntent", {"benefit": "sleep"}), True),
-        # A slot the row names must be filled by the sample.
-        (Heldout("remind me to take it", "SetReminderIntent", {"time": "22:00"}), False),
-        # Alexa's own phrase for a built-in; an unknown phrase is not one.
-        (Heldout("stop", "AMAZON.StopIntent", {}), True),
-        (Heldout("halt the recital", "AMAZON.StopIntent", {}), False),
+        (Row("us", "i took two thousand milligrams", "amount_taken", {"amount": "2000"}), True),
+        # A condition's kind; a question while pregnant also answers "pregnancy".
+        (Row("us", "i'm pregnant", "condition", {"kind": "pregnancy"}), True),
+        (Row("us", "i'm pregnant", "condition", {"kind": "kidney"}), False),
+        (Row("us", "can i take it while i'm pregnant", "pregnancy"), True),
+        # Alexa's own phrase for a built-in; an AMAZON.TIME column.
+        (Row("us", "stop", "closer"), True),
+        (Row("us", "remind me at nine thirty pm", "set_reminder", {"time": "21:30"}), True),
+        (Row("us", "remind me at nine thirty pm", "set_reminder", {"time": "22:30"}), False),
+        # Nothing fuzzy: a phrase no sample has is wrong.
+        (Row("us", "please recite a limerick about magnesium", "what_is"), False),
+        # Filled pauses are not transcribed; the variety picks the locale's own samples.
+        (Row("us", "um tell me about insomnia", "sleep_quality"), True),
+        (Row("gb", "ought i to take it every night", "every_night"), True),
+        (Row("us", "ought i to take it every night", "every_night"), False),
     ],
 )
-def test_slot_values_and_built_ins_are_judged_as_alexa_would(
-    row: Heldout, understood: bool
+def test_rows_are_judged_by_the_answer_they_get(row: Row, right: bool) -> None:
+    assert (
+        judge(Row(row.variety, measure.normalise(row.phrase), row.label, row.columns)).right
+        is right
+    )
+
+
+def test_the_summary_prints_figures_and_never_a_phrase(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert (understood_as(row) == {row.intent}) is understood
+    assert measure.main([str(SET_A_PATH), "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert "right answer" in out and "[variety]" in out and "[group]" in out
+    for row in load_set(SET_A_PATH):
+        assert f" {row.phrase} " not in f" {out} ", "the summary leaked a phrase"

@@ -21,6 +21,7 @@ from skill.dev.console.nlu import (
 from skill.dev.console.times import EXAMPLES, find_time, is_value, parse_time
 from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
+from skill.dev.model.measure import Reading, label_of
 from skill.dev.model.source import BUILT_IN_INTENTS, BUILT_IN_PHRASES, LOCALES
 
 BENEFIT = ("BenefitDetailIntent", "benefit")
@@ -50,6 +51,8 @@ def _spoken_values(locale: str, type_name: str) -> list[tuple[str, str]]:
     custom type (the value id), or for a few spoken times (the AMAZON.TIME value)."""
     if type_name == AMAZON_TIME:
         return TIMES
+    if type_name == "AMAZON.NUMBER":
+        return [("four hundred", "400"), ("eight hundred", "800"), ("2", "2")]
     language = build_interaction_model(locale)["interactionModel"]["languageModel"]
     (kind,) = [kind for kind in language["types"] if kind["name"] == type_name]
     return [
@@ -64,7 +67,7 @@ def _got(heard: Resolution, slot: str) -> str | None:
     match = heard.slots.get(slot)
     if match is None:
         return None
-    return match.value if match.type == AMAZON_TIME else match.id
+    return match.value if match.type in (AMAZON_TIME, "AMAZON.NUMBER") else match.id
 
 
 CASES = [(locale, intent["name"]) for locale in LOCALES for intent in _custom_intents(locale)]
@@ -84,12 +87,22 @@ def test_every_sample_of_the_model_resolves_to_its_own_intent(
             if heard.intent != intent_name or heard.score != 100:
                 wrong.append((sample, heard.intent))
             continue
-        (slot,) = slots
+        # Every value of the first slot; any other slot filled with its first value.
+        slot, *rest = slots
+        filler = {name: _spoken_values(locale, slot_types[name])[0] for name in rest}
         for said, expected in _spoken_values(locale, slot_types[slot]):
             text = sample.replace(f"{{{slot}}}", said)
+            for name, (other, _) in filler.items():
+                text = text.replace(f"{{{name}}}", other)
             heard = resolve(text, locale)
-            others = [match.value for name, match in heard.slots.items() if name != slot]
-            if heard.intent != intent_name or _got(heard, slot) != expected or any(others):
+            others = {name: _got(heard, name) for name in rest}
+            unfilled = [m.value for n, m in heard.slots.items() if n not in slots and m.value]
+            if (
+                heard.intent != intent_name
+                or _got(heard, slot) != expected
+                or others != {name: value for name, (_, value) in filler.items()}
+                or unfilled
+            ):
                 wrong.append((text, heard.intent, _got(heard, slot), others))
     assert wrong == []
 
@@ -140,7 +153,7 @@ PARAPHRASES = [
     ("how much magnesium glycinate do I need", "DosageIntent"),
     ("whats the right dosage", "DosageIntent"),
     ("how many mg a day", "DosageIntent"),
-    ("Is 400mg too much?", "TooMuchIntent"),
+    ("Is 400mg too much?", "AmountIntent"),  # a specific amount: compared with the article
     ("how much shoud i tkae", "DosageIntent"),
     ("how many capsules do i take", "DosageIntent"),
     ("is it ok with my pills", "InteractionsIntent"),  # pills: other medicines
@@ -193,8 +206,13 @@ PARAPHRASES = [
 
 @pytest.mark.parametrize(("said", "expected"), PARAPHRASES)
 def test_paraphrases_and_typos_reach_the_intended_question(said: str, expected: str) -> None:
+    """The intended answer: that intent, or one whose slot resolves to the same answer
+    ("will it stop my leg cramps" is TopicIntent with the topic how_it_helps)."""
     heard = resolve(said)
-    assert heard.intent == expected, heard
+    slots = {name: match.id or match.value for name, match in heard.slots.items() if match.value}
+    got = label_of(Reading(str(heard.intent), slots, True))
+    wanted = label_of(Reading(expected, {}, True))
+    assert heard.intent == expected or (got is not None and got == wanted), heard
     assert heard.score >= FUZZY_THRESHOLD
 
 
@@ -334,7 +352,7 @@ def test_an_unknown_benefit_is_heard_but_does_not_resolve() -> None:
 
 
 def test_a_benefit_synonym_resolves_to_its_value() -> None:
-    heard = resolve("tell me about insomnia")
+    heard = resolve("does it support insomnia")
     benefit = heard.slots["benefit"]
     assert (benefit.value, benefit.id, benefit.resolved_name) == (
         "insomnia",

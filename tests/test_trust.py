@@ -101,24 +101,38 @@ def assert_within_budget(turn: Turn) -> None:
 # --- 1. the safety net ---------------------------------------------------------------
 
 
-def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
+def test_feeling_unwell_gets_a_professional_and_help_if_serious_and_the_session_closes(
     talk: Callable[[], Conversation], post: Post
 ) -> None:
-    """ "i took 1000 mg is that bad", "i have kidney disease", "my leg is cramping now"."""
+    """ "i feel really unwell", "my leg is cramping now": the tiers are tests/test_safety.py."""
+    unwell = CONTENT.safety.texts.unwell.format(emergency="nine one one")
     conversation = talk()
     conversation.open()
     turn = conversation.say(Intent.HEALTH_CONCERN)
-    assert turn.speech == PROMPTS.safety_net
-    assert "healthcare professional" in turn.speech and "emergency services" in turn.speech
+    assert turn.speech == unwell
+    assert "healthcare professional" in turn.speech and "nine one one" in turn.speech
     assert "take" not in turn.speech.lower()
     assert turn.ends_session
     alone = one_shot(post, Intent.HEALTH_CONCERN)
-    assert alone.speech == PROMPTS.safety_net and alone.ends_session
+    assert alone.speech == unwell and alone.ends_session
+
+
+SAFETY_NET_INTENTS = {
+    Intent.HEALTH_CONCERN,
+    Intent.EMERGENCY,
+    Intent.AMOUNT,
+    Intent.AMOUNT_TAKEN,
+    Intent.EXTRA_DOSE,
+}
 
 
 @pytest.mark.parametrize(
     "said",
     [
+        "i can't breathe",
+        "my son swallowed some of my pills",
+        "should i take another one",
+        "is eight hundred milligrams okay",
         "i took 1000 mg is that bad",
         "i have kidney disease",
         "my leg is cramping right now what do i do",
@@ -128,7 +142,8 @@ def test_a_health_statement_gets_the_safety_net_and_the_session_closes(
     ],
 )
 def test_health_statements_reach_the_safety_net_in_the_console(said: str) -> None:
-    assert resolve(said).intent == Intent.HEALTH_CONCERN
+    """The health-concern route: a condition, an amount taken, an emergency."""
+    assert resolve(said).intent in SAFETY_NET_INTENTS
 
 
 def test_the_fallback_never_nudges_to_take_it(talk: Callable[[], Conversation]) -> None:
@@ -146,7 +161,7 @@ def test_the_fallback_never_nudges_to_take_it(talk: Callable[[], Conversation]) 
 def test_what_the_article_does_not_say_is_named(post: Post, name: str, topic: str) -> None:
     turn = one_shot(post, name)
     assert turn.speech == CONTENT.answer(topic).speech
-    assert turn.speech.startswith("The article doesn't")
+    assert "The article doesn't" in turn.speech
     assert "healthcare professional" in turn.speech
     assert turn.ends_session
 
@@ -510,6 +525,11 @@ def test_article_intents_can_be_fulfilled(post: Post, name: str) -> None:
     [
         *sorted(NOT_IN_ARTICLE),
         Intent.HEALTH_CONCERN,
+        Intent.EMERGENCY,
+        Intent.AMOUNT,
+        Intent.AMOUNT_TAKEN,
+        Intent.EXTRA_DOSE,
+        Intent.TOPIC,  # a topic may be one the article doesn't cover
         Intent.SET_REMINDER,
         Intent.FORGET_ME,
         Intent.QUIET_VOICE,

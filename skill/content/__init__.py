@@ -60,7 +60,6 @@ class Prompts:
     fallback_reprompt: str
     fallback_suggest: str
     fallback_goodnight: str
-    safety_net: str
     all_heard: str
     source_said: str
     source_none: str
@@ -119,25 +118,88 @@ class Prompts:
         return tuple(cls.__annotations__)
 
     def __init__(self, values: dict[str, Any]) -> None:
-        missing = set(self.names()) - set(values)
-        unknown = set(values) - set(self.names())
-        if missing or unknown:
-            raise ContentError(f"prompts: missing {sorted(missing)}, unknown {sorted(unknown)}")
-        for key in self.names():
-            if not isinstance(values[key], str):
-                raise ContentError(f"prompts.{key} must be text")
-            object.__setattr__(self, key, values[key])
+        _fill(self, "prompts", values)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("prompts are read-only")
 
 
+class SafetyTexts:
+    """The safety net's sentences (`safety.texts`), with `{placeholders}` filled in by
+    `skill.safety`: the listener's amount, a condition's words, an emergency line."""
+
+    urgent_call: str
+    urgent_poison: str
+    urgent_nhs: str
+    urgent_hospital: str
+    urgent_over_range: str
+    urgent_count: str
+    urgent_headline: str
+    urgent_card_title: str
+    unwell: str
+    unwell_card_title: str
+    condition: str
+    condition_card_title: str
+    amount_compared: str
+    amount_if_milligrams: str
+    amount_count: str
+    amount_no_unit: str
+    amount_advice: str
+    amount_taken_advice: str
+    amount_card_title: str
+    extra_dose: str
+    extra_dose_card_title: str
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(cls.__annotations__)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        _fill(self, "safety.texts", values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("safety texts are read-only")
+
+    def text(self, key: str) -> str:
+        """A text by its key (the helpline table names its swallowing sentence by key)."""
+        if key not in self.names():
+            raise ContentError(f"safety.texts has no {key!r}")
+        value: str = getattr(self, key)
+        return value
+
+
+@dataclass(frozen=True)
+class Safety:
+    """Everything the safety net says, and the words it puts into its sentences."""
+
+    texts: SafetyTexts
+    sources: dict[str, tuple[str, ...]]  # text key -> the article sentences it rests on
+    comparisons: dict[str, str]  # "above" -> "is above"
+    units: dict[str, tuple[str, str]]  # DoseUnitType id -> (singular, plural)
+    conditions: dict[str, str]  # ConditionType id -> how it is named back to the listener
+    condition_answers: dict[str, str]  # ConditionType id -> the article answer that says it
+
+
+def _fill(target: Prompts | SafetyTexts, where: str, values: dict[str, Any]) -> None:
+    """Set every annotated text of `target` from `values`: all present, all text."""
+    names = target.names()
+    missing = set(names) - set(values)
+    unknown = set(values) - set(names)
+    if missing or unknown:
+        raise ContentError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    for key in names:
+        if not isinstance(values[key], str):
+            raise ContentError(f"{where}.{key} must be text")
+        object.__setattr__(target, key, values[key])
+
+
 @dataclass(frozen=True)
 class Content:
-    """All answers keyed by topic, plus the prompts."""
+    """All answers keyed by topic, plus the prompts and the safety net's words."""
 
     answers: dict[str, Answer]
     prompts: Prompts
+    safety: Safety
 
     def answer(self, topic: str) -> Answer:
         return self.answers[topic]
@@ -181,7 +243,27 @@ def parse_content(data: dict[str, Any]) -> Content:
             raise ContentError(f"answers.{answer.topic}: next topic {answer.next!r} is unknown")
         if answer.more and not answer.more_sources:
             raise ContentError(f"answers.{answer.topic}: 'more' needs 'more_sources'")
-    return Content(answers=answers, prompts=Prompts(data["prompts"]))
+    safety = _build_safety(data["safety"])
+    for condition, topic in safety.condition_answers.items():
+        if topic not in answers:
+            raise ContentError(f"safety.condition_answers.{condition}: no answer {topic!r}")
+    return Content(answers=answers, prompts=Prompts(data["prompts"]), safety=safety)
+
+
+def _build_safety(raw: dict[str, Any]) -> Safety:
+    texts = SafetyTexts(raw["texts"])
+    sources = {key: tuple(cited) for key, cited in raw["sources"].items()}
+    for key in sources:
+        texts.text(key)  # a source for a text that does not exist is a typo
+    units = {unit: (str(one), str(many)) for unit, (one, many) in raw["units"].items()}
+    return Safety(
+        texts=texts,
+        sources=sources,
+        comparisons=dict(raw["comparisons"]),
+        units=units,
+        conditions=dict(raw["conditions"]),
+        condition_answers=dict(raw["condition_answers"]),
+    )
 
 
 @cache

@@ -62,13 +62,24 @@ class Choice:
     timed: str | None = None
 
 
-def compile_sample(intent: str, sample: str) -> Template:
+def compile_sample(
+    intent: str, sample: str, closed: Mapping[str, Sequence[str]] | None = None
+) -> Template:
+    """A sample as a template; a slot named in `closed` matches only those words (so
+    two slots side by side, "{amount} {unit}", split where the second one's words are)."""
     text = normalise(sample, keep_slots=True)
     if not SLOT.search(text):
         return Template(intent, sample, text, None)
     parts = SLOT.split(text)  # literal, name, literal, name, ..., literal
+    words = closed or {}
     regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        re.escape(part)
+        if index % 2 == 0
+        else (
+            f"(?P<{part}>{'|'.join(map(re.escape, sorted(words[part], key=len, reverse=True)))})"
+            if part in words
+            else f"(?P<{part}>.+?)"
+        )
         for index, part in enumerate(parts)
     )
     return Template(intent, sample, text, re.compile(regex))

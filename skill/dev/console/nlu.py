@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from skill.dev.console import times
 from skill.dev.console.fuzzy import SLOT, Choice, Fuzzy, Template, compile_sample
+from skill.dev.console.numbers import parse_number
 from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
 from skill.dev.model.source import SOURCE
@@ -47,6 +48,7 @@ FALLBACK_INTENT = Intent.FALLBACK
 MATCH = "ER_SUCCESS_MATCH"
 NO_MATCH = "ER_SUCCESS_NO_MATCH"
 AMAZON_TIME = "AMAZON.TIME"
+AMAZON_NUMBER = "AMAZON.NUMBER"
 
 # A typed slot value resolves to a type value (name or synonym) at this fuzz.ratio, so a
 # typo ("sleeep") resolves; speech recognition would not have made it.
@@ -100,6 +102,8 @@ class SlotMatch:
             return True
         if self.type == AMAZON_TIME:
             return times.is_value(self.value)
+        if self.type == AMAZON_NUMBER:
+            return self.value.isdigit()
         return self.status != NO_MATCH
 
 
@@ -184,7 +188,7 @@ class CompiledModel:
             name = intent["name"]
             self.slot_types[name] = {slot["name"]: slot["type"] for slot in intent.get("slots", ())}
             for sample in intent.get("samples", ()):
-                template = compile_sample(name, sample)
+                template = compile_sample(name, sample, self._closed(name, sample))
                 if template.pattern is None:
                     self.literal.setdefault(template.text, template)
                 else:
@@ -204,6 +208,18 @@ class CompiledModel:
         )
         self.elicitation_fuzzy = {
             key: Fuzzy(list(self._filled(templates))) for key, templates in self.elicitation.items()
+        }
+
+    def _closed(self, intent: str, sample: str) -> dict[str, list[str]]:
+        """For a sample with two slots or more: each custom slot's words (see compile_sample)."""
+        names = SLOT.findall(sample)
+        if len(names) < 2:
+            return {}
+        types = self.slot_types[intent]
+        return {
+            name: [said for value in self.types[types[name]] for said in value.spoken]
+            for name in names
+            if types.get(name) in self.types
         }
 
     def _filled(self, templates: Iterable[Template]) -> Iterable[tuple[str, Choice]]:
@@ -236,14 +252,20 @@ class CompiledModel:
         if slot_type == AMAZON_TIME:
             said = normalise(value)
             return SlotMatch(slot, slot_type, times.parse_time(said) or said, heard=said)
+        if slot_type == AMAZON_NUMBER:
+            # Alexa sends digits for "eight hundred" as for "800".
+            said = normalise(value)
+            number = parse_number(said)
+            return SlotMatch(slot, slot_type, said if number is None else str(number), heard=said)
         values = self.types.get(slot_type)
         if values is None:
             return SlotMatch(slot, slot_type, value)
         said = normalise(value)
         bare = _DETERMINER.sub("", said)
-        for known in values:
-            if said in known.spoken or bare in known.spoken:
-                return SlotMatch(slot, slot_type, value, known.id, known.name)
+        for words in (said, bare):  # the exact words first: "my tablets" before "tablets"
+            for known in values:
+                if words in known.spoken:
+                    return SlotMatch(slot, slot_type, value, known.id, known.name)
         spoken = [(text, known) for known in values for text in known.spoken]
         best = process.extractOne(
             said, [text for text, _ in spoken], scorer=fuzz.ratio, score_cutoff=VALUE_THRESHOLD
@@ -368,12 +390,13 @@ class CompiledModel:
             # The intent's own sample ("i go to bed at {bedtime}") answers the question
             # too: on Alexa the dialog goes on, it does not start again.
             ordinary = replace(ordinary, dialog_state="IN_PROGRESS")
-        if ordinary.score >= 100.0 and not ordinary.is_fallback:
+        understood = all(slot.understood for slot in ordinary.slots.values())
+        if ordinary.score >= 100.0 and not ordinary.is_fallback and understood:
             return ordinary
         near = self.elicitation_fuzzy[(intent, slot)].best(text)
         if near is not None and near[1] >= ordinary.score:
             return self._from_choice(near[0], near[1], text, elicited=True)
-        if not ordinary.is_fallback:
+        if not ordinary.is_fallback and understood:
             return ordinary
         if unresolved is not None and self.slot_types[intent].get(slot) == AMAZON_TIME:
             # A time among other words ("i'm in bed by eleven") is the time asked for.

@@ -46,11 +46,17 @@ def _slot_json(slot: Slot) -> dict[str, Any]:
     return declared
 
 
-def _intent_json(intent: Intent) -> dict[str, Any]:
+def locale_samples(name: str, samples: Sequence[str], locale: str) -> list[str]:
+    """An intent's samples in `locale`: the shared ones, then that locale's own."""
+    extra = SOURCE.locale_samples.get(locale, {}).get(name, ())
+    return list(dict.fromkeys((*samples, *extra)))
+
+
+def _intent_json(intent: Intent, locale: str) -> dict[str, Any]:
     return {
         "name": intent.name,
         "slots": [_slot_json(slot) for slot in intent.slots],
-        "samples": list(intent.samples),
+        "samples": locale_samples(intent.name, intent.samples, locale),
     }
 
 
@@ -108,9 +114,14 @@ def build_interaction_model(locale: str) -> dict[str, Any]:
                     "fallbackIntentSensitivity": {"level": SOURCE.fallback_sensitivity}
                 },
                 "intents": [
-                    *(_intent_json(intent) for intent in SOURCE.intents),
+                    *(_intent_json(intent, locale) for intent in SOURCE.intents),
                     *(
-                        {"name": name, "samples": list(SOURCE.built_in_model_samples[name])}
+                        {
+                            "name": name,
+                            "samples": locale_samples(
+                                name, SOURCE.built_in_model_samples[name], locale
+                            ),
+                        }
                         for name in SOURCE.built_in_samples
                     ),
                 ],

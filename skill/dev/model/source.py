@@ -9,8 +9,9 @@ declared slots, ...) are checked by tests/test_interaction_model.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,52 @@ MODEL_DIR = Path(__file__).resolve().parent
 INTENTS_PATH = MODEL_DIR / "intents.yaml"
 MANIFEST_PATH = MODEL_DIR / "manifest.yaml"
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last
+    silently: a second `en-GB:` or intent under `locale_samples` would drop the first)."""
+
+
+def _unique_keys(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice", key_node.start_mark
+            )
+        seen.add(key)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
+
+
+_CHOICE = re.compile(r"\[([^\[\]]*)\]")
+
+
+def expand(template: str) -> tuple[str, ...]:
+    """Every sample a template stands for: each `[a|b|]` group is one of its options
+    (an empty option drops the group), in order, without repeats, single-spaced.
+
+    >>> expand("[can|should] i take it [now|]")
+    ('can i take it now', 'can i take it', 'should i take it now', 'should i take it')
+    """
+    found = _CHOICE.search(template)
+    if found is None:
+        return (" ".join(template.split()),)
+    expanded: list[str] = []
+    for option in found.group(1).split("|"):
+        expanded.extend(expand(template[: found.start()] + option + template[found.end() :]))
+    return tuple(dict.fromkeys(sample for sample in expanded if sample))
+
+
+def expand_all(templates: tuple[str, ...]) -> tuple[str, ...]:
+    """`expand` over a list of templates, keeping the first of any repeat."""
+    return tuple(dict.fromkeys(sample for template in templates for sample in expand(template)))
 
 
 class ModelSourceError(ValueError):
@@ -103,6 +149,8 @@ class ModelSource:
     """Extra samples the deployed model gives a built-in intent (e.g. bedtime closers)."""
     built_in_phrases: frozenset[str]
     manifest: Manifest
+    locale_samples: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """locale -> intent (custom or built-in) -> extra samples that locale's model alone has."""
 
 
 def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelSource:
@@ -112,7 +160,13 @@ def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelS
         model.document,
         "",
         required=("invocation_name", "locales", "fallback_sensitivity", "intents"),
-        optional=("slot_types", "locale_synonyms", "built_in_intents", "built_in_phrases"),
+        optional=(
+            "slot_types",
+            "locale_synonyms",
+            "locale_samples",
+            "built_in_intents",
+            "built_in_phrases",
+        ),
     )
     locales = model.texts(top["locales"], "locales")
     slot_types = tuple(
@@ -121,20 +175,26 @@ def load(intents: Path = INTENTS_PATH, manifest: Path = MANIFEST_PATH) -> ModelS
     )
     synonyms = top.get("locale_synonyms", {})
     reserved = model.texts(top.get("built_in_phrases", []), "built_in_phrases")
+    custom = tuple(
+        _intent(model, raw, f"intents[{n}]")
+        for n, raw in enumerate(model.items(top["intents"], "intents"))
+    )
+    built_ins = top.get("built_in_intents", {})
+    known_intents = {intent.name for intent in custom} | set(model.mapping(built_ins, "built_ins"))
     return ModelSource(
         invocation_name=model.text(top["invocation_name"], "invocation_name"),
         locales=locales,
         fallback_sensitivity=model.text(top["fallback_sensitivity"], "fallback_sensitivity"),
-        intents=tuple(
-            _intent(model, raw, f"intents[{n}]")
-            for n, raw in enumerate(model.items(top["intents"], "intents"))
-        ),
+        intents=custom,
         slot_types=slot_types,
         locale_synonyms=_locale_synonyms(model, synonyms, locales, slot_types),
         built_in_samples=_built_ins(model, top.get("built_in_intents", {})),
         built_in_model_samples=_built_in_model_samples(model, top.get("built_in_intents", {})),
         built_in_phrases=frozenset(reserved),
         manifest=_manifest(_Reader(manifest)),
+        locale_samples=_locale_samples(
+            model, top.get("locale_samples", {}), locales, known_intents
+        ),
     )
 
 
@@ -200,7 +260,7 @@ def _intent(model: _Reader, raw: object, where: str) -> Intent:
         )
     return Intent(
         model.text(fields["name"], f"{where}.name"),
-        model.texts(fields["samples"], f"{where}.samples"),
+        expand_all(model.texts(fields["samples"], f"{where}.samples")),
         tuple(slots),
         model.text(fields["topic"], f"{where}.topic") if "topic" in fields else None,
     )
@@ -240,6 +300,20 @@ def _locale_synonyms(
     return extras
 
 
+def _locale_samples(
+    model: _Reader, raw: object, locales: tuple[str, ...], intents: set[str]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """locale -> intent -> extra samples (templates expanded), each naming what exists."""
+    extras: dict[str, dict[str, tuple[str, ...]]] = {}
+    for locale, by_intent in model.mapping(raw, "locale_samples", optional=locales).items():
+        for name, templates in model.mapping(by_intent, f"locale_samples.{locale}").items():
+            where = f"locale_samples.{locale}.{name}"
+            if name not in intents:
+                raise model.fail(where, "an intent of intents or built_in_intents", name)
+            extras.setdefault(locale, {})[name] = expand_all(model.texts(templates, where))
+    return extras
+
+
 def _built_ins(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
     built_ins: dict[str, tuple[str, ...]] = {}
     for name, fields in model.mapping(raw, "built_in_intents").items():
@@ -248,7 +322,7 @@ def _built_ins(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
             raise model.fail(where, "an AMAZON.* intent name", name)
         known = model.mapping(fields, where, required=("console_samples",), optional=("samples",))
         console = model.texts(known["console_samples"], f"{where}.console_samples")
-        extra = model.texts(known.get("samples", []), f"{where}.samples")
+        extra = expand_all(model.texts(known.get("samples", []), f"{where}.samples"))
         # The console understands what the deployed model does, and its own stand-ins.
         built_ins[name] = tuple(dict.fromkeys((*console, *extra)))
     return built_ins
@@ -257,9 +331,11 @@ def _built_ins(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
 def _built_in_model_samples(model: _Reader, raw: object) -> dict[str, tuple[str, ...]]:
     """The `samples` a built-in intent carries into the deployed model (most have none)."""
     return {
-        name: model.texts(
-            model.mapping(fields, f"built_in_intents.{name}").get("samples", []),
-            f"built_in_intents.{name}.samples",
+        name: expand_all(
+            model.texts(
+                model.mapping(fields, f"built_in_intents.{name}").get("samples", []),
+                f"built_in_intents.{name}.samples",
+            )
         )
         for name, fields in model.mapping(raw, "built_in_intents").items()
     }
@@ -331,6 +407,7 @@ LOCALE_SYNONYMS = SOURCE.locale_synonyms
 BUILT_IN_INTENTS: tuple[str, ...] = tuple(SOURCE.built_in_samples)
 BUILT_IN_PHRASES = SOURCE.built_in_phrases
 BUILT_IN_MODEL_SAMPLES = SOURCE.built_in_model_samples
+LOCALE_SAMPLES = SOURCE.locale_samples
 
 BENEFIT_TYPE = "BenefitType"
 """The benefit slot's type, for request envelopes built in tests (tests check it exists)."""
