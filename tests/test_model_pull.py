@@ -38,7 +38,8 @@ def edited_in_the_console() -> dict[str, Any]:
     benefit["samples"] = [*benefit.get("samples", []), "the {benefit} bit"]
     intents = model["interactionModel"]["languageModel"]["intents"]
     intents.append({"name": "WeatherIntent", "slots": [], "samples": ["what's the weather"]})
-    (benefit_type,) = model["interactionModel"]["languageModel"]["types"]
+    types = model["interactionModel"]["languageModel"]["types"]
+    benefit_type = next(t for t in types if t["name"] == "BenefitType")
     benefit_type["values"][0]["name"]["synonyms"].append("cramping muscles")
     benefit_type["values"].append(
         {"id": "energy", "name": {"value": "energy", "synonyms": ["tiredness", "yes"]}}
@@ -103,7 +104,7 @@ def test_pulling_adds_to_the_source_and_keeps_everything_else(
     assert pulled.built_in_model_samples["AMAZON.FallbackIntent"] == ("sing me a song",)
     (benefit,) = intents["BenefitDetailIntent"].slots
     assert benefit.elicitation_samples[-1] == "the {benefit} bit"
-    (benefit_type,) = pulled.slot_types
+    benefit_type = next(t for t in pulled.slot_types if t.name == "BenefitType")
     assert "cramping muscles" in benefit_type.values[0].synonyms
     assert benefit_type.values[-1].id == "energy"
     assert benefit_type.values[-1].synonyms == ("tiredness", "yes")  # "yes" quoted
