@@ -159,7 +159,7 @@ def reminders_fault(port: int, api: Any, window: Window) -> list[Sent]:
     from testing.fake_alexa_api import REMINDERS_PATH, point_at
 
     confirm = PROMPTS.reminder_confirm.split("{")[0].strip()
-    done = PROMPTS.reminder_set.split("{")[0].strip()
+    done = PROMPTS.reminder_done.split("{")[0].strip()
     unavailable = PROMPTS.reminder_unavailable
     probes: list[Sent] = []
 

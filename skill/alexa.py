@@ -24,7 +24,7 @@ from ask_sdk_model import Intent as IntentModel
 from ask_sdk_model import IntentConfirmationStatus, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import discovery
+from skill import bedtime, discovery
 from skill.memory import Memory, Store
 from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
@@ -185,7 +185,11 @@ def _write_session(handler_input: HandlerInput, state: _State) -> None:
 def respond(handler_input: HandlerInput, feature: Feature) -> Response:
     """Run a feature on this request and send its reply."""
     state = _state(handler_input)
-    ports = Ports(memory=state.memory, reminders=_AlexaRemindersOnDemand(handler_input))
+    ports = Ports(
+        memory=state.memory,
+        reminders=_AlexaRemindersOnDemand(handler_input),
+        clock=_AlexaClockOnDemand(handler_input),
+    )
     reply = feature(state.turn, state.session, ports)
     return render_reply(handler_input, state, reply)
 
@@ -201,7 +205,9 @@ def respond_silently(handler_input: HandlerInput, action: Callable[..., None]) -
 def render_reply(handler_input: HandlerInput, state: _State, reply: Reply) -> Response:
     """The SDK response for a reply: words in the listener's voice, card, directives."""
     rendered = render(state.turn, state.session, reply)
-    quiet = _voice(state) == Voice.QUIET
+    # Near bedtime every reply is soft, not only the short answers.
+    near = reply.near_bedtime or bedtime.is_near_tonight(state.session)
+    quiet = near or _voice(state) == Voice.QUIET
     builder = handler_input.response_builder
     if reply.ask_permission is not None:
         from skill.reminders.service import permission_request_directive
@@ -271,6 +277,19 @@ def session_ended(handler_input: HandlerInput) -> Response:
         logger.warning("session ended with an error: %s: %s", kind or "-", message or "-")
     response: Response = handler_input.response_builder.response
     return response
+
+
+class _AlexaClockOnDemand:
+    """The device clock port over Alexa's settings API, loaded on first use (most
+    requests never ask: only a listener with a stored bedtime, once a session)."""
+
+    def __init__(self, handler_input: HandlerInput) -> None:
+        self._handler_input = handler_input
+
+    def local(self, at: datetime.datetime) -> datetime.datetime | None:
+        from skill.reminders.service import device_wall_clock
+
+        return device_wall_clock(self._handler_input, at)
 
 
 class _AlexaRemindersOnDemand:

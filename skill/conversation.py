@@ -7,20 +7,30 @@ one `Reply`; `skill.alexa` renders it (and `render` decides the microphone).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
+from skill import bedtime
 from skill.content import Answer, article_title, load_content
 from skill.names import Benefit, Intent, Pending, Slot
 from skill.ports import Ports
-from skill.replies import Reply, stored_reply
+from skill.replies import (
+    MAX_ANSWER_WORDS,
+    Reply,
+    is_one_shot,
+    sentences,
+    stored_reply,
+    words,
+)
 from skill.speech import speakable
 from skill.turn import Session, Turn
 
 logger = logging.getLogger(__name__)
 
-# The reminder conversation's slot, while Alexa listens for it (see help_prompt).
+# The dialogs' slots, while Alexa listens for them (see help_prompt and fallback).
 BEDTIME_SLOT = f"{Intent.SET_REMINDER}.{Slot.BEDTIME}"
+BENEFIT_SLOT = f"{Intent.BENEFIT_DETAIL}.{Slot.BENEFIT}"
 MORE = "more"  # Session.last_part when the last topic's follow-up was said
-MAX_TURN_WORDS = 40  # a whole turn: answer, offer, any prompt (one breath, half asleep)
+HOW_IT_HELPS = "how_it_helps"  # the benefits, listed: "which one?" follows
 MISSES_BEFORE_HELP = 2
 MISSES_BEFORE_GOODNIGHT = 3
 # What a returning listener is offered first, if they have not heard it yet.
@@ -41,64 +51,126 @@ def _heard(session: Session, ports: Ports, topic: str, *, part: str | None = Non
     ports.memory.note_heard(topic)
 
 
-def next_offer(
-    session: Session, after: str | None = None, prefer: tuple[str, ...] = ()
-) -> str | None:
-    """The topic to offer next: `after`'s own next (or the first of `prefer`) if unheard,
-    else the first unheard topic in the content's order; None when all were heard."""
+def offer_candidates(
+    session: Session,
+    after: str | None = None,
+    prefer: tuple[str, ...] = (),
+    *,
+    new_only: bool = True,
+) -> Iterator[str]:
+    """Topics that could be offered next, best first: `after`'s own next (or `prefer`),
+    then the content's order; never one heard tonight, nor (with `new_only`) one a
+    regular heard on an earlier night."""
     content = load_content()
-    heard = set(session.heard)
+    skip = {*session.heard, *(session.heard_before if new_only else ())}
     first = content.answer(after).next if after else None
     preferred: tuple[str, ...] = (first,) if first else prefer
+    seen: set[str] = set()
     for topic in (*preferred, *content.offered_topics):
-        if topic and topic not in heard and topic != after:
-            return topic
+        if topic and topic not in skip and topic != after and topic not in seen:
+            seen.add(topic)
+            yield topic
+
+
+def next_offer(
+    session: Session,
+    after: str | None = None,
+    prefer: tuple[str, ...] = (),
+    *,
+    new_only: bool = True,
+) -> str | None:
+    """The topic to offer next (see `offer_candidates`); None when there is none."""
+    return next(offer_candidates(session, after, prefer, new_only=new_only), None)
+
+
+def _fitting_offer(session: Session, after: str, said: str) -> tuple[str, str] | None:
+    """The best topic whose offer fits in one breath with what was just said."""
+    content = load_content()
+    for topic in offer_candidates(session, after):
+        offer = content.answer(topic).offer
+        if offer and words(said, offer) <= MAX_ANSWER_WORDS:
+            return topic, offer
     return None
 
 
-def _say_and_offer(
-    session: Session, ports: Ports, answer: Answer, said: str, *, part: str | None = None
-) -> Reply:
-    """Say `said` for a topic; if the conversation goes on, offer a topic not yet heard.
+def all_heard_tonight(session: Session) -> bool:
+    """Every topic the article offers was heard in tonight's session."""
+    heard = set(session.heard)
+    return all(topic in heard for topic in load_content().offered_topics)
 
-    What the article doesn't say is followed by "what else?", never by an offer (no
-    nudge after a question about children or medications); once every topic has been
-    heard, the listener is told so and wished goodnight.
+
+def _short_answer(session: Session, answer: Answer, said: str) -> Reply:
+    """Near bedtime: "I'll keep it short" once, one sentence, softly, nothing offered, closed."""
+    return Reply(
+        speech=(*bedtime.keep_short(session), bedtime.one_sentence(said)),
+        card_title=answer.card_title,
+        card_text=answer.card_text,
+        near_bedtime=True,
+    )
+
+
+def _say_and_offer(
+    turn: Turn,
+    session: Session,
+    ports: Ports,
+    answer: Answer,
+    said: str,
+    *,
+    part: str | None = None,
+) -> Reply:
+    """Say `said` for a topic; if the conversation goes on, offer a topic not heard yet.
+
+    The answer and its offer stay within one breath (`MAX_ANSWER_WORDS`): an offer that
+    would not fit becomes "Anything else?". What the article doesn't say is followed by
+    a question, never by an offer (no nudge after a question about children or
+    medications). A regular who heard every topic on earlier nights hears the answer and
+    "Anything else?"; only when every topic was heard *tonight* is the listener wished
+    goodnight. Near their bedtime, one sentence and goodnight.
     """
     content = load_content()
+    prompts = content.prompts
     _heard(session, ports, answer.topic, part=part)
+    if bedtime.near(turn, session, ports):
+        return _short_answer(session, answer, said)
     card_title, card_text = answer.card_title, answer.card_text
-    if answer.offer is None:
+    if answer.offer is not None and all_heard_tonight(session):
         return Reply(
             speech=(said,),
-            follow_up=(content.prompts.ask_next,),
-            reprompt=content.prompts.help_reprompt,
+            follow_up=(prompts.all_heard,),
             card_title=card_title,
             card_text=card_text,
         )
-    topic = next_offer(session, answer.topic)
-    if topic is None:
+    fitting = _fitting_offer(session, answer.topic, said) if answer.offer is not None else None
+    if fitting is not None:
+        topic, offer = fitting
         return Reply(
             speech=(said,),
-            follow_up=(content.prompts.all_heard,),
+            follow_up=(offer,),
+            reprompt=offer,
+            offer=topic,
             card_title=card_title,
             card_text=card_text,
         )
-    offer = content.answer(topic).offer or content.prompts.ask_next
+    fresh = answer.offer is None and not session.returning
+    ask = prompts.ask_next if fresh and words(said, prompts.ask_next) <= MAX_ANSWER_WORDS else None
     return Reply(
         speech=(said,),
-        follow_up=(offer,),
-        reprompt=offer,
-        offer=topic,
+        follow_up=(ask or prompts.anything_else,),
+        reprompt=prompts.help_reprompt,
         card_title=card_title,
         card_text=card_text,
     )
 
 
-def answer(session: Session, ports: Ports, topic: str) -> Reply:
-    """Speak one topic: closed after a one-shot question, an offer inside a conversation."""
+def answer(turn: Turn, session: Session, ports: Ports, topic: str) -> Reply:
+    """Speak one topic: closed after a one-shot question, an offer inside a conversation.
+
+    How it helps is the list of four benefits: inside a conversation it asks which one,
+    and Alexa listens for the benefit's name."""
+    if topic == HOW_IT_HELPS:
+        return choose_benefit(turn, session, ports)
     chosen = load_content().answer(topic)
-    return _say_and_offer(session, ports, chosen, chosen.speech)
+    return _say_and_offer(turn, session, ports, chosen, chosen.speech)
 
 
 def resolved_benefit(turn: Turn) -> str | None:
@@ -118,7 +190,7 @@ def benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     topic = resolved_benefit(turn)
     if topic is None:
         return choose_benefit(turn, session, ports)
-    return answer(session, ports, topic)
+    return answer(turn, session, ports, topic)
 
 
 def topic(turn: Turn, session: Session, ports: Ports) -> Reply:
@@ -128,25 +200,30 @@ def topic(turn: Turn, session: Session, ports: Ports) -> Reply:
     answers = load_content().answers
     for key in slot.resolved_ids:
         if key in answers:
-            return answer(session, ports, key)
+            return answer(turn, session, ports, key)
     if slot.spoken:
         logger.info("topic slot value did not resolve")  # never the words themselves
     return fallback(turn, session, ports)
 
 
 def choose_benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """An empty or unknown benefit: list the benefits (and ask which, in a conversation)."""
+    """The benefits listed; in a conversation, "which one?", and Alexa listens for the
+    benefit's name (the dialog model), so a bare "sleep" answers it."""
     content = load_content()
-    overview = content.answer("how_it_helps")
+    overview = content.answer(HOW_IT_HELPS)
     _heard(session, ports, overview.topic)
+    if bedtime.near(turn, session, ports):
+        return _short_answer(session, overview, overview.speech)
     which = content.prompts.which_benefit
+    said = overview.speech
+    if not is_one_shot(turn, session) and words(said, which) > MAX_ANSWER_WORDS:
+        said = sentences(said)[0]  # the list itself; the card keeps the rest
     return Reply(
-        speech=(overview.speech,),
+        speech=(said,),
         follow_up=(which,),
         reprompt=which,
         card_title=overview.card_title,
         card_text=overview.card_text,
-        # Alexa listens for the slot, so a bare "sleep" fills it (dialog model).
         elicit=(Intent.BENEFIT_DETAIL, Slot.BENEFIT),
     )
 
@@ -159,17 +236,21 @@ def tell_more(turn: Turn, session: Session, ports: Ports) -> Reply:
         return help_prompt(turn, session, ports)
     chosen = content.answer(topic)
     if chosen.more is None:
-        return _say_and_offer(session, ports, chosen, content.prompts.no_more)
-    return _say_and_offer(session, ports, chosen, chosen.more, part=MORE)
+        return _say_and_offer(turn, session, ports, chosen, content.prompts.no_more)
+    return _say_and_offer(turn, session, ports, chosen, chosen.more, part=MORE)
 
 
 def accept_offer(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """ "Yes" takes the topic just offered; with nothing offered, ask what they'd like."""
+    """ "Yes" takes the topic just offered. With nothing offered ("What else would you
+    like to know?" - "yes"), offer one topic rather than ask the same question again."""
     topic = session.offered_topic
-    if topic is None:
-        return ask_what_next(turn, session, ports)
-    chosen = load_content().answer(topic)
-    return _say_and_offer(session, ports, chosen, chosen.speech)
+    if topic is not None:
+        return answer(turn, session, ports, topic)
+    topic = next_offer(session) or next_offer(session, new_only=False)
+    offer = load_content().answer(topic).offer if topic else None
+    if topic is None or offer is None:
+        return help_prompt(turn, session, ports)
+    return Reply(speech=(offer,), reprompt=offer, question=True, offer=topic)
 
 
 def read_source(turn: Turn, session: Session, ports: Ports) -> Reply:
@@ -179,10 +260,11 @@ def read_source(turn: Turn, session: Session, ports: Ports) -> Reply:
     prompts = content.prompts
     topic = session.last_topic
     if topic is None:
+        # Not a question only the listener can answer: a one-shot closes here.
         return Reply(
-            speech=(prompts.source_none, prompts.ask_next),
+            speech=(prompts.source_none,),
+            follow_up=(prompts.ask_next,),
             reprompt=prompts.help_reprompt,
-            question=True,
             offer=session.offered_topic,
         )
     chosen = content.answer(topic)
@@ -190,25 +272,28 @@ def read_source(turn: Turn, session: Session, ports: Ports) -> Reply:
     cited = chosen.more_sources if more else chosen.sources
     said = prompts.source_said.format(quote=speakable(cited[0]))
     card_title, card_text = article_title(), "\n\n".join(cited)
+    if bedtime.near(turn, session, ports):
+        return Reply(
+            speech=(*bedtime.keep_short(session), said),
+            card_title=card_title,
+            card_text=card_text,
+            near_bedtime=True,
+        )
     offered = session.offered_topic  # an offer survives a quote
     if offered is None and chosen.offer is not None:  # never an offer after what it lacks
         offered = next_offer(session, topic)
     offer = content.answer(offered).offer if offered else None
     follow = offer or prompts.ask_next
-    if _words(said, follow) > MAX_TURN_WORDS:
-        follow, offer, offered = "", None, None
+    if words(said, follow) > MAX_ANSWER_WORDS:
+        follow, offer, offered = prompts.anything_else, None, None
     return Reply(
         speech=(said,),
-        follow_up=(follow,) if follow else (),
+        follow_up=(follow,),
         reprompt=offer or prompts.help_reprompt,
         offer=offered if offer else None,
         card_title=card_title,
         card_text=card_text,
     )
-
-
-def _words(*parts: str) -> int:
-    return sum(len(part.split()) for part in parts)
 
 
 def repeat(turn: Turn, session: Session, ports: Ports) -> Reply:
@@ -217,7 +302,7 @@ def repeat(turn: Turn, session: Session, ports: Ports) -> Reply:
     if last is None:
         prompts = load_content().prompts
         return Reply(
-            speech=(prompts.nothing_yet, prompts.help),
+            speech=(prompts.nothing_yet, prompts.help_reprompt),
             reprompt=prompts.help_reprompt,
             question=True,
         )
@@ -225,69 +310,97 @@ def repeat(turn: Turn, session: Session, ports: Ports) -> Reply:
 
 
 def welcome(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """Launch and start over: the full welcome the first time, a short one after that."""
+    """Launch and start over: the full welcome the first time, a short one after that;
+    near the listener's bedtime, a short one that says so."""
     content = load_content()
     prompts = content.prompts
     session.last_topic = None
     session.one_shot = False
+    greeting = (
+        (prompts.welcome_back,) if session.returning else (prompts.welcome, prompts.disclaimer)
+    )
+    if bedtime.near(turn, session, ports):
+        return Reply(
+            speech=(*greeting, *bedtime.keep_short(session), prompts.help_reprompt),
+            reprompt=prompts.help_reprompt,
+            question=True,
+            near_bedtime=True,
+        )
     if session.returning:
         unheard = next_offer(session, prefer=WELCOME_BACK_ORDER)
         offer = content.answer(unheard).offer if unheard else None
         if unheard and offer:
             return Reply(
-                speech=(prompts.welcome_back, offer),
+                speech=(*greeting, offer),
                 reprompt=offer,
                 question=True,
                 offer=unheard,
             )
         return Reply(
-            speech=(prompts.welcome_back, prompts.help_reprompt),
+            speech=(*greeting, prompts.help_reprompt),
             reprompt=prompts.help_reprompt,
             question=True,
         )
     return Reply(
-        speech=(prompts.welcome, prompts.disclaimer, prompts.suggest),
+        speech=(*greeting, prompts.suggest),
         reprompt=prompts.welcome_reprompt,
         question=True,
     )
 
 
+def _dialog_question(session: Session) -> tuple[str, str] | None:
+    """The question a dialog is waiting on, and a short help for it: a bedtime, a yes/no,
+    or which benefit. None outside a dialog (an offer is not one: a miss after it asks
+    what the listener would like)."""
+    prompts = load_content().prompts
+    if session.eliciting == BEDTIME_SLOT:
+        return prompts.ask_bedtime, prompts.help_reminder
+    if session.eliciting == BENEFIT_SLOT:
+        return prompts.which_benefit, prompts.help_benefit
+    if session.pending is not None:
+        return {
+            Pending.CANCEL_REMINDER: (
+                prompts.reminder_cancel_reprompt,
+                prompts.help_cancel_reminder,
+            ),
+            Pending.SET_REMINDER: (prompts.reminder_confirm_reprompt, prompts.help_set_reminder),
+            Pending.EVENING: (prompts.reminder_confirm_reprompt, prompts.help_evening),
+            Pending.FORGET: (prompts.forget_reprompt, prompts.help_forget),
+        }[Pending(session.pending)]
+    return None
+
+
+def _still_waiting(session: Session) -> tuple[str, str] | None:
+    """What Alexa should go on listening for: the slot of the dialog, if any."""
+    if session.eliciting == BEDTIME_SLOT:
+        return (Intent.SET_REMINDER, Slot.BEDTIME)
+    if session.eliciting == BENEFIT_SLOT:
+        return (Intent.BENEFIT_DETAIL, Slot.BENEFIT)
+    return None
+
+
 def help_prompt(turn: Turn, session: Session, ports: Ports, *, misses: int = 0) -> Reply:
     """Short help that fits where the listener is; what "yes" would take survives it.
 
-    In the reminder conversation (Alexa listening for the bedtime, or a cancel waiting
-    for yes or no) it speaks of the reminder; elsewhere it names three things to ask.
+    In a dialog (Alexa listening for the bedtime or a benefit, or a yes/no waiting) it
+    says how to answer that question, and asks it; elsewhere it names what to ask.
     """
     prompts = load_content().prompts
-    pending = session.pending
-    if session.eliciting == BEDTIME_SLOT:
-        return Reply(
-            speech=(prompts.help_reminder,),
-            reprompt=prompts.ask_bedtime_reprompt,
-            question=True,
-            elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
-            remember=False,
-            misses=misses,
-        )
-    if pending is not None:
-        # A yes/no waits (cancel, forget, the reminder's plan, "at night?"): say how to answer it.
-        said = {
-            Pending.CANCEL_REMINDER: prompts.help_cancel_reminder,
-            Pending.SET_REMINDER: prompts.help_set_reminder,
-            Pending.EVENING: prompts.help_evening,
-            Pending.FORGET: prompts.help_forget,
-        }[Pending(pending)]
+    waiting = _dialog_question(session)
+    if waiting is not None:
+        question, said = waiting
         return Reply(
             speech=(said,),
-            reprompt=said,
+            reprompt=question,
             question=True,
-            pending=pending,
+            pending=session.pending,
+            elicit=_still_waiting(session),
             remember=False,
             misses=misses,
         )
     return Reply(
         speech=(prompts.help, prompts.help_reprompt),
-        reprompt=prompts.help,
+        reprompt=prompts.help_reprompt,
         question=True,
         offer=session.offered_topic,
         remember=not misses,  # "repeat that" after asking for help repeats the help
@@ -301,28 +414,58 @@ def ask_what_next(turn: Turn, session: Session, ports: Ports) -> Reply:
 
 
 def goodbye(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """Stop, cancel and "no": a short goodnight, session closed."""
-    return Reply(speech=(load_content().prompts.goodbye,))
+    """Stop, cancel and "no": a short goodnight, session closed. In the middle of a
+    dialog, first what did not happen ("Okay, no reminder.")."""
+    prompts = load_content().prompts
+    undone = (
+        {
+            Pending.SET_REMINDER: prompts.reminder_not_set,
+            Pending.EVENING: prompts.reminder_not_set,
+            Pending.CANCEL_REMINDER: prompts.reminder_kept,
+            Pending.FORGET: prompts.forget_kept,
+        }.get(Pending(session.pending))
+        if session.pending
+        else None
+    )
+    if session.eliciting == BEDTIME_SLOT:
+        undone = prompts.reminder_not_set
+    return Reply(speech=(*((undone,) if undone else ()), prompts.goodbye))
 
 
 def fallback(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """Not understood. The first miss redirects with two suggestions, a second in a row
-    gets the short help, a third says goodnight: an open microphone that keeps failing
-    is the worst bedtime experience. What "yes" would take survives a miss."""
+    """Not understood. In a dialog (a bedtime, a yes/no, an offer, which benefit) the
+    first miss asks its question again, briefly, and it stays answerable; elsewhere
+    "Sorry, I missed that. What would you like to know?" (the first such miss tonight
+    also points to a professional, in case it was about their health). A second miss in
+    a row gets the short help, a third says goodnight: an open microphone that keeps
+    failing is the worst bedtime experience."""
     prompts = load_content().prompts
     misses = session.misses + 1
     if misses >= MISSES_BEFORE_GOODNIGHT:
         return Reply(speech=(prompts.fallback_goodnight,))
     if misses >= MISSES_BEFORE_HELP:
         return help_prompt(turn, session, ports, misses=misses)
-    eliciting = session.eliciting == BEDTIME_SLOT
+    waiting = _dialog_question(session)
+    offered = session.offered_topic
+    offer = load_content().answer(offered).offer if offered else None
+    question = waiting[0] if waiting is not None else offer
+    if question is not None:
+        return Reply(
+            speech=(prompts.fallback_again, question),
+            reprompt=question,
+            question=True,
+            offer=offered,
+            pending=session.pending,
+            elicit=_still_waiting(session),
+            remember=False,
+            misses=misses,
+        )
+    pointer = () if session.health_pointer_said else (prompts.fallback_health,)
+    session.health_pointer_said = True
     return Reply(
-        speech=(prompts.fallback, prompts.fallback_suggest),
+        speech=(prompts.fallback, *pointer, prompts.help_reprompt),
         reprompt=prompts.fallback_reprompt,
         question=True,
-        offer=session.offered_topic,
-        pending=session.pending,
-        elicit=(Intent.SET_REMINDER, Slot.BEDTIME) if eliciting else None,
         remember=False,
         misses=misses,
     )
@@ -331,4 +474,9 @@ def fallback(turn: Turn, session: Session, ports: Ports) -> Reply:
 def apology(turn: Turn, session: Session, ports: Ports) -> Reply:
     """The fixed reply when something failed: never the exception's text."""
     prompts = load_content().prompts
-    return Reply(speech=(prompts.error,), reprompt=prompts.error_reprompt, remember=False)
+    return Reply(
+        speech=(prompts.error,),
+        follow_up=(prompts.error_reprompt,),
+        reprompt=prompts.error_reprompt,
+        remember=False,
+    )

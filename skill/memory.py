@@ -142,8 +142,9 @@ class Memory:
         self._changes.append(change)
 
     def open_visit(self) -> None:
-        """A session opened: a regular is recognised (offers skip what they heard on other
-        nights; their voice carries over), and the visit is counted when it ends."""
+        """A session opened: a regular is recognised (offers prefer what they have never
+        heard; their voice carries over), and the visit is counted when it ends. What they
+        heard on earlier nights stays apart from tonight's (`Session.heard_before`)."""
         if not self._enabled:  # nothing will be written: carry nothing in the session
             return
         record = self.record
@@ -152,7 +153,7 @@ class Memory:
         if record.visits > 0:
             session.returning = True
             if record.topics_heard:
-                session.heard = list(record.topics_heard)
+                session.heard_before = tuple(record.topics_heard)
         if record.voice != Voice.NORMAL:
             session.voice = record.voice
         self._unsaved().visit = True

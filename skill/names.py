@@ -130,12 +130,15 @@ class SessionKey(StrEnum):
     RETURNING = "returning"
     ONE_SHOT = "one_shot"  # a one-shot question waiting for a follow-up answer
     UNSAVED = "unsaved"  # the visit and topics this session has not written yet
-    HEARD = "heard"  # topics heard: this session's, plus a returning listener's stored ones
+    HEARD = "heard"  # topics heard tonight, in this session
+    HEARD_BEFORE = "heard_before"  # topics a returning listener heard on earlier nights
     LAST_PART = "last_part"  # "more" when the last topic's follow-up was said, else absent
     MISSES = "misses"  # consecutive turns the skill did not understand
     ELICITING = "eliciting"  # "<intent>.<slot>" Alexa listens for next, while it does
     REMINDER_PLAN = "reminder_plan"  # ["HH:MM" reminder, "HH:MM" bedtime?] awaiting yes/no
     DAY_PART = "day_part"  # "EV"/"NI"/"MO"/"AF": the part of day a vague bedtime named
+    HEALTH_POINTER_SAID = "health_pointer_said"  # a miss gave the health pointer tonight
+    NEARNESS = "nearness"  # a `Bedtime`: how near the stored bedtime is tonight (checked once)
 
 
 class Pending(StrEnum):
@@ -143,8 +146,16 @@ class Pending(StrEnum):
 
     FORGET = "forget"
     CANCEL_REMINDER = "cancel_reminder"
-    EVENING = "evening"  # "Do you mean 10:30 at night?"
+    EVENING = "evening"  # "Shall I?" on a bedtime taken as evening ("ten thirty": 10:30 PM)
     SET_REMINDER = "set_reminder"  # "I'll remind you every night at 9:45 PM ... Shall I?"
+
+
+class Bedtime(StrEnum):
+    """How near the listener's stored bedtime is, checked once a session."""
+
+    FAR = "far"  # no stored bedtime, no device clock, or more than half an hour away
+    NEAR = "near"  # within half an hour, or past: say less
+    SAID = "said"  # near, and "I'll keep it short" has been said tonight
 
 
 class Voice(StrEnum):

@@ -54,16 +54,43 @@ def _reminder_time(turn: Turn, ports: Ports) -> str | None:
     return spoken_time(at) if at is not None else None
 
 
-def ask_to_forget(turn: Turn, session: Session, ports: Ports) -> Reply:
+def stored_things(turn: Turn, ports: Ports) -> list[str]:
+    """What is stored about this listener, each as it is named aloud: their visits and
+    the topics they heard, their bedtime, the quiet voice, the reminder. Only what is
+    really there."""
     prompts = load_content().prompts
+    things: list[str] = []
+    record = ports.memory.record if ports.memory.enabled else None
+    if record is not None:
+        if record.visits:
+            things.append(prompts.forget_visits)
+        if record.topics_heard:
+            things.append(prompts.forget_topics)
+        if record.bedtime is not None:
+            things.append(prompts.forget_bedtime.format(time=spoken_time(record.bedtime)))
+        if record.voice == Voice.QUIET:
+            things.append(prompts.forget_voice)
     reminder = _reminder_time(turn, ports)
-    question = (
-        prompts.forget_confirm_reminder.format(time=reminder)
-        if reminder
-        else prompts.forget_confirm
-    )
+    if reminder:
+        things.append(prompts.forget_reminder.format(time=reminder))
+    return things
+
+
+def spoken_list(things: list[str]) -> str:
+    """ "a, b and c" """
+    if len(things) < 2:
+        return "".join(things)
+    return f"{', '.join(things[:-1])} {load_content().prompts.list_and} {things[-1]}"
+
+
+def ask_to_forget(turn: Turn, session: Session, ports: Ports) -> Reply:
+    """ "Forget me": name exactly what is stored, then wait for yes or no."""
+    prompts = load_content().prompts
+    things = stored_things(turn, ports)
+    if not things:
+        return then_ask_next(prompts.forget_nothing)
     return Reply(
-        speech=(question,),
+        speech=(prompts.forget_confirm.format(things=spoken_list(things)),),
         reprompt=prompts.forget_reprompt,
         question=True,
         pending=Pending.FORGET,

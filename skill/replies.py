@@ -17,6 +17,7 @@ the SDK's response.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from skill.content import load_content
@@ -42,6 +43,25 @@ class Reply:
     elicit: tuple[str, str] | None = None  # (intent, slot) Alexa should listen for next
     remember: bool = True  # kept for "repeat that"
     misses: int = 0  # consecutive turns not understood, this one included (0: understood)
+    near_bedtime: bool = False  # said near the listener's bedtime: softly (and a dim screen)
+
+
+#: Words in an answer turn, the answer and any offer together (one breath at bedtime).
+MAX_ANSWER_WORDS = 30
+#: Words in the reminder's consent question, the one turn that must state a whole plan.
+MAX_CONSENT_WORDS = 35
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def words(*parts: str) -> int:
+    """How many words `parts` say together."""
+    return sum(len(part.split()) for part in parts)
+
+
+def sentences(text: str) -> list[str]:
+    """`text` split after each full stop, question or exclamation mark."""
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
 
 @dataclass(frozen=True)

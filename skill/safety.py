@@ -45,8 +45,10 @@ MG_PER_GRAM = Decimal(1000)
 COUNT_UNITS = frozenset({DoseUnit.PILLS, DoseUnit.TABLETS, DoseUnit.CAPSULES})
 #: A number said without a unit below this is taken as a count of pills, not milligrams.
 COUNT_WITHOUT_UNIT_BELOW = Decimal(10)
-#: Pills taken at once beyond this are past anything the article can vouch for.
-MOST_PILLS_CALMLY = Decimal(1)
+#: Pills taken at once beyond this are "many pills": urgent. The article gives no strength
+#: per pill, and two or three capsules is a common serving, so a small count is met
+#: calmly (the article's range in milligrams, a professional if worried), never with 911.
+MOST_PILLS_CALMLY = Decimal(4)
 MAX_AMOUNT = Decimal(10) ** 9  # anything larger was misheard
 #: The article answer whose cited sentences back an amount or an extra dose, for
 #: "where does it say that?" (the typical dose; never offered, so no offer follows).
@@ -102,7 +104,7 @@ def health_concern(turn: Turn, session: Session, ports: Ports) -> Reply:
     condition = _condition(turn)
     if condition is None:
         return _unwell(turn)
-    return _about_condition(session, ports, condition)
+    return _about_condition(turn, session, ports, condition)
 
 
 def _condition(turn: Turn) -> Condition | None:
@@ -117,13 +119,13 @@ def _condition(turn: Turn) -> Condition | None:
     return None
 
 
-def _about_condition(session: Session, ports: Ports, condition: Condition) -> Reply:
+def _about_condition(turn: Turn, session: Session, ports: Ports, condition: Condition) -> Reply:
     safety = load_content().safety
     topic = safety.condition_answers.get(condition)
     if topic is not None:
         # Pregnancy, breastfeeding and medicines are article answers (PregnancyIntent,
         # InteractionsIntent, "tell me about pregnancy"): the same words however asked.
-        return conversation.answer(session, ports, topic)
+        return conversation.answer(turn, session, ports, topic)
     texts = safety.texts
     said = texts.condition.format(condition=safety.conditions[condition])
     _backed_by(session, CONDITION_TOPIC)
@@ -155,7 +157,7 @@ def amount(turn: Turn, session: Session, ports: Ports) -> Reply:
     An amount not heard gets the article's general answer on too much."""
     value = _amount(turn)
     if value is None:
-        return conversation.answer(session, ports, DOSE_TOPIC)
+        return conversation.answer(turn, session, ports, DOSE_TOPIC)
     texts = load_content().safety.texts
     said = (_compare(turn, value, taken=False), texts.amount_advice)
     _backed_by(session, DOSE_TOPIC)
@@ -163,8 +165,8 @@ def amount(turn: Turn, session: Session, ports: Ports) -> Reply:
 
 
 def amount_taken(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """AmountTakenIntent, "I took 800 milligrams": beyond the article's range, or more
-    than one pill, is urgent (a swallowing); within it, calm, a professional if worried.
+    """AmountTakenIntent, "I took 800 milligrams": beyond the article's range, or many
+    pills, is urgent (a swallowing); within it, calm, a professional if worried.
     An amount not heard is treated like "I took too much"."""
     value = _amount(turn)
     if value is None:
@@ -172,7 +174,7 @@ def amount_taken(turn: Turn, session: Session, ports: Ports) -> Reply:
     texts = load_content().safety.texts
     unit = _unit(turn, value)
     if unit is None or unit in COUNT_UNITS:
-        # Pills have no stated strength: more than one is past what the article can vouch for.
+        # Pills have no stated strength: many at once is urgent, a few is met calmly.
         if value > MOST_PILLS_CALMLY:
             reason = (
                 texts.amount_no_unit

@@ -37,12 +37,25 @@ def from_clock(text: object) -> datetime.time | None:
     return parse_amazon_time(text)
 
 
+MIDNIGHT = datetime.time(0, 0)
+NOON = datetime.time(12, 0)
+
+
 def spoken_time(at: datetime.time) -> str:
-    """ "9:45 PM": how Alexa reads a clock time naturally."""
+    """ "9:45 PM": how Alexa reads a clock time naturally; "midnight" and "noon" as words
+    ("12:00 AM" leaves a listener guessing)."""
+    if at.replace(second=0, microsecond=0) in _WORDS:
+        return _WORDS[at.replace(second=0, microsecond=0)]
     hour = at.hour % 12 or 12
     return f"{hour}:{at.minute:02d} {'AM' if at.hour < 12 else 'PM'}"
 
 
 def spoken_clock(at: datetime.time) -> str:
-    """ "10:30": a 12-hour reading without AM or PM, for "Do you mean 10:30 at night?"."""
+    """ "10:30": a 12-hour reading without AM or PM, where the words around it say which
+    ("9:45 every night"); "midnight" and "noon" as words."""
+    if at.replace(second=0, microsecond=0) in _WORDS:
+        return _WORDS[at.replace(second=0, microsecond=0)]
     return f"{at.hour % 12 or 12}:{at.minute:02d}"
+
+
+_WORDS = {MIDNIGHT: "midnight", NOON: "noon"}

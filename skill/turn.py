@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skill.content import load_content
-from skill.names import Pending, RequestType, SessionKey, Voice
+from skill.names import Bedtime, Pending, RequestType, SessionKey, Voice
 
 #: The most topics a session carries unsaved (a session hears at most every topic once).
 MAX_UNSAVED_TOPICS = 32
@@ -121,7 +121,10 @@ class Unsaved:
 class Session:
     """Tonight's conversation: what was heard, what "yes" would do, the last reply."""
 
-    heard: list[str] = field(default_factory=list)  # tonight's, plus a regular's stored ones
+    heard: list[str] = field(default_factory=list)  # tonight's topics, this session only
+    # What a regular heard on earlier nights: the lifetime record, read when the session
+    # opened and never written through the session (memory keeps it).
+    heard_before: tuple[str, ...] = ()
     last_topic: str | None = None
     last_part: str | None = None  # "more" when the last topic's follow-up was said
     offered_topic: str | None = None  # the topic "yes" takes
@@ -133,7 +136,9 @@ class Session:
     misses: int = 0
     eliciting: str | None = None  # "<intent>.<slot>" Alexa listens for next
     reminder_plan: list[str] | None = None  # ["HH:MM", "HH:MM"?] awaiting yes/no
-    day_part: str | None = None  # "EV"/"NI"/"MO"/"AF" a vague bedtime named
+    day_part: str | None = None  # "EV"/"NI"/"MO"/"AF" a vague bedtime named; "said": as said
+    health_pointer_said: bool = False  # a miss has pointed to a professional tonight
+    nearness: str | None = None  # how near bedtime (a `Bedtime`), once checked; None: not yet
     unsaved: Unsaved | None = None
 
     @classmethod
@@ -151,7 +156,13 @@ class Session:
             value = attributes.get(key)
             return value if isinstance(value, str) and value else None
 
-        heard = attributes.get(SessionKey.HEARD)
+        def topics(key: str) -> list[str]:
+            value = attributes.get(key)
+            if not isinstance(value, list):
+                return []
+            return [t for t in value if isinstance(t, str) and t in answers]
+
+        nearness = attributes.get(SessionKey.NEARNESS)
         last = attributes.get(SessionKey.LAST_REPLY)
         misses = attributes.get(SessionKey.MISSES)
         plan = attributes.get(SessionKey.REMINDER_PLAN)
@@ -165,9 +176,8 @@ class Session:
             else None
         )
         return cls(
-            heard=[t for t in heard if isinstance(t, str) and t in answers]
-            if isinstance(heard, list)
-            else [],
+            heard=topics(SessionKey.HEARD),
+            heard_before=tuple(topics(SessionKey.HEARD_BEFORE)),
             last_topic=topic(SessionKey.LAST_TOPIC),
             last_part=text(SessionKey.LAST_PART),
             offered_topic=topic(SessionKey.OFFERED_TOPIC),
@@ -182,6 +192,8 @@ class Session:
             if isinstance(plan, list) and all(isinstance(part, str) for part in plan)
             else None,
             day_part=text(SessionKey.DAY_PART),
+            health_pointer_said=attributes.get(SessionKey.HEALTH_POINTER_SAID) is True,
+            nearness=nearness if isinstance(nearness, str) and nearness in set(Bedtime) else None,
             unsaved=Unsaved.from_attributes(attributes.get(SessionKey.UNSAVED)),
         )
 
@@ -189,6 +201,7 @@ class Session:
         """Plain JSON for Alexa to echo back: only what differs from a fresh session."""
         values: tuple[tuple[str, Any], ...] = (
             (SessionKey.HEARD, list(self.heard)),
+            (SessionKey.HEARD_BEFORE, list(self.heard_before)),
             (SessionKey.LAST_TOPIC, self.last_topic),
             (SessionKey.LAST_PART, self.last_part),
             (SessionKey.OFFERED_TOPIC, self.offered_topic),
@@ -201,6 +214,8 @@ class Session:
             (SessionKey.ELICITING, self.eliciting),
             (SessionKey.REMINDER_PLAN, self.reminder_plan),
             (SessionKey.DAY_PART, self.day_part),
+            (SessionKey.HEALTH_POINTER_SAID, self.health_pointer_said),
+            (SessionKey.NEARNESS, self.nearness),
         )
         attributes = {str(key): value for key, value in values if value}
         if self.unsaved is not None:

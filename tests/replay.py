@@ -540,15 +540,12 @@ def reminder_set_with_bedtime(r: Recorder) -> None:
 @scenario(memory=True)
 def reminder_morning_or_evening(r: Recorder) -> None:
     r.open()
-    r.say(Intent.SET_REMINDER, **bedtime("10:30"))
+    r.say(Intent.SET_REMINDER, **bedtime("10:30"))  # taken as evening, inside the consent
     r.say(Intent.HELP)
-    r.say(Intent.YES)
-    r.say(Intent.NO)
-    r.say(Intent.SET_REMINDER, **bedtime("10:30"))
-    r.say(Intent.NO)
+    r.say(Intent.NO)  # asks again, morning or night
+    r.say(Intent.SET_REMINDER, "IN_PROGRESS", **bedtime("10:30"))  # now read as said
     r.say(Intent.YES)
     r.one_shot(Intent.SET_REMINDER, time=slot("time", "09:15"))
-    r.say(Intent.YES)
     r.say(Intent.YES)
     r.one_shot(Intent.SET_REMINDER, time=slot("time", "21:30"))
     r.say(Intent.YES)

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.replies",),
     ("skill.ports",),
     FEATURES := (
+        "skill.bedtime",
         "skill.conversation",
         "skill.discovery",
         "skill.preferences",

@@ -25,6 +25,7 @@ from skill.dev.console.transport import InProcess
 from skill.names import REMINDER_PERMISSION
 from skill.reminders.clock import reminder_time_for
 from skill.reminders.dialog import Plan, describe
+from skill.replies import sentences
 
 CONTENT = load_content()
 PROMPTS = CONTENT.prompts
@@ -253,7 +254,8 @@ def test_a_bedtime_conversation_keeps_its_session(settings: Settings, recorder: 
 def test_which_benefit_then_a_bare_answer(settings: Settings, recorder: Recorder) -> None:
     run = chat(["open bedtime magnesium", "how does it help with headaches", "sleep"], settings)
     _, which, sleep = run.said()
-    assert which == f"{spoken('how_it_helps')} {PROMPTS.which_benefit}"
+    listed = sentences(spoken("how_it_helps"))[0]  # the list itself, then "which?"
+    assert which == f"{listed} {PROMPTS.which_benefit}"
     assert sleep == f"{spoken('sleep_quality')} {offer_after('sleep_quality')}"
     elicited = recorder.sent[2]["request"]
     assert elicited["dialogState"] == "IN_PROGRESS"

@@ -32,7 +32,7 @@ ACKNOWLEDGED = "Because you mentioned "  # a health statement named back to the 
 # A claim the article hedges, and its hedge: said without it, the claim grows.
 HEDGES = (("natural remedy", "gaining attention as"), ("capsules", "various forms, including"))
 DOSE_OR_TIMING = re.compile(r"\b(200|400|30 minutes|an hour)\b")
-MAX_OFFER_WORDS = 8
+MAX_OFFER_WORDS = 5
 PROMPTS = CONTENT.prompts
 OFFERS = [a.offer for a in ANSWERS if a.offer]
 LONGEST_OFFER = max(OFFERS, key=lambda offer: len(offer.split()))
@@ -160,10 +160,13 @@ def _turns() -> list[tuple[str, tuple[str, ...]]]:
         ("help cancelling", (PROMPTS.help_cancel_reminder,)),
         ("help confirming a reminder", (PROMPTS.help_set_reminder,)),
         ("help confirming the evening", (PROMPTS.help_evening,)),
+        ("help choosing a benefit", (PROMPTS.help_benefit,)),
         ("help confirming forget me", (PROMPTS.help_forget,)),
-        ("first miss", (PROMPTS.fallback, PROMPTS.fallback_suggest)),
+        ("first miss", (PROMPTS.fallback, PROMPTS.fallback_health, PROMPTS.help_reprompt)),
+        ("first miss in a dialog", (PROMPTS.fallback_again, PROMPTS.help_reminder)),
         ("third miss", (PROMPTS.fallback_goodnight,)),
         ("nothing quoted yet", (PROMPTS.source_none, PROMPTS.ask_next)),
+        ("near bedtime", (PROMPTS.welcome_back, PROMPTS.near_bedtime, PROMPTS.help_reprompt)),
     ]
     return turns
 
@@ -247,7 +250,7 @@ def test_what_the_article_does_not_say_is_named_and_never_offered() -> None:
 
 def test_the_fallback_never_nudges_to_take_it() -> None:
     # The fallback may hear a misrecognised health statement: no nudge to take it there.
-    for key in ("fallback", "fallback_suggest", "fallback_reprompt", "fallback_goodnight"):
+    for key in ("fallback", "fallback_health", "fallback_reprompt", "fallback_goodnight"):
         assert "take" not in getattr(PROMPTS, key).lower(), key
 
 

@@ -13,6 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from skill.content import load_content
 from skill.conversation import BENEFIT_TOPICS
 from skill.handlers.answers import ANSWER_FOR_INTENT
+from skill.replies import MAX_ANSWER_WORDS, sentences, words
 from testing import envelopes
 from testing.envelopes import benefit, intent, slot
 from testing.talk import Conversation, Turn, invoke
@@ -26,11 +27,25 @@ def spoken(topic: str) -> str:
     return CONTENT.answer(topic).speech
 
 
-def offer_after(topic: str) -> str:
-    """What follows a topic heard first in a session: its next topic's offer, or for
-    what the article doesn't say, "what else?"."""
-    after = CONTENT.answer(topic).next
-    return CONTENT.answer(after).offer or "" if after else PROMPTS.ask_next
+def offer_after(topic: str, said: str | None = None) -> str:
+    """What follows a topic heard first in a session: the offer of its next topic, or of
+    the first later one, that fits one breath with the answer; "What else would you
+    like to know?" after what the article doesn't say; else "Anything else?"."""
+    answer = CONTENT.answer(topic)
+    said = answer.speech if said is None else said
+    if answer.offer is None:
+        fits = words(said, PROMPTS.ask_next) <= MAX_ANSWER_WORDS
+        return PROMPTS.ask_next if fits else PROMPTS.anything_else
+    for after in (answer.next, *CONTENT.offered_topics):
+        offer = CONTENT.answer(after).offer if after and after != topic else None
+        if offer and words(said, offer) <= MAX_ANSWER_WORDS:
+            return offer
+    return PROMPTS.anything_else
+
+
+def benefits_listed() -> str:
+    """Inside a conversation, the benefits as a list (their first sentence), then "which?"."""
+    return f"{sentences(spoken('how_it_helps'))[0]} {PROMPTS.which_benefit}"
 
 
 def assert_valid_ssml(turn: Turn) -> None:
@@ -104,10 +119,14 @@ def test_inside_a_conversation_each_answer_offers_the_next_topic(conversation: S
         talk = conversation()
         talk.open()
         turn = talk.say(intent_name)
-        assert turn.speech == f"{spoken(topic)} {offer_after(topic)}"
-        expected = offer_after(topic) if CONTENT.answer(topic).offer else PROMPTS.help_reprompt
-        assert turn.reprompt == expected
         assert not turn.ends_session
+        assert words(turn.speech) <= MAX_ANSWER_WORDS or topic == "summary", turn.speech
+        if topic == "how_it_helps":
+            assert turn.speech == benefits_listed()
+            continue
+        assert turn.speech == f"{spoken(topic)} {offer_after(topic)}"
+        offered = offer_after(topic) not in (PROMPTS.ask_next, PROMPTS.anything_else)
+        assert turn.reprompt == (offer_after(topic) if offered else PROMPTS.help_reprompt)
 
 
 def test_no_after_an_offer_says_goodnight(conversation: Start) -> None:
@@ -137,10 +156,11 @@ def test_help_lists_what_to_ask_and_keeps_listening(conversation: Start) -> None
 def test_fallback_redirects_gently_and_keeps_the_session(conversation: Start) -> None:
     talk = conversation()
     talk.open()
-    talk.say("TimingIntent")
+    timing = talk.say("TimingIntent")
     turn = talk.say("AMAZON.FallbackIntent")
-    assert turn.speech == f"{PROMPTS.fallback} {PROMPTS.fallback_suggest}"
-    assert turn.reprompt == PROMPTS.fallback_reprompt
+    # The offer was a yes/no question: the miss asks it again, briefly.
+    assert turn.speech == f"{PROMPTS.fallback_again} {timing.reprompt}"
+    assert turn.reprompt == timing.reprompt
     assert not turn.ends_session
     # "Repeat" after a fallback still repeats the last real answer.
     assert talk.say("AMAZON.RepeatIntent").speech.startswith(spoken("timing"))
@@ -154,8 +174,10 @@ def test_start_over_and_home_return_to_the_welcome(conversation: Start, intent_n
     turn = talk.say(intent_name)
     assert PROMPTS.welcome in turn.speech
     assert not turn.ends_session
-    # The earlier offer is gone: "yes" now asks what they would like.
-    assert talk.say("AMAZON.YesIntent").speech == PROMPTS.ask_next
+    # The earlier offer is gone: "yes" now gets one topic offered, never the question again.
+    offered = talk.say("AMAZON.YesIntent")
+    assert offered.speech == CONTENT.answer("what_is").offer and not offered.ends_session
+    assert talk.say("AMAZON.YesIntent").speech.startswith(spoken("what_is"))
 
 
 def test_tell_me_more_before_any_answer_offers_help(conversation: Start) -> None:
@@ -178,7 +200,7 @@ def test_a_topic_without_a_follow_up_says_so_and_offers_the_next(conversation: S
     talk.open()
     talk.say(intent_name)
     turn = talk.say("AMAZON.MoreIntent")
-    assert turn.speech == f"{PROMPTS.no_more} {offer_after(topic)}"
+    assert turn.speech == f"{PROMPTS.no_more} {offer_after(topic, PROMPTS.no_more)}"
 
 
 def test_session_ended_is_handled_silently(skill: CustomSkill) -> None:
@@ -215,7 +237,7 @@ def test_an_empty_or_unknown_benefit_gets_the_list(
     talk = conversation()
     talk.open()
     turn = talk.say("BenefitDetailIntent", benefit=benefit_slot)
-    assert turn.speech == f"{spoken('how_it_helps')} {PROMPTS.which_benefit}"
+    assert turn.speech == benefits_listed()
     assert turn.reprompt == PROMPTS.which_benefit
     assert not turn.ends_session
     assert turn.directives == [
@@ -264,7 +286,7 @@ def test_a_failing_handler_gets_a_calm_apology_not_the_exception(
     assert one_shot.speech == PROMPTS.error
     assert one_shot.ends_session
     assert one_shot.card is None
-    assert in_conversation.speech == PROMPTS.error
+    assert in_conversation.speech == f"{PROMPTS.error} {PROMPTS.error_reprompt}"
     assert in_conversation.reprompt == PROMPTS.error_reprompt
     assert "no_such_topic" not in one_shot.speech + in_conversation.speech
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]

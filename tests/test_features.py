@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
-from skill import conversation, preferences
+import pytest
+
+from skill import bedtime, conversation, preferences
 from skill.content import load_content
 from skill.memory import Memory
 from skill.names import REMINDER_PERMISSION, Intent, Pending, RequestType, Voice
@@ -13,7 +16,7 @@ from skill.ports import Ports
 from skill.reminders import dialog
 from skill.reminders.clock import LEAD, reminder_time_for
 from skill.reminders.port import NightlyReminders, Outcome, ReminderResult
-from skill.replies import render
+from skill.replies import MAX_CONSENT_WORDS, render
 from skill.turn import Session, SlotValue, Turn
 
 PROMPTS = load_content().prompts
@@ -61,7 +64,7 @@ def ports(session: Session, reminders: FakeReminders | None = None) -> Ports:
 
 def test_an_answer_in_a_conversation_offers_a_topic_not_heard_tonight() -> None:
     session = Session(heard=["timing"])
-    reply = conversation.answer(session, ports(session), "dosage")
+    reply = conversation.answer(intent(Intent.DOSAGE), session, ports(session), "dosage")
     assert reply.speech == (load_content().answer("dosage").speech,)
     assert reply.offer not in (None, "timing", "dosage")
     assert session.heard == ["timing", "dosage"] and session.last_topic == "dosage"
@@ -71,7 +74,7 @@ def test_an_answer_in_a_conversation_offers_a_topic_not_heard_tonight() -> None:
 
 def test_a_one_shot_answer_closes_the_microphone() -> None:
     session = Session()
-    reply = conversation.answer(session, ports(session), "timing")
+    reply = conversation.answer(intent(Intent.TIMING, new=True), session, ports(session), "timing")
     rendered = render(intent(Intent.TIMING, new=True), session, reply)
     assert rendered.reprompt is None and rendered.speech == reply.speech
     assert session.offered_topic is None
@@ -124,3 +127,61 @@ def test_the_session_round_trips_through_attributes_and_drops_junk() -> None:
     assert Session.from_attributes(session.to_attributes()) == session
     junk = {"heard": "timing", "offered_topic": "no_such_topic", "misses": True, "pending": 3}
     assert Session.from_attributes(junk) == Session()
+
+
+def test_tonight_and_earlier_nights_stay_apart_in_the_session() -> None:
+    session = Session(heard=["timing"], heard_before=("dosage", "what_is"), nearness="far")
+    assert Session.from_attributes(session.to_attributes()) == session
+    reply = conversation.answer(intent(Intent.CAUSES), session, ports(session), "causes")
+    assert session.heard == ["timing", "causes"]  # tonight only
+    assert session.heard_before == ("dosage", "what_is")  # never written through the session
+    assert reply.offer not in {"timing", "causes", "dosage", "what_is"}
+
+
+def test_a_regular_who_heard_everything_gets_anything_else_not_goodnight() -> None:
+    everything = load_content().offered_topics
+    session = Session(heard_before=everything, returning=True, nearness="far")
+    reply = conversation.answer(intent(Intent.TIMING), session, ports(session), "timing")
+    assert reply.follow_up == (PROMPTS.anything_else,)
+    assert reply.reprompt is not None and reply.offer is None
+
+
+@pytest.mark.parametrize(
+    ("now", "near"),
+    [
+        ((21, 59), False),
+        ((22, 0), True),  # half an hour before a 22:30 bedtime
+        ((22, 29), True),
+        ((23, 59), True),
+        ((4, 30), True),  # six hours past
+        ((4, 31), False),
+        ((15, 0), False),
+    ],
+)
+def test_near_bedtime_is_half_an_hour_before_until_six_hours_after(
+    now: tuple[int, int], near: bool
+) -> None:
+    at = datetime.datetime(2026, 12, 1, *now)
+    assert bedtime.is_near(datetime.time(22, 30), at) is near
+    # Across midnight too: a 00:15 bedtime is near at 23:50 the evening before.
+    assert bedtime.is_near(datetime.time(0, 15), datetime.datetime(2026, 12, 1, 23, 50))
+
+
+def test_a_recognised_speaker_hears_the_reminder_is_for_everyone_on_this_echo() -> None:
+    session = Session()
+    shared = dataclasses.replace(
+        intent(Intent.SET_REMINDER, bedtime="22:30"), person_id="amzn1.ask.person.X"
+    )
+    reply = dialog.request_reminder(shared, session, ports(session))
+    assert PROMPTS.reminder_shared in reply.speech
+    assert sum(len(part.split()) for part in reply.speech) <= MAX_CONSENT_WORDS
+    anyone = dialog.request_reminder(
+        intent(Intent.SET_REMINDER, bedtime="22:30"), Session(), ports(Session())
+    )
+    assert PROMPTS.reminder_shared not in anyone.speech
+
+
+def test_forget_me_with_nothing_stored_asks_nothing() -> None:
+    session = Session()
+    reply = preferences.ask_to_forget(intent(Intent.FORGET_ME), session, ports(session))
+    assert reply.speech == (PROMPTS.forget_nothing,) and reply.pending is None

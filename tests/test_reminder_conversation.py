@@ -24,9 +24,9 @@ from skill.config import Settings
 from skill.content import load_content
 from skill.names import Intent, RequestType, SessionKey
 from skill.persistence import SqlitePersistenceAdapter
-from skill.reminders.clock import LEAD, reminder_time_for, spoken_bedtime
+from skill.reminders.clock import LEAD, reminder_time_for
 from skill.sdk.api_client import TimeoutApiClient
-from skill.timetext import spoken_time, to_clock
+from skill.timetext import spoken_clock, spoken_time, to_clock
 from skill.web.app import create_app
 from testing import envelopes
 from testing.envelopes import USER_ID, slot
@@ -54,10 +54,21 @@ def before(bedtime: str) -> time:
 
 
 def plan(bedtime: str, every: str = "every night") -> str:
-    """ "every night at 9:45 PM, 45 minutes before your 10:30 bedtime", from the lead time."""
+    """ "every night at 9:45 PM, 45 minutes before your 10:30 PM bedtime", from the lead."""
     at, bed = before(bedtime), time.fromisoformat(bedtime)
-    before_bed = f"{LEAD_MINUTES} minutes before your {spoken_bedtime(bed)} bedtime"
+    before_bed = f"{LEAD_MINUTES} minutes before your {spoken_time(bed)} bedtime"
     return f"{every} at {spoken_time(at)}, {before_bed}"
+
+
+def consent(plan: str) -> str:
+    """The one consent question: the plan, then "Shall I?"."""
+    return f"{PROMPTS.reminder_confirm.format(plan=plan)} {PROMPTS.reminder_shall}"
+
+
+def done(at: time, every: str = "every night") -> str:
+    """ "Done. 9:45 every night.": the plan is not repeated."""
+    clock = spoken_clock(at) if every == "every night" else spoken_time(at)
+    return PROMPTS.reminder_done.format(time=clock, every=every)
 
 
 def rule(at: time) -> str:
@@ -193,20 +204,21 @@ def test_remind_me_asks_for_bedtime_states_the_facts_and_sets_it_only_on_yes(
         {"bedtime": slot("bedtime", "22:30")},
         dialog_state="IN_PROGRESS",
     )
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=FOR_10_30)
+    assert confirm.speech == consent(FOR_10_30)
     assert confirm.speech == (f"I'll remind you {FOR_10_30}. Shall I?")
+    assert "10:30 PM bedtime" in confirm.speech
     assert not confirm.ends_session
     assert writes(api) == []  # nothing set before the listener said yes
 
-    done = talk.say(Intent.YES)
-    assert done.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
-    assert done.ends_session  # it began as a one-shot request: answered, then closed
-    assert done.card == {
+    set_ = talk.say(Intent.YES)
+    assert set_.speech == done(AT_10_30)
+    assert set_.ends_session  # it began as a one-shot request: answered, then closed
+    assert set_.card == {
         "type": "Simple",
         "title": PROMPTS.reminder_card_title,
         "content": PROMPTS.reminder_card_text.format(plan=FOR_10_30),
     }
-    assert f"every night at {spoken_time(AT_10_30)}" in done.card["content"]
+    assert f"every night at {spoken_time(AT_10_30)}" in set_.card["content"]
     [body] = api.created
     assert rule_of(body) == f"FREQ=DAILY;{rule(AT_10_30)};BYSECOND=0;INTERVAL=1;"
     assert "scheduledTime" not in body["trigger"]
@@ -243,9 +255,9 @@ def test_no_to_the_facts_keeps_nothing(
 def test_a_time_said_outright_is_confirmed_with_its_facts(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    confirm, done = remind(skill, api, time=slot("time", "21:30"))
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan="every night at 9:30 PM")
-    assert done.speech == PROMPTS.reminder_set.format(plan="every night at 9:30 PM")
+    confirm, set_ = remind(skill, api, time=slot("time", "21:30"))
+    assert confirm.speech == consent("every night at 9:30 PM")
+    assert set_.speech == done(time(21, 30))
     assert "BYHOUR=21;BYMINUTE=30" in rule_of(api.created[0])
 
 
@@ -253,56 +265,72 @@ def test_a_known_bedtime_is_used_without_asking_again(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "23:00"))
-    confirm, done = remind(skill, api)
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan("23:00"))
-    assert done.speech == PROMPTS.reminder_set.format(plan=plan("23:00"))
+    confirm, set_ = remind(skill, api)
+    assert confirm.speech == consent(plan("23:00"))
+    assert set_.speech == done(before("23:00"))
 
 
 # --------------------------------------------------------------------------- AM or PM
 
 
-def test_10_30_is_confirmed_as_evening_before_a_9_45_pm_reminder_is_created(
+def test_ten_thirty_is_taken_as_evening_inside_the_one_consent_question(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
-    evening, confirm, done = remind(skill, api, ("yes", "yes"), bedtime=slot("bedtime", "10:30"))
-    assert evening.speech == "Do you mean 10:30 at night?"
-    assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
-    assert not evening.ends_session
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=FOR_10_30)
-    assert done.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
+    """Said up front, a bedtime becomes a reminder in two turns: the plan, then yes."""
+    confirm, set_ = remind(skill, api, ("yes",), bedtime=slot("bedtime", "10:30"))
+    assert confirm.speech == consent(FOR_10_30)
+    assert not confirm.ends_session
+    assert set_.speech == done(AT_10_30)
+    assert set_.speech == f"Done. {spoken_clock(AT_10_30)} every night."
     assert writes(api) == ["POST"]
     assert rule(AT_10_30) in rule_of(api.created[0])
     assert stored(db_path)["bedtime"] == "22:30"
 
 
-def test_a_morning_bedtime_the_listener_insists_on_is_stated_as_every_day(
+def test_no_to_the_evening_reading_asks_again_and_a_morning_bedtime_is_every_day(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
-    evening, confirm, done = remind(skill, api, ("no", "yes"), bedtime=slot("bedtime", "10:30"))
-    assert evening.speech == PROMPTS.reminder_evening.format(clock="10:30")
-    morning = plan("10:30", "every day")
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=morning)
-    assert "night" not in confirm.speech
-    assert done.speech == PROMPTS.reminder_set.format(plan=morning)
+    talk = talk_with(skill, api)
+    confirm = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
+    assert confirm.speech == consent(FOR_10_30)
+    again = talk.say(Intent.NO)
+    assert again.speech == PROMPTS.ask_bedtime_again
+    assert "morning" in again.speech and "night" in again.speech
+    assert again.directives[0]["slotToElicit"] == "bedtime"
+    # "Ten thirty in the morning" arrives as 10:30 again: now read as said.
+    morning = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
+    assert morning.speech == consent(plan("10:30", "every day"))
+    assert "night" not in morning.speech
+    assert talk.say(Intent.YES).speech == done(before("10:30"), "every day")
     assert rule(before("10:30")) in rule_of(api.created[0])
 
 
+def test_no_to_the_evening_reading_then_ten_thirty_at_night_is_evening(
+    skill: CustomSkill, api: FakeAlexaApi
+) -> None:
+    talk = talk_with(skill, api)
+    talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "10:30"))
+    talk.say(Intent.NO)
+    again = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", "22:30"))
+    assert again.speech == consent(FOR_10_30)
+
+
 @pytest.mark.parametrize(
-    ("slots", "heard", "plan"),
+    ("slots", "said"),
     [
-        ({"bedtime": "06:00"}, "6:00", plan("18:00")),
-        ({"bedtime": "12:30"}, "12:30", plan("00:30")),
-        ({"time": "09:30"}, "9:30", "every night at 9:30 PM"),
+        ({"bedtime": "06:00"}, plan("18:00")),
+        ({"bedtime": "12:30"}, plan("00:30")),
+        ({"bedtime": "12:00"}, plan("00:00")),  # "your midnight bedtime"
+        ({"time": "09:30"}, "every night at 9:30 PM"),
     ],
 )
-def test_morning_and_midday_times_are_never_set_unconfirmed(
-    skill: CustomSkill, api: FakeAlexaApi, slots: dict[str, str], heard: str, plan: str
+def test_morning_and_midday_times_are_taken_as_evening_and_said_so(
+    skill: CustomSkill, api: FakeAlexaApi, slots: dict[str, str], said: str
 ) -> None:
-    evening, confirm = remind(
-        skill, api, ("yes",), **{name: slot(name, value) for name, value in slots.items()}
+    (confirm,) = remind(
+        skill, api, (), **{name: slot(name, value) for name, value in slots.items()}
     )
-    assert evening.speech == PROMPTS.reminder_evening.format(clock=heard)
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert confirm.speech == consent(said)
     assert writes(api) == []
 
 
@@ -310,7 +338,7 @@ def test_a_late_night_bedtime_needs_no_am_pm_question(
     skill: CustomSkill, api: FakeAlexaApi
 ) -> None:
     (confirm,) = remind(skill, api, (), bedtime=slot("bedtime", "00:30"))
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan("00:30"))
+    assert confirm.speech == consent(plan("00:30"))
 
 
 @pytest.mark.parametrize(
@@ -330,7 +358,7 @@ def test_morning_afternoon_evening_and_night_ask_for_the_time_and_read_it_that_w
     assert question.speech == PROMPTS.ask_bedtime
     assert question.directives[0]["slotToElicit"] == "bedtime"
     confirm = talk.say(Intent.SET_REMINDER, bedtime=slot("bedtime", answer))
-    assert confirm.speech == PROMPTS.reminder_confirm.format(plan=plan)
+    assert confirm.speech == consent(plan)
     assert writes(api) == []
 
 
@@ -371,7 +399,7 @@ def test_v1_and_v2_permission_answers_both_set_the_reminder_they_were_asked_for(
             skill, permission_answer(api, shape("ACCEPTED"), f"reminder@{to_clock(AT_10_30)}/22:30")
         )
     )
-    assert turn.speech == PROMPTS.reminder_set.format(plan=FOR_10_30)
+    assert turn.speech == done(AT_10_30)
     assert turn.ends_session
     [body] = api.created
     assert rule(AT_10_30) in rule_of(body)
@@ -420,7 +448,7 @@ def test_two_remind_me_requests_leave_exactly_one_reminder(
 ) -> None:
     remind(skill, api, bedtime=slot("bedtime", "22:30"))
     _, again = remind(skill, api, bedtime=slot("bedtime", "23:00"))
-    assert again.speech == PROMPTS.reminder_set.format(plan=plan("23:00"))
+    assert again.speech == done(before("23:00"))
     assert len(api.reminders) == 1
     assert writes(api) == ["POST", "PUT"]
     [(token, only)] = api.reminders.items()
@@ -509,11 +537,10 @@ def test_forget_me_names_the_reminder_and_deletes_it_at_alexa_then_the_record(
     talk = talk_with(skill, api)
     question = talk.say(Intent.FORGET_ME)
     assert question.speech == (
-        "Do you want me to forget what I remember about you: your bedtime, "
-        f"the topics you've heard and your {NINE_45} reminder?"
+        f"Do you want me to forget your visits, your 10:30 PM bedtime and your {NINE_45} reminder?"
     )
-    done = talk.say(Intent.YES)
-    assert done.speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
+    forgotten = talk.say(Intent.YES)
+    assert forgotten.speech == PROMPTS.forgotten_reminder.format(time=NINE_45)
     assert api.reminders == {}
     assert stored(db_path) == {}
     delete = [call for call in api.calls if call.method == "DELETE"]
@@ -545,7 +572,8 @@ def test_forget_me_without_a_reminder_asks_the_plain_question(
     skill: CustomSkill, api: FakeAlexaApi, db_path: Path
 ) -> None:
     talk = talk_with(skill, api)
-    assert talk.say(Intent.FORGET_ME).speech == PROMPTS.forget_confirm
+    visits = PROMPTS.forget_confirm.format(things=PROMPTS.forget_visits)
+    assert talk.say(Intent.FORGET_ME).speech == visits
     assert talk.say(Intent.YES).speech == PROMPTS.forgotten
 
 
@@ -614,15 +642,19 @@ def test_without_the_time_zone_the_first_reminder_is_never_in_the_past(
 ) -> None:
     api.device_zone = device_zone
     api.fail(500, path=TIME_ZONE_PATH)
-    morning = 6 <= int(at[:2]) <= 12  # asked "at night?" first: the listener says no
-    done = remind(skill, api, ("no", "yes") if morning else ("yes",), time=slot("time", at))[-1]
+    talk = talk_with(skill, api)
+    talk.say(Intent.SET_REMINDER, time=slot("time", at))
+    if 6 <= int(at[:2]) <= 12:  # taken as evening: the listener says no, and the time again
+        talk.say(Intent.NO)
+        talk.say(Intent.SET_REMINDER, time=slot("time", at))
+    set_ = talk.say(Intent.YES)
     [body] = api.created  # the fake refuses (400) a start already past on the device
     trigger = body["trigger"]
     assert "timeZoneId" not in trigger  # Alexa uses the device's own zone
     start = datetime.fromisoformat(trigger["recurrence"]["startDateTime"])
     assert start > datetime.now(ZoneInfo(device_zone)).replace(tzinfo=None)
     assert start.strftime("%H:%M") == at
-    assert PROMPTS.reminder_zone_unknown in done.speech
+    assert PROMPTS.reminder_zone_unknown in set_.speech
 
 
 def test_with_the_time_zone_known_the_first_reminder_is_the_next_one(

@@ -805,17 +805,19 @@ def test_parse_day_part() -> None:
 
 
 @pytest.mark.parametrize(
-    ("at", "clock_text", "bedtime_text"),
+    ("at", "clock_text", "time_text"),
     [
-        (clock(22, 30), "10:30", "10:30"),
+        (clock(22, 30), "10:30", "10:30 PM"),
         (clock(10, 30), "10:30", "10:30 AM"),
         (clock(0, 15), "12:15", "12:15 AM"),
         (clock(12, 5), "12:05", "12:05 PM"),
+        (clock(0, 0), "midnight", "midnight"),  # never "12:00 AM"
+        (clock(12, 0), "noon", "noon"),
     ],
 )
-def test_spoken_clock_and_bedtime(at: clock, clock_text: str, bedtime_text: str) -> None:
+def test_spoken_clock_and_time(at: clock, clock_text: str, time_text: str) -> None:
     assert timetext.spoken_clock(at) == clock_text
-    assert reminder_clock.spoken_bedtime(at) == bedtime_text
+    assert timetext.spoken_time(at) == time_text
 
 
 def test_next_occurrence_is_strictly_after_now() -> None:

@@ -164,7 +164,8 @@ def test_forget_me_after_yes_deletes_everything(db_path: Path) -> None:
     talk.open()
     talk.say("QuietVoiceIntent")
     ask = talk.say("ForgetMeIntent")
-    assert ask.speech == PROMPTS.forget_confirm
+    # Exactly what is stored: no bedtime was ever given, no topic heard; the quiet voice is.
+    assert ask.speech == "Do you want me to forget your visits and your quiet voice?"
     assert ask.reprompt == PROMPTS.forget_reprompt
     assert not ask.ends_session
     done = talk.say("AMAZON.YesIntent")

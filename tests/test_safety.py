@@ -454,7 +454,7 @@ TAKEN_URGENT = [
     ("i took a thousand milligrams is that bad", TEXTS.urgent_over_range),
     ("i just took 450 milligrams", TEXTS.urgent_over_range),
     ("i took 5 capsules", TEXTS.urgent_count.format(unit="capsules")),
-    ("i took two tablets", TEXTS.urgent_count.format(unit="tablets")),
+    ("i took eight tablets", TEXTS.urgent_count.format(unit="tablets")),
     ("i swallowed 6 pills", TEXTS.urgent_count.format(unit="pills")),
 ]
 TAKEN_CALM = [
@@ -463,6 +463,8 @@ TAKEN_CALM = [
     ("i took 100 milligrams", "100 milligrams isn't above " + TYPICAL),
     ("i had 200 milligrams before bed", "200 milligrams is within " + TYPICAL),
     ("i took 1 tablet", "The article gives doses in milligrams, 200 to 400 a day, not in tablet."),
+    # Two capsules is a common serving: met calmly, never with the emergency number.
+    ("i took two tablets", TEXTS.amount_count.format(unit="tablets")),
 ]
 
 
@@ -510,8 +512,10 @@ def test_taken_without_a_number_is_like_feeling_unwell() -> None:
 
 
 def test_a_number_said_without_a_unit() -> None:
-    small, _ = run(safety.amount_taken, turn(Intent.AMOUNT_TAKEN, amount=said("3")))
-    assert small.speech[0] == call("en-US")  # three of something: more than one pill
+    few, _ = run(safety.amount_taken, turn(Intent.AMOUNT_TAKEN, amount=said("3")))
+    assert few.speech[0].startswith(TEXTS.amount_no_unit)  # three of something: met calmly
+    many, _ = run(safety.amount_taken, turn(Intent.AMOUNT_TAKEN, amount=said("7")))
+    assert many.speech[0] == call("en-US")  # seven of something: many pills
     large, _ = run(safety.amount_taken, turn(Intent.AMOUNT_TAKEN, amount=said("300")))
     assert large.speech[0].startswith("If that's milligrams, 300 is within")
 

@@ -58,7 +58,6 @@ class Prompts:
     goodbye: str
     fallback: str
     fallback_reprompt: str
-    fallback_suggest: str
     fallback_goodnight: str
     all_heard: str
     source_said: str
@@ -78,7 +77,6 @@ class Prompts:
     quiet_on: str
     quiet_off: str
     forget_confirm: str
-    forget_confirm_reminder: str
     forget_reprompt: str
     forgotten: str
     forgotten_reminder: str
@@ -90,12 +88,9 @@ class Prompts:
     reminder_every_day: str
     reminder_plan: str
     reminder_plan_bedtime: str
-    reminder_evening: str
-    reminder_evening_reprompt: str
     reminder_confirm: str
     reminder_confirm_reprompt: str
     reminder_not_set: str
-    reminder_set: str
     reminder_zone_unknown: str
     reminder_text: str
     reminder_card_title: str
@@ -112,6 +107,23 @@ class Prompts:
     reminder_cancel_reprompt: str
     reminder_cancelled: str
     reminder_kept: str
+    # The small turns, the fallback that knows the dialog, bedtime-aware (issue 18, 17).
+    anything_else: str
+    near_bedtime: str
+    help_benefit: str
+    fallback_again: str
+    fallback_health: str
+    forget_bedtime: str
+    forget_voice: str
+    forget_topics: str
+    forget_visits: str
+    forget_reminder: str
+    list_and: str
+    forget_nothing: str
+    reminder_shall: str
+    reminder_shared: str
+    reminder_done: str
+    ask_bedtime_again: str
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ ARTICLE_INTENTS = frozenset(
 
 
 def _answer_the_intent(turn: Turn, session: Session, ports: Ports) -> Reply:
-    return conversation.answer(session, ports, ANSWER_FOR_INTENT[str(turn.intent)])
+    return conversation.answer(turn, session, ports, ANSWER_FOR_INTENT[str(turn.intent)])
 
 
 class ArticleAnswerHandler(IntentHandler):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime
 
-from skill.timetext import spoken_clock, spoken_time
-
 #: The article's window: 30 minutes to an hour before bedtime. We aim for the middle.
 WINDOW_MINUTES = (30, 60)
 LEAD = datetime.timedelta(minutes=45)
+#: The lead in whole minutes, as it is spoken ("45 minutes before your bedtime").
+LEAD_MINUTES = int(LEAD.total_seconds()) // 60
 
 _MINUTES_PER_DAY = 24 * 60
 
@@ -30,8 +30,7 @@ def _from_minute_of_day(minutes: int) -> datetime.time:
 
 def reminder_time_for(bedtime: datetime.time) -> datetime.time:
     """45 minutes before `bedtime` (to the minute), wrapping past midnight."""
-    lead = int(LEAD.total_seconds()) // 60
-    return _from_minute_of_day(_minute_of_day(bedtime) - lead)
+    return _from_minute_of_day(_minute_of_day(bedtime) - LEAD_MINUTES)
 
 
 def minutes_before_bed(reminder: datetime.time, bedtime: datetime.time) -> int:
@@ -102,12 +101,6 @@ def in_day_part(heard: datetime.time, part: str | None) -> datetime.time:
     if part == "MO" and hour == 12:
         return twelve_hours_later(heard)
     return heard
-
-
-def spoken_bedtime(at: datetime.time) -> str:
-    """ "10:30" for an evening bedtime ("your 10:30 bedtime"); "12:15 AM" or "10:30 AM"
-    when the clock alone would leave the listener guessing."""
-    return spoken_clock(at) if at >= EVENING_STARTS else spoken_time(at)
 
 
 # --- the first reminder -----------------------------------------------------------------

@@ -4,7 +4,9 @@ The reminder goes off 45 minutes before the listener's bedtime (inside the artic
 30-minutes-to-an-hour window), every night, in the device's time zone. Nothing is set
 before the listener has heard exactly what will be set, time and "every night", and
 said yes (or granted the permission after hearing it): Alexa's reminder guidelines.
-A morning reading of a clock time ("10:30") is confirmed as evening first. Alexa's
+A clock time said without a part of day ("ten thirty", heard as 10:30) between 6:00 and
+12:59 is taken as evening, and the one consent question says so ("... before your
+10:30 PM bedtime. Shall I?"); a no asks for the time again, morning or night. Alexa's
 own list of the skill's reminders (the `Reminders` port) is the truth for status,
 cancel and setting. Every API fault has a calm answer here.
 """
@@ -27,15 +29,17 @@ from skill.reminders.clock import (
     minutes_before_bed,
     parse_day_part,
     reminder_time_for,
-    spoken_bedtime,
     twelve_hours_later,
 )
 from skill.reminders.port import Outcome
-from skill.replies import Reply, then_ask_next
+from skill.replies import MAX_CONSENT_WORDS, Reply, then_ask_next, words
 from skill.timetext import from_clock, parse_amazon_time, spoken_clock, spoken_time, to_clock
 from skill.turn import Session, Turn
 
 TOKEN_PREFIX = "reminder@"
+#: After a no to the evening reading, the time said next is read as said (Session.day_part):
+#: a morning bedtime stays morning, "ten thirty at night" arrives as 22:30 anyway.
+AS_SAID = "said"
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,6 @@ class Plan:
 
     at: datetime.time
     bedtime: datetime.time | None = None
-
-    def twelve_hours_later(self) -> Plan:
-        """The evening reading of a plan heard as morning ("10:30" meant 10:30 PM)."""
-        bedtime = twelve_hours_later(self.bedtime) if self.bedtime else None
-        return Plan(twelve_hours_later(self.at), bedtime)
 
     def as_text(self) -> list[str]:
         """["21:45", "22:30"]: plain strings for the session and the permission token."""
@@ -77,14 +76,15 @@ class Plan:
         return cls.from_text(token.removeprefix(TOKEN_PREFIX).split("/"))
 
 
-def describe(plan: Plan) -> str:
-    """ "every night at 9:45 PM, 45 minutes before your 10:30 bedtime": the facts, spoken."""
+def _every(at: datetime.time) -> str:
     prompts = load_content().prompts
-    every = (
-        prompts.reminder_every_night
-        if is_evening_or_night(plan.at)
-        else (prompts.reminder_every_day)
-    )
+    return prompts.reminder_every_night if is_evening_or_night(at) else prompts.reminder_every_day
+
+
+def describe(plan: Plan) -> str:
+    """ "every night at 9:45 PM, 45 minutes before your 10:30 PM bedtime": the facts, spoken."""
+    prompts = load_content().prompts
+    every = _every(plan.at)
     when = spoken_time(plan.at)
     if plan.bedtime is None:
         return prompts.reminder_plan.format(every=every, time=when)
@@ -92,7 +92,7 @@ def describe(plan: Plan) -> str:
         every=every,
         time=when,
         minutes=minutes_before_bed(plan.at, plan.bedtime),
-        bedtime=spoken_bedtime(plan.bedtime),
+        bedtime=spoken_time(plan.bedtime),
     )
 
 
@@ -112,10 +112,11 @@ def _fault(outcome: Outcome) -> Reply:
 
 
 def request_reminder(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """ "Remind me to take it" / "remind me at 9:30" / an answer to "what time is bedtime?".
+    """ "Remind me to take it" / "remind me at ten thirty" / an answer to "what time is
+    bedtime?". Works out the plan, then asks once before anything is set.
 
-    Works out the plan, then asks before anything is set: first "Do you mean 10:30 at
-    night?" when the time was heard as morning or midday, then the consent question.
+    A clock time between 6:00 and 12:59 said without a part of day is taken as evening
+    (10:30 is 10:30 PM, 12:00 midnight), and the consent question says so.
     """
     said_bedtime = turn.slot(Slot.BEDTIME).spoken
     said_time = turn.slot(Slot.TIME).spoken
@@ -128,28 +129,31 @@ def request_reminder(turn: Turn, session: Session, ports: Ports) -> Reply:
         return ask_bedtime()
     told, session.day_part = session.day_part, None
     part = vague or (told if parse_day_part(told) else None)
-    if heard_bedtime is not None:
-        heard_bedtime = in_day_part(heard_bedtime, part)
+    guess = part is None and told != AS_SAID  # no part of day said: evening is likelier
+    evening = False
     if heard_at is not None:
-        heard_at = in_day_part(heard_at, part)
+        evening = guess and may_mean_evening(heard_at)
+        heard_at = twelve_hours_later(heard_at) if evening else in_day_part(heard_at, part)
+    elif heard_bedtime is not None:
+        evening = guess and may_mean_evening(heard_bedtime)
+        heard_bedtime = (
+            twelve_hours_later(heard_bedtime) if evening else in_day_part(heard_bedtime, part)
+        )
     bedtime = heard_bedtime or ports.memory.record.bedtime
     if heard_at is not None:
         plan = Plan(heard_at, bedtime if bedtime and in_window(heard_at, bedtime) else None)
-        heard = heard_at
     elif bedtime is not None:
-        plan, heard = Plan(reminder_time_for(bedtime), bedtime), bedtime
+        plan = Plan(reminder_time_for(bedtime), bedtime)
     else:
         return ask_bedtime()
-    if part is None and may_mean_evening(heard):
-        return ask_evening(session, plan, heard)
-    return offer(turn, session, plan)
+    return offer(turn, session, plan, evening=evening)
 
 
-def ask_bedtime() -> Reply:
+def ask_bedtime(prompt: str | None = None) -> Reply:
     """Ask for bedtime and let Alexa fill the AMAZON.TIME slot (dialog model)."""
     prompts = load_content().prompts
     return Reply(
-        speech=(prompts.ask_bedtime,),
+        speech=(prompt or prompts.ask_bedtime,),
         reprompt=prompts.ask_bedtime_reprompt,
         question=True,
         elicit=(Intent.SET_REMINDER, Slot.BEDTIME),
@@ -157,40 +161,35 @@ def ask_bedtime() -> Reply:
     )
 
 
-def ask_evening(session: Session, plan: Plan, heard: datetime.time) -> Reply:
-    """ "Do you mean 10:30 at night?": a morning reading is never set unconfirmed."""
-    prompts = load_content().prompts
-    session.reminder_plan = plan.as_text()
-    clock = spoken_clock(heard)
-    return Reply(
-        speech=(prompts.reminder_evening.format(clock=clock),),
-        reprompt=prompts.reminder_evening_reprompt.format(clock=clock),
-        question=True,
-        pending=Pending.EVENING,
-    )
-
-
-def evening_answered(turn: Turn, session: Session, ports: Ports, at_night: bool) -> Reply:
-    """Yes: the evening reading. No: the time as heard (the consent question names it)."""
-    plan = _pending_plan(session)
-    if plan is None:
-        return ask_bedtime()
-    return offer(turn, session, plan.twelve_hours_later() if at_night else plan)
-
-
-def offer(turn: Turn, session: Session, plan: Plan) -> Reply:
-    """ "I'll remind you every night at 9:45 PM, 45 minutes before your 10:30 bedtime.
-    Shall I?" Without the permission yet, the permission request says the same facts."""
+def offer(turn: Turn, session: Session, plan: Plan, *, evening: bool = False) -> Reply:
+    """ "I'll remind you every night at 9:45 PM, 45 minutes before your 10:30 PM bedtime.
+    Shall I?" Without the permission yet, the permission request says the same facts.
+    Where a recognised speaker may think it is theirs alone, and it fits the turn, it
+    adds that the reminder is for everyone on this Echo."""
     if not turn.granted(REMINDER_PERMISSION):
         return ask_permission(plan)
     prompts = load_content().prompts
     session.reminder_plan = plan.as_text()
+    said = prompts.reminder_confirm.format(plan=describe(plan))
+    shared = (prompts.reminder_shared,) if turn.person_id else ()
+    if words(said, *shared, prompts.reminder_shall) > MAX_CONSENT_WORDS:
+        shared = ()
     return Reply(
-        speech=(prompts.reminder_confirm.format(plan=describe(plan)),),
+        speech=(said, *shared, prompts.reminder_shall),
         reprompt=prompts.reminder_confirm_reprompt,
         question=True,
-        pending=Pending.SET_REMINDER,
+        pending=Pending.EVENING if evening else Pending.SET_REMINDER,
     )
+
+
+def evening_answered(turn: Turn, session: Session, ports: Ports, agreed: bool) -> Reply:
+    """The consent to a bedtime taken as evening. Yes sets it; no asks for the time
+    again, morning or night, and reads the next one as said."""
+    if agreed:
+        return consent_answered(turn, session, ports, agreed)
+    session.reminder_plan = None
+    session.day_part = AS_SAID
+    return ask_bedtime(load_content().prompts.ask_bedtime_again)
 
 
 def consent_answered(turn: Turn, session: Session, ports: Ports, agreed: bool) -> Reply:
@@ -230,7 +229,7 @@ def permission_answered(turn: Turn, session: Session, ports: Ports) -> Reply:
 
 
 def create(ports: Ports, plan: Plan) -> Reply:
-    """Set the one nightly reminder (updating ours if Alexa has one), then restate it."""
+    """Set the one nightly reminder (updating ours if Alexa has one), then say it briefly."""
     prompts = load_content().prompts
     remembered = ports.memory
     result = ports.reminders.set(plan.at, prompts.reminder_text, remembered.record.reminder_id)
@@ -240,7 +239,9 @@ def create(ports: Ports, plan: Plan) -> Reply:
     if plan.bedtime is not None:
         remembered.change(memory.set_bedtime(plan.bedtime))
     facts = describe(plan)
-    said = prompts.reminder_set.format(plan=facts)
+    # "Done. 9:45 every night.": the plan was just agreed to; the card keeps it whole.
+    clock = spoken_clock(plan.at) if is_evening_or_night(plan.at) else spoken_time(plan.at)
+    said = prompts.reminder_done.format(time=clock, every=_every(plan.at))
     if not result.zone_known:
         said = f"{said} {prompts.reminder_zone_unknown}"
     return then_ask_next(

@@ -466,6 +466,21 @@ def _time_of(reminder: Any) -> datetime.time | None:
     return None
 
 
+def device_wall_clock(
+    handler_input: HandlerInput, at: datetime.datetime
+) -> datetime.datetime | None:
+    """`at` as naive wall-clock time in the device's zone (settings API); None, logged,
+    when the zone is unknown."""
+    factory = _services(handler_input, "time zone")
+    if factory is None:
+        return None
+    zone = _device_time_zone(handler_input, factory)
+    if zone is None:
+        return None
+    moment = at if at.tzinfo is not None else at.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, microsecond=0)
+
+
 class AlexaReminders:
     """The `Reminders` port over the Alexa Reminders API, for one request."""
 
