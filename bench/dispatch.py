@@ -109,11 +109,9 @@ def _child(args: argparse.Namespace) -> int:
     ours = _load("lambda_function", LAMBDA_DIR / "lambda_function.py")
     floor = _load("floor_lambda_function", FLOOR_DIR / "lambda_function.py")
     if not args.request_line:  # the floor writes no such line; what ours costs without it
-        import logging
+        from skill.logs import write_request_lines
 
-        from skill.logs import REQUEST_LOGGER
-
-        logging.getLogger(REQUEST_LOGGER).disabled = True
+        write_request_lines(lambda line: None)
     batches = _batches(args.users)
     hand = limit.HandWritten.learn(ours, batches["ours"][0])
     if os.environ.get("SKILL_PERSISTENCE") == "false":  # with memory, answers change per visit

@@ -57,14 +57,24 @@ if SETTINGS.persistence and not SETTINGS.dynamodb_table and os.environ.get(ON_LA
         "lasting disk for SQLite (set it to a DynamoDB table, or SKILL_PERSISTENCE=false)"
     )
     SETTINGS = replace(SETTINGS, persistence=False)
-SKILL = build_skill(SETTINGS)
+MEMORY = None
+if SETTINGS.persistence:
+    # Imported only with memory on: sqlite3 and the adapters cost cold-start time.
+    from skill.persistence import build_persistence_adapter
+
+    MEMORY = build_persistence_adapter(SETTINGS)
+    if MEMORY is not None:
+        # Whatever the first read needs that no request decides, done now, inside INIT:
+        # the client is built (credentials read, endpoint resolved, signer imported) and
+        # its connection opened, so the first request starts with its GetItem.
+        MEMORY.prepare()
+SKILL = build_skill(SETTINGS, persistence_adapter=MEMORY)
 # Everything built at INIT lives as long as the container: move it out of the
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
-# collector never runs on warm requests; with DynamoDB memory (a plain botocore client)
-# it runs a few young collections per thousand requests, as cheap frozen or not
-# (BENCHMARKS.md, 1). Freezing is cheap too, so it stays: a full collection, should one
-# come, skips INIT's objects.
+# collector never runs on warm requests; with DynamoDB memory it runs now and then
+# (BENCHMARKS.md, 1). Freezing costs microseconds, so it stays: a full collection,
+# should one come, skips INIT's objects.
 gc.freeze()
 
 

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent as IntentModel
 from ask_sdk_model import IntentConfirmationStatus, Response
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import SimpleCard, SsmlOutputSpeech
 
 from skill import bedtime, discovery
+from skill.content import load_content
 from skill.memory import Memory, Store
 from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
@@ -170,8 +171,18 @@ def finish(handler_input: HandlerInput, response: Response) -> None:
     session_ends = response.should_end_session is True or (
         state.turn.kind == RequestType.SESSION_ENDED
     )
-    state.memory.commit(session_ends=session_ends)
+    if not state.memory.commit(session_ends=session_ends):
+        _say_not_stored(state, response)
     _write_session(handler_input, state)
+
+
+def _say_not_stored(state: _State, response: Response) -> None:
+    """What the listener asked for (a setting, "forget me") could not be stored: never
+    claim it was. The reply becomes the reviewed apology; the store's fault is logged."""
+    if response.output_speech is None:  # nothing is said (a session end): logged only
+        return
+    apology = to_ssml((load_content().prompts.error,), quiet=_voice(state) == Voice.QUIET)
+    response.output_speech = SsmlOutputSpeech(ssml=f"<speak>{apology}</speak>")
 
 
 def _write_session(handler_input: HandlerInput, state: _State) -> None:

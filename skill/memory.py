@@ -29,6 +29,12 @@ logger = logging.getLogger(__name__)
 Change = Callable[["ListenerMemory"], None]
 
 
+def _reached(store: Store) -> bool:
+    """Whether the store's last call on this thread reached it (ResilientPersistenceAdapter
+    keeps that as `available`); a store without the notion raises its faults instead."""
+    return bool(getattr(store, "available", True))
+
+
 class Store(Protocol):
     """The persistence adapter as memory uses it (`ResilientPersistenceAdapter`)."""
 
@@ -182,29 +188,34 @@ class Memory:
         if keep is not None:
             self.change(keep)
 
-    def commit(self, *, session_ends: bool) -> None:
+    def commit(self, *, session_ends: bool) -> bool:
         """Write what is due in one atomic update; a store fault is logged, not raised.
 
         Settings are due now; the visit and topics are due when the session ends
-        (and go along with any earlier write, to save a second one).
+        (and go along with any earlier write, to save a second one). Returns False
+        when something the listener asked for (a setting, "forget me") could not be
+        stored, which they would notice, so the reply must say so; True otherwise
+        (a visit or topic that could not be counted is only logged).
         """
         if self._store is None or self._user_id is None:
-            return
+            return True
         if self._forget:
             # Delete first, always: the store then leaves no earlier version behind (SQLite
             # zeroes the row and empties its WAL); rewriting the record in place would keep
             # them. What must survive (`keep`) is written afresh after.
             self._store.delete_attributes(self._user_id)
+            forgotten = _reached(self._store)
             if not self._changes:
-                return
+                return forgotten
             kept = ListenerMemory()
             for change in self._changes:
                 change(kept)
             self._changes.clear()
             self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
-            return
+            return forgotten and _reached(self._store)
         if not self._changes and not (session_ends and self._session.unsaved is not None):
-            return
+            return True
+        asked = bool(self._changes)
         changes = [*self._unsaved_changes(), *self._changes]
         self._changes.clear()
         self._session.unsaved = None
@@ -216,6 +227,7 @@ class Memory:
             return record.to_attributes()
 
         self._store.update_attributes(self._user_id, apply)
+        return _reached(self._store) or not asked
 
     def _unsaved(self) -> Unsaved:
         if self._session.unsaved is None:

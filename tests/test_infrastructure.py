@@ -297,11 +297,14 @@ def test_role_allows_exactly_the_calls_the_adapter_makes(
 
     called: set[str] = set()
 
-    def record(model: Any, **_: Any) -> None:
-        called.add(f"dynamodb:{model.name}")
-
     client = make_client(dynamodb_endpoint)
-    client.meta.events.register("before-call.dynamodb", record)
+    plain_call = client._call
+
+    def record(operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        called.add(f"dynamodb:{operation}")
+        return plain_call(operation, request)
+
+    client._call = record  # type: ignore[method-assign]
     adapter = build_dynamodb_adapter(name, dynamodb_client=client)
     user = "amzn1.ask.account.TEST"
     assert adapter.get_attributes(user) == {}

@@ -166,7 +166,7 @@ def test_off_lambda_the_entry_keeps_sqlite(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "data" / "bedtime-magnesium" / "users.sqlite3").is_file()
 
 
-# --- on Lambda with a table: AWS_REGION only, one boto3 session -----------------------------
+# --- on Lambda with a table: AWS_REGION only, no botocore session -----------------------------
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,8 @@ def test_lambda_with_a_table_and_aws_region_remembers(
         TEST_COUNT_SESSIONS="1",
     )
     assert warnings(stderr) == []
-    assert report["sessions"] == 1  # one boto3 session: none for the SDK's default argument
+    assert report["sessions"] == 0  # the skill's own client: no botocore session, no boto3
+    assert not [m for m in report["modules"] if m.split(".")[0] in ("boto3", "ask_sdk_dynamodb")]
     stored = table.get_item(Key={"id": USER_ID})["Item"]["attributes"]
     assert stored["visits"] == 1
     assert "timing" in json.dumps(stored, default=str)

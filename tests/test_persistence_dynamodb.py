@@ -1,7 +1,9 @@
 """DynamoDB user memory, against a real local moto server over HTTP.
 
-Ours is a plain botocore client (skill/persistence/dynamodb.py); the SDK's own adapter
+Ours is the skill's own small client (skill/persistence/dynamodb_http.py, signed by
+aws-sdk-signers on Python 3.12, by botocore's signer on 3.11); the SDK's own adapter
 (ask_sdk_dynamodb) must still read every item ours writes, and ours every item it wrote.
+boto3 only sets up tables and looks at them.
 """
 
 from __future__ import annotations
@@ -12,19 +14,20 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
 from ask_sdk_model import Context, RequestEnvelope, User
 from ask_sdk_model.interfaces.system import SystemState
 from botocore.config import Config
-from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from skill.config import ConfigError, Settings
@@ -36,6 +39,7 @@ from skill.persistence.dynamodb import (
     JsonDynamoDbAdapter,
     build_dynamodb_adapter,
 )
+from skill.persistence.dynamodb_http import DynamoDbHttpClient
 from skill.web.app import create_app
 from testing import ROOT
 from testing.envelopes import launch
@@ -88,16 +92,15 @@ def endpoint_of(server: ThreadedMotoServer) -> str:
     return f"http://{host}:{port}"
 
 
-def make_client(endpoint: str) -> Any:
-    """A plain DynamoDB client, as the skill builds (a resource's client would convert
-    values itself, on top of the adapter's own conversion)."""
-    return boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=FAST,
+def make_client(endpoint: str, *, max_attempts: int = 1) -> DynamoDbHttpClient:
+    """The skill's DynamoDB client, as default_dynamodb_client builds it, on `endpoint`."""
+    return DynamoDbHttpClient(
+        region="us-east-1",
+        endpoint=endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=0.5,
+        read_timeout=2,
+        max_attempts=max_attempts,
     )
 
 
@@ -303,14 +306,60 @@ def test_missing_table_degrades(client: Any, caplog: pytest.LogCaptureFixture) -
     assert "ResourceNotFoundException" in record.getMessage()
 
 
-def test_throttling_degrades(adapter: ResilientPersistenceAdapter, client: Any) -> None:
-    with Stubber(client) as stub:
-        stub.add_client_error("get_item", "ProvisionedThroughputExceededException")
-        stub.add_client_error("update_item", "ThrottlingException")
-        assert adapter.get_attributes(envelope("u")) == {}
-        assert not adapter.available
-        adapter.save_attributes(envelope("u"), {"visits": 1})
-        assert not adapter.available
+class Throttled(BaseHTTPRequestHandler):
+    """Answers every call as DynamoDB does when throttling, and counts the calls."""
+
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        Throttled.calls.append(self.headers["X-Amz-Target"])
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput was exceeded",
+            }
+        ).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_throttling_is_retried_then_degrades(
+    adapter: ResilientPersistenceAdapter, table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Throttled twice (the client's two tries, as botocore's standard mode), the call
+    fails cleanly; the same adapter on a healthy endpoint works again."""
+    throttling = ThreadingHTTPServer(("127.0.0.1", 0), Throttled)
+    thread = threading.Thread(target=throttling.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = throttling.server_address[1]
+        Throttled.calls = []
+        inner = build_dynamodb_adapter(
+            table.name, make_client(f"http://127.0.0.1:{port}", max_attempts=2)
+        )
+        throttled = ResilientPersistenceAdapter(inner)
+        assert throttled.get_attributes(envelope("u")) == {}
+        assert not throttled.available
+        throttled.save_attributes(envelope("u"), {"visits": 1})
+        assert not throttled.available
+        assert (
+            Throttled.calls
+            == ["DynamoDB_20120810.GetItem"] * 2 + ["DynamoDB_20120810.UpdateItem"] * 2
+        )
+        assert all(
+            "ProvisionedThroughputExceededException" in r.getMessage()
+            for r in warnings_from(caplog)
+        )
+    finally:
+        throttling.shutdown()
+        throttling.server_close()
     adapter.save_attributes(envelope("u"), {"visits": 1})
     assert adapter.available
 
@@ -347,7 +396,7 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
         assert called == []  # a failed read never leads to saving attributes rebuilt from {}
         warned = warnings_from(caplog)
         assert len(warned) == 4
-        assert all("EndpointConnectionError" in r.getMessage() for r in warned)
+        assert all("DynamoDbConnectionError" in r.getMessage() for r in warned)
         assert all(r.exc_info is None for r in warned)
 
         server = start_server(port)  # the same endpoint comes back (moto keeps its state)
@@ -361,30 +410,34 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
 
 
 def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> None:
-    """A plain botocore client: no `import boto3` (nor s3transfer), no boto3 resource, no
-    ask_sdk_dynamodb at a cold start; and no AWS config is needed until a client is built."""
+    """The skill's own client: no boto3 (nor s3transfer), no botocore session, no
+    ask_sdk_dynamodb; no AWS config is needed until a client is built; a missing region
+    is a ConfigError naming both variables."""
     script = (
         "import sys\n"
-        "import botocore.session\n"
         "from skill.config import ConfigError, Settings\n"
         "from skill.persistence import build_persistence_adapter\n"
-        "client = botocore.session.Session().create_client('dynamodb',\n"
-        "    region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x')\n"
-        "adapter = build_persistence_adapter(Settings(dynamodb_table='t'),\n"
-        "    dynamodb_client=client)\n"
-        "assert adapter.inner.client is client\n"
+        "from skill.persistence.dynamodb_http import DynamoDbHttpClient\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
         "    assert 'AWS_REGION' in str(exc)\n"
         "else:\n"
         "    raise AssertionError('no region should be a ConfigError')\n"
+        "import os\n"
+        "os.environ['AWS_REGION'] = 'eu-west-1'\n"
+        "adapter = build_persistence_adapter(Settings(dynamodb_table='t'))\n"
+        "assert isinstance(adapter.inner.client, DynamoDbHttpClient)\n"
+        "assert adapter.inner.client.endpoint == 'https://dynamodb.eu-west-1.amazonaws.com'\n"
         "heavy = ('boto3', 's3transfer', 'ask_sdk_dynamodb')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in heavy]\n"
+        "loaded += [m for m in ('botocore.session', 'botocore.client') if m in sys.modules]\n"
         "assert loaded == [], loaded\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_EC2_METADATA_DISABLED": "true",
@@ -392,7 +445,10 @@ def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> Non
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
 
 
-def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_client_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -400,11 +456,31 @@ def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     assert adapter is not None
     inner = adapter.inner
     assert isinstance(inner, JsonDynamoDbAdapter)
-    config = inner.client.meta.config
-    assert inner.client.meta.region_name == "eu-west-1"
-    assert config.connect_timeout <= 1
-    assert config.read_timeout <= 2
-    assert config.retries["total_max_attempts"] <= 2
+    client = inner.client
+    assert isinstance(client, DynamoDbHttpClient)
+    assert client.region == "eu-west-1"
+    assert client.endpoint == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert client.connect_timeout <= 1
+    assert client.read_timeout <= 2
+    assert client.max_attempts <= 2
+
+
+def test_the_client_signs_with_the_environments_session_token(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda's role credentials carry a session token: it is sent, and signed."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-of-the-role")
+    adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert adapter is not None
+    client = adapter.inner.client  # type: ignore[attr-defined]
+    url = "https://dynamodb.us-east-1.amazonaws.com/"
+    headers = client._sign(
+        url, {"Host": "dynamodb.us-east-1.amazonaws.com"}, b"{}", client.credentials()
+    )
+    assert headers["X-Amz-Security-Token"] == "token-of-the-role"
+    assert "x-amz-security-token" in headers["Authorization"]
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
 
 
 # --- atomic updates: no lost write under concurrency ------------------------------------
@@ -430,6 +506,7 @@ import os
 import boto3
 from botocore.config import Config
 from skill.persistence.dynamodb import build_dynamodb_adapter
+from skill.persistence.dynamodb_http import DynamoDbHttpClient
 from skill.persistence import ResilientPersistenceAdapter
 from skill.persistence.base import envelope_for_user
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter's import needs one
@@ -443,9 +520,11 @@ options = dict(
                   retries={"mode": "standard", "max_attempts": 1}),
 )
 session = boto3.session.Session()
-client = session.client("dynamodb", **options)
 resource = session.resource("dynamodb", **options)
-if how == "atomic":
+if how == "atomic":  # the skill's own client, one connection per thread
+    client = DynamoDbHttpClient(region="us-east-1", endpoint=endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=60, read_timeout=60, max_attempts=1)
     adapter = ResilientPersistenceAdapter(
         build_dynamodb_adapter(table, client, update_budget=300))
 else:  # the SDK's adapter: a get, then a put (what ours must never do)
@@ -693,7 +772,7 @@ def test_aws_region_wins_over_aws_default_region(
     assert adapter is not None
     inner = adapter.inner
     assert isinstance(inner, JsonDynamoDbAdapter)
-    assert inner.client.meta.region_name == "eu-west-1"
+    assert inner.client.region == "eu-west-1"
 
 
 def test_no_region_names_both_variables(aws_env: str) -> None:

@@ -1,9 +1,10 @@
-"""DynamoDB user memory for Lambda, on a low-level botocore client.
+"""DynamoDB user memory for Lambda, on a small client of its own (dynamodb_http.py).
 
-Imported only when a table is configured (see factory.py): botocore costs cold-start
-time and local runs never need it. Neither boto3 nor the SDK's ask_sdk_dynamodb is
-imported: a boto3 resource (and `import boto3`) costs more cold-start time than the
-plain client (BENCHMARKS.md), for nothing the four item calls here need.
+Imported only when a table is configured (see factory.py). The client is built from
+the environment by `default_dynamodb_client`: DynamoDbHttpClient, which answers like
+a low-level botocore client for the three calls made here (GetItem, UpdateItem,
+DeleteItem), so a botocore or boto3 client can be passed in instead (tests do).
+Neither boto3, botocore (on Lambda) nor the SDK's ask_sdk_dynamodb is imported.
 
 Items keep the SDK adapter's shape, partition key `id` and the user's attributes
 under `attributes`, plus one attribute of ours, `revision`: a random token that
@@ -25,18 +26,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-import random
 import time
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import botocore.session
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
-from botocore.config import Config
-from botocore.exceptions import ClientError, NoRegionError
 
 from skill.config import ConfigError
 from skill.persistence.base import (
@@ -46,18 +42,26 @@ from skill.persistence.base import (
     UserRef,
     user_id_of,
 )
+from skill.persistence.dynamodb_http import (
+    Credentials,
+    DynamoDbHttpClient,
+    environment_credentials,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIG = Config(
-    connect_timeout=1.0,
-    read_timeout=1.5,
-    retries={"mode": "standard", "total_max_attempts": 2},
-)
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 1.5
+MAX_ATTEMPTS = 2
 """Fail fast: botocore's defaults (60 s timeouts, many retries) outlast Alexa's 8 s."""
 
-DEFAULT_UPDATE_BUDGET = 2.0
-"""Seconds `update_attributes` keeps retrying conflicting writes before giving up."""
+DEFAULT_UPDATE_BUDGET = 5.0
+"""Seconds `update_attributes` keeps retrying conflicting writes before giving up, short
+enough to answer inside Alexa's 8 s."""
+
+FIRST_PAUSE = 0.01
+MAX_PAUSE = 1.0
+"""Pauses between conflicting writes: random up to FIRST_PAUSE, doubling up to MAX_PAUSE."""
 
 PARTITION_KEY = "id"
 """The table's partition key (a string: the Alexa user id), as in the SDK adapter."""
@@ -108,6 +112,12 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
     def __repr__(self) -> str:
         return f"JsonDynamoDbAdapter({self.table_name!r})"
 
+    def prepare(self) -> None:
+        """Open the client's connection now, if it has one to open (DynamoDbHttpClient)."""
+        connect = getattr(self.client, "connect", None)
+        if callable(connect):
+            connect()
+
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
         return self._live(self._read(self._key(request_envelope)))
 
@@ -115,10 +125,12 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         """Replace the user's attributes (last writer wins), with a new revision."""
         key = self._key(request_envelope)
         try:
-            self._write(key, _to_attribute_value(attributes), condition=None)
+            self._write(key, _to_attribute_value(attributes), None, _new_revision())
+        except PersistenceException:
+            raise
         except Exception as exc:
             raise PersistenceException(
-                f"Failed to save attributes to DynamoDb table: {type(exc).__name__}: {exc}"
+                f"Failed to save attributes to DynamoDb table: {_describe(exc)}"
             ) from exc
 
     def delete_attributes(self, request_envelope: UserRef) -> None:
@@ -127,7 +139,7 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             self.client.delete_item(TableName=self.table_name, Key=key)
         except Exception as exc:
             raise PersistenceException(
-                f"Failed to delete attributes in DynamoDb table: {type(exc).__name__}: {exc}"
+                f"Failed to delete attributes in DynamoDb table: {_describe(exc)}"
             ) from exc
 
     def update_attributes(self, user: UserRef, fn: UpdateFn) -> Attributes:
@@ -135,8 +147,8 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
 
         Optimistic: read the item (consistently), apply `fn`, write on condition that
         the item's revision is still the one read. A conflicting write in between
-        fails the condition; then pause a random moment (up to 5 ms, doubling with
-        each conflict, at most a second), read again and retry, until
+        fails the condition; then pause a random moment (up to FIRST_PAUSE, doubling
+        with each conflict, at most MAX_PAUSE), read again and retry, until
         `update_budget` seconds have passed. The pause comes before the read so that
         the read and the write stay close together. `fn` may run more than once,
         each time on the attributes as stored; it must not depend on earlier calls.
@@ -144,24 +156,28 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         """
         key = self._key(user)
         deadline = time.monotonic() + self.update_budget
-        pause = 0.005
+        pause = FIRST_PAUSE
         conflicts = 0
+        written: str | None = None
+        item = self._read(key)
         while True:
-            item = self._read(key)
+            if written is not None and item is not None and item.get(REVISION) == {"S": written}:
+                # The last write landed though its answer was lost (a retried call then
+                # found its own revision and failed the condition): done, not again.
+                return _attributes_of(item, self.attribute_name)
             updated = fn(self._live(item))
             try:
                 encoded = _to_attribute_value(updated)
-                self._write(key, encoded, _unchanged(item, self.partition_key_name))
-            except ClientError as exc:
-                if _error_code(exc) != "ConditionalCheckFailedException":
+                written = _new_revision()
+                self._write(key, encoded, _unchanged(item, self.partition_key_name), written)
+            except PersistenceException:
+                raise
+            except Exception as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
                     raise PersistenceException(
-                        f"Failed to update attributes in DynamoDb table: {exc}"
+                        f"Failed to update attributes in DynamoDb table: {_describe(exc)}"
                     ) from exc
                 conflicts += 1
-            except Exception as exc:
-                raise PersistenceException(
-                    f"Failed to update attributes in DynamoDb table: {type(exc).__name__}: {exc}"
-                ) from exc
             else:
                 if conflicts:
                     logger.debug("update stored after %d conflicting writes", conflicts)
@@ -170,8 +186,11 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
                 raise PersistenceException(
                     f"DynamoDb update gave up after {conflicts} conflicting writes"
                 )
-            time.sleep(random.uniform(0, pause))
-            pause = min(pause * 2, 1.0)
+            import random  # only under contention: a cold start never pays for it
+
+            time.sleep(random.uniform(0, pause))  # full jitter, then read afresh
+            pause = min(pause * 2, MAX_PAUSE)
+            item = self._read(key)
 
     def _read(self, key: dict[str, AttributeValue]) -> dict[str, AttributeValue] | None:
         """The stored item in wire shape, or None."""
@@ -179,7 +198,7 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             answer = self.client.get_item(TableName=self.table_name, Key=key, ConsistentRead=True)
         except Exception as exc:
             raise PersistenceException(
-                f"Failed to read attributes from DynamoDb table: {type(exc).__name__}: {exc}"
+                f"Failed to read attributes from DynamoDb table: {_describe(exc)}"
             ) from exc
         item: dict[str, AttributeValue] | None = answer.get("Item")
         return item
@@ -202,13 +221,14 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         key: dict[str, AttributeValue],
         attributes: AttributeValue,
         condition: _Condition | None,
+        revision: str,
     ) -> None:
-        """One UpdateItem: the attributes, a new revision and a new expiry, if `condition`
+        """One UpdateItem: the attributes, `revision` (new) and a new expiry, if `condition`
         holds."""
         names = {"#a": self.attribute_name, "#r": REVISION, "#x": EXPIRES_AT}
         values: dict[str, AttributeValue] = {
             ":a": attributes,
-            ":r": {"S": uuid.uuid4().hex},
+            ":r": {"S": revision},
             ":x": {"N": str(int(self.clock()) + RETENTION_SECONDS)},
         }
         request: dict[str, Any] = {
@@ -239,9 +259,21 @@ def _unchanged(item: dict[str, AttributeValue] | None, key_name: str) -> _Condit
     return "#r = :old", {}, {":old": revision}
 
 
-def _error_code(exc: ClientError) -> str:
-    error = exc.response.get("Error", {})
-    return str(error.get("Code", ""))
+def _new_revision() -> str:
+    """A fresh random token (128 bits, as uuid4's), without importing uuid and random."""
+    return os.urandom(16).hex()
+
+
+def error_code(exc: BaseException) -> str:
+    """DynamoDB's error code from a botocore ClientError or a DynamoDbError ("" if none)."""
+    response = getattr(exc, "response", None)
+    error = response.get("Error") if isinstance(response, dict) else None
+    return str(error.get("Code", "")) if isinstance(error, dict) else ""
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's type and text, as warnings name the cause."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _attributes_of(item: dict[str, AttributeValue], name: str) -> Attributes:
@@ -267,23 +299,61 @@ def region_from_env() -> str | None:
     return None
 
 
-def default_dynamodb_client() -> Any:
-    """A DynamoDB client from the environment's AWS config, with short timeouts.
+def default_dynamodb_client() -> DynamoDbHttpClient:
+    """A DynamoDB client from the environment, with short timeouts and few retries.
 
-    Built on a session of its own, so no global default session is created: one
-    session and one client per process (the skill is built once per process).
-    Clients are thread-safe, so the web service's threads share it.
+    Region: AWS_REGION or AWS_DEFAULT_REGION. Endpoint: AWS_ENDPOINT_URL_DYNAMODB or
+    AWS_ENDPOINT_URL, else DynamoDB's for the region. Credentials: the environment's
+    keys (Lambda sets them for the function's role); where there are none (a server with
+    an instance role or ~/.aws), botocore's credential chain, imported only then.
+    One client per process; it keeps one connection per thread.
     """
-    try:
-        session = botocore.session.Session()
-        return session.create_client(
-            "dynamodb", region_name=region_from_env(), config=DEFAULT_CONFIG
-        )
-    except NoRegionError:
+    credentials = environment_credentials()
+    region = region_from_env()
+    provider: Any
+    if credentials is not None:
+        fixed: Credentials = credentials
+
+        def provider() -> Credentials:
+            return fixed
+
+    else:
+        provider, configured = _botocore_credentials()
+        region = region or configured
+    if region is None:
         raise ConfigError(
             "SKILL_DYNAMODB_TABLE is set but no AWS region is configured "
             "(set AWS_REGION or AWS_DEFAULT_REGION)"
+        )
+    return DynamoDbHttpClient(
+        region=region,
+        credentials=provider,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        max_attempts=MAX_ATTEMPTS,
+    )
+
+
+def _botocore_credentials() -> tuple[Any, str | None]:
+    """botocore's credential chain (refreshed as it expires) and its configured region."""
+    try:
+        import botocore.session
+    except ImportError:
+        raise ConfigError(
+            "SKILL_DYNAMODB_TABLE is set but no AWS credentials are configured "
+            "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
         ) from None
+    session = botocore.session.Session()
+    found = session.get_credentials()
+
+    def provider() -> Credentials:
+        if found is None:
+            raise ConfigError("no AWS credentials are configured")
+        frozen = found.get_frozen_credentials()
+        return frozen.access_key, frozen.secret_key, frozen.token
+
+    region = session.get_config_variable("region")
+    return provider, region if isinstance(region, str) and region else None
 
 
 def build_dynamodb_adapter(
@@ -291,8 +361,8 @@ def build_dynamodb_adapter(
 ) -> JsonDynamoDbAdapter:
     """The adapter on an existing table: partition key "id", attributes in "attributes".
 
-    `dynamodb_client` is a botocore DynamoDB client (a boto3 `client("dynamodb")` is
-    one); by default one is built from the environment.
+    `dynamodb_client` is a DynamoDbHttpClient, or a botocore DynamoDB client (a boto3
+    `client("dynamodb")` is one); by default one is built from the environment.
     """
     client = default_dynamodb_client() if dynamodb_client is None else dynamodb_client
     if update_budget is None:

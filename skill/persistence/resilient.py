@@ -50,6 +50,18 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
         """Whether this thread's last operation succeeded (True before any)."""
         return self._last.available
 
+    def prepare(self) -> None:
+        """Do ahead (Lambda INIT) what the first call needs and no request decides, such as
+        opening a connection, where the store has such a step. Never fails: a store that
+        cannot be reached now is tried again, and reported, by the first call."""
+        prepare = getattr(self.inner, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            prepare()
+        except Exception as exc:  # the first call will say what is wrong
+            logger.debug("preparing %r failed: %s: %s", self.inner, type(exc).__name__, exc)
+
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
         """The stored attributes, or {} when the store cannot be read."""
         try:
