@@ -201,7 +201,7 @@ def test_every_write_sets_the_ttl_400_days_on(table: Any, client: Any) -> None:
     assert RETENTION_DAYS == 400
     now = [1_800_000_000.0]
     adapter = JsonDynamoDbAdapter(table.name, client, clock=lambda: now[0])
-    client.update_time_to_live(
+    table.meta.client.update_time_to_live(  # boto3, as the stack's TimeToLiveSpecification
         TableName=table.name,
         TimeToLiveSpecification={"AttributeName": EXPIRES_AT, "Enabled": True},
     )
