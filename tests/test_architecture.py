@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.alexa", "skill.reminders.service"),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    ("skill.web", "skill.__main__", "skill.dev"),
+    ("skill.web", "skill.privacy_page", "skill.__main__", "skill.dev"),
 )
 
 #: Plain values in, plain values out: these never touch the SDK's request handling.

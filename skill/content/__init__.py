@@ -308,10 +308,30 @@ def article_title() -> str:
     return article_text().split("\n", 1)[0].strip()
 
 
+NOT_CONFIGURED = "(not configured: set {variable})"
+"""What the policy says where the operator left a setting out; the deploy refuses that
+(hooks/build.sh), a local server shows it."""
+
+
 @cache
-def privacy_policy(path: Path = PRIVACY_PATH) -> str:
-    """The privacy policy (plain HTML) the web service serves at GET /privacy."""
-    return path.read_text(encoding="utf-8")
+def privacy_policy(
+    operator: str | None = None, contact: str | None = None, path: Path = PRIVACY_PATH
+) -> str:
+    """The privacy policy (plain HTML) served at GET /privacy, by the web service and on
+    Lambda by skill/privacy_page.py, naming the operator and a contact
+    (`SKILL_OPERATOR`, `SKILL_CONTACT`), HTML-escaped."""
+    import html  # only the page needs these: not at every cold start's import
+    import re
+
+    filled = {
+        "operator": operator or NOT_CONFIGURED.format(variable="SKILL_OPERATOR"),
+        "contact": contact or NOT_CONFIGURED.format(variable="SKILL_CONTACT"),
+    }
+    return re.sub(
+        r"\{\{(operator|contact)\}\}",
+        lambda found: html.escape(filled[found.group(1)]),
+        path.read_text(encoding="utf-8"),
+    )
 
 
 @cache

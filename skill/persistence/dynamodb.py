@@ -9,7 +9,9 @@ Neither boto3, botocore (on Lambda) nor the SDK's ask_sdk_dynamodb is imported.
 Items keep the SDK adapter's shape, partition key `id` and the user's attributes
 under `attributes`, plus one attribute of ours, `revision`: a random token that
 every write replaces, so `update_attributes` can write only if nobody wrote since
-it read (optimistic locking, retried on conflict). No migration is needed: an item
+it read (optimistic locking, retried on conflict), and `expires_at`, the table's TTL
+attribute: every write sets it RETENTION_DAYS on, DynamoDB deletes the item after that,
+and an expired item still waiting for deletion reads as no memory. No migration is needed: an item
 the SDK adapter wrote has no revision and is read as revision "none yet"; the SDK
 adapter can still read every item this one writes (tests/test_persistence_dynamodb.py).
 
@@ -25,6 +27,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +35,13 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
 from skill.config import ConfigError
-from skill.persistence.base import Attributes, UpdateFn, UserRef, user_id_of
+from skill.persistence.base import (
+    RETENTION_SECONDS,
+    Attributes,
+    UpdateFn,
+    UserRef,
+    user_id_of,
+)
 from skill.persistence.dynamodb_http import (
     Credentials,
     DynamoDbHttpClient,
@@ -63,6 +72,10 @@ ATTRIBUTES = "attributes"
 REVISION = "revision"
 """The item attribute every write replaces with a fresh random token."""
 
+EXPIRES_AT = "expires_at"
+"""The table's TTL attribute (TimeToLiveSpecification in the stack template): epoch
+seconds, RETENTION_SECONDS after the write."""
+
 AttributeValue = dict[str, Any]
 """One DynamoDB attribute value in the low-level wire shape: {"S": "..."}, {"N": "1"}..."""
 
@@ -82,11 +95,17 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
     """
 
     def __init__(
-        self, table_name: str, client: Any, *, update_budget: float = DEFAULT_UPDATE_BUDGET
+        self,
+        table_name: str,
+        client: Any,
+        *,
+        update_budget: float = DEFAULT_UPDATE_BUDGET,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
         self.client = client
         self.update_budget = update_budget
+        self.clock = clock
         self.partition_key_name = PARTITION_KEY
         self.attribute_name = ATTRIBUTES
 
@@ -100,10 +119,7 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             connect()
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
-        item = self._read(self._key(request_envelope))
-        if item is None:
-            return {}
-        return _attributes_of(item, self.attribute_name)
+        return self._live(self._read(self._key(request_envelope)))
 
     def save_attributes(self, request_envelope: UserRef, attributes: Attributes) -> None:
         """Replace the user's attributes (last writer wins), with a new revision."""
@@ -149,8 +165,7 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
                 # The last write landed though its answer was lost (a retried call then
                 # found its own revision and failed the condition): done, not again.
                 return _attributes_of(item, self.attribute_name)
-            stored = {} if item is None else _attributes_of(item, self.attribute_name)
-            updated = fn(stored)
+            updated = fn(self._live(item))
             try:
                 encoded = _to_attribute_value(updated)
                 written = _new_revision()
@@ -188,6 +203,16 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         item: dict[str, AttributeValue] | None = answer.get("Item")
         return item
 
+    def _live(self, item: dict[str, AttributeValue] | None) -> Attributes:
+        """The item's attributes; {} for no item or one expired but not yet deleted
+        (DynamoDB deletes expired items within a few days, not at once)."""
+        if item is None:
+            return {}
+        expires = item.get(EXPIRES_AT, {}).get("N")
+        if expires is not None and _number(expires) <= self.clock():
+            return {}
+        return _attributes_of(item, self.attribute_name)
+
     def _key(self, user: UserRef) -> dict[str, AttributeValue]:
         return {self.partition_key_name: {"S": user_id_of(user)}}
 
@@ -198,13 +223,18 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         condition: _Condition | None,
         revision: str,
     ) -> None:
-        """One UpdateItem: the attributes and `revision` (new), if `condition` holds."""
-        names = {"#a": self.attribute_name, "#r": REVISION}
-        values: dict[str, AttributeValue] = {":a": attributes, ":r": {"S": revision}}
+        """One UpdateItem: the attributes, `revision` (new) and a new expiry, if `condition`
+        holds."""
+        names = {"#a": self.attribute_name, "#r": REVISION, "#x": EXPIRES_AT}
+        values: dict[str, AttributeValue] = {
+            ":a": attributes,
+            ":r": {"S": revision},
+            ":x": {"N": str(int(self.clock()) + RETENTION_SECONDS)},
+        }
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "Key": key,
-            "UpdateExpression": "SET #a = :a, #r = :r",
+            "UpdateExpression": "SET #a = :a, #r = :r, #x = :x",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
