@@ -1,18 +1,11 @@
 """AWS Lambda entry point: `lambda_function.lambda_handler` (see ask-resources.json).
 
 `lambda` is a keyword, so this folder is never a package: `python -m skill build-lambda`
-puts this file, the `skill` package and its pinned dependencies side by side in
-build/lambda. Everything below the handler runs once per container (Lambda INIT),
-so warm invocations reuse the one skill. Only the Lambda path is imported: no Flask
-and no request-signature verification, which keeps cold starts short (the Alexa
-trigger's skill id check stands in for signature checks on Lambda).
-
-The web endpoint's rules hold here too: a setting it cannot use stops INIT with one
-"refusing to start" line (no traceback); without ALEXA_SKILL_ID it refuses to start
-unless SKILL_ALLOW_ANY_SKILL_ID=true; each request is checked before the SDK sees it
-(nesting depth, NaN, shape, types, then the skill id), and a refused one is logged as
-"request rejected: <reason>" and raised as `InvalidEnvelope`, never as the SDK's
-RecursionError or SerializationException.
+puts this file beside the `skill` package and its pinned dependencies. Setup runs once per
+container (Lambda INIT), so warm invocations reuse one skill. Only the Lambda path is
+imported: no Flask and no signature verification (the Alexa trigger's skill id check
+stands in for it). As on the web endpoint, a setting it cannot use stops INIT with one
+"refusing to start" line, and without ALEXA_SKILL_ID it refuses unless that is allowed.
 """
 
 from __future__ import annotations
@@ -73,7 +66,7 @@ SKILL = build_skill(SETTINGS, persistence_adapter=MEMORY)
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
 # collector never runs on warm requests; with DynamoDB memory it runs now and then
-# (BENCHMARKS.md, 1). Freezing costs microseconds, so it stays: a full collection,
+# (BENCHMARKS.md, 1). Freezing is cheap, so it stays: a full collection,
 # should one come, skips INIT's objects.
 gc.freeze()
 
@@ -81,7 +74,11 @@ gc.freeze()
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one Alexa request (parsed JSON) through the skill built at INIT.
 
-    Logs one JSON line per request (skill/logs.py): type, intent, outcome, latency.
+    The request is checked before the SDK sees it (nesting depth, NaN, shape and types in
+    `invoke_json`, the skill id here); a refused one is logged as "request rejected:
+    <reason>" and raised as `InvalidEnvelope`, never as the SDK's RecursionError or
+    SerializationException. Logs one JSON line per request (skill/logs.py): type, intent,
+    outcome, latency.
     """
     with request_logged("lambda") as line:
         try:

@@ -1,17 +1,11 @@
 """The one adapter between the ASK SDK and the skill's features.
 
-Per request it parses the `Turn` once, reads tonight's `Session` from the session
-attributes, opens the listener's `Memory`, calls a feature `(turn, session, ports) ->
-Reply`, renders the reply (`replies.render` decides the microphone; here it becomes the
-SDK's response: SSML, card, directives), writes the session back and commits memory.
-Features never see `HandlerInput`; only this module, the route table (`builder.py`)
-and the SDK handler classes (`handlers/`) do.
-
-This is also the one home for the locale and for screens: `render_reply` receives the
-turn, whose `screen` says what the device can show, and adds the night screen
-(`skill.screen`) as a RenderDocument directive where it belongs; and for the
-recognised person: memory is opened for the account and, when Alexa recognised the
-speaker, for that person (`skill.memory`).
+Per request it parses the `Turn` once, reads tonight's `Session`, opens the listener's
+`Memory`, calls a feature `(turn, session, ports) -> Reply`, renders the reply as the SDK's
+response, writes the session back and commits memory. Features never see `HandlerInput`;
+only this module, the route table (`builder.py`) and the SDK handler classes (`handlers/`)
+do. It is also the one home for the locale, for screens (the night screen, where the device
+can show it) and for the recognised person (memory for the account and for that person).
 """
 
 from __future__ import annotations

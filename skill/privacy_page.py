@@ -1,12 +1,10 @@
 """The privacy policy on Lambda, for an operator without a web server.
 
-A second, tiny function in the stack (`PrivacyPageFunction` in
-infrastructure/cfn-deployer/skill-stack.yaml) runs this handler from the same bundle
-behind its own Lambda function URL, which the stack prints as `PrivacyPolicyUrl`.
-It answers GET (and HEAD) /privacy with the policy, naming the operator and contact from
-`SKILL_OPERATOR` and `SKILL_CONTACT`, and nothing else: any other path is 404, any other
-method 405. It never imports the skill, so the Alexa function's code is not reachable
-from the Internet through it.
+The stack's `PrivacyPageFunction` (infrastructure/cfn-deployer/skill-stack.yaml) runs this
+handler from the same bundle behind its own function URL (`PrivacyPolicyUrl`). It answers
+GET and HEAD /privacy with the policy, naming the operator and contact from `SKILL_OPERATOR`
+and `SKILL_CONTACT`; any other path is 404, any other method 405. It never imports the
+skill, so the Alexa function's code is not reachable from the Internet through it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """The night screen: what an Echo Show by the bed shows for a reply, as plain values.
 
-One APL document (`skill/content/night_screen.json`, colours and layouts in it) is
-bound to one small datasource per reply: the answer as spoken (plain text, never SSML;
-numbers as the reply shows them: "911", not "nine one one"), the article sentence it
-comes from, a headline (e.g. "Call 911" on the urgent line) and whether it is nearly
-the listener's bedtime (a darker palette). `skill.alexa` wraps it in a RenderDocument
-directive; a device without APL gets none, and TVs are left alone (a night screen is
-for the bedside, not the living room).
+One APL document (`skill/content/night_screen.json`) is bound to one small datasource per
+reply: the answer as plain text (numbers as shown: "911", not "nine one one"), the article
+sentence it comes from, a headline ("Call 911") and whether bedtime is near (a darker
+palette). `skill.alexa` wraps it in a RenderDocument directive; a device without APL gets
+none, and TVs are left alone (a night screen is for the bedside, not the living room).
 """
 
 from __future__ import annotations

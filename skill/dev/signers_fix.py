@@ -1,18 +1,11 @@
 """Keep asyncio out of a Lambda cold start: aws-sdk-signers imports it for one line.
 
-Why this exists: ``aws_sdk_signers/signers.py`` (aws-sdk-signers 0.4.0) starts with
-``import asyncio``, used once: ``AsyncEventSigner.__init__`` makes an ``asyncio.Lock``.
-The skill signs with the synchronous ``SigV4Signer`` only, yet importing asyncio (and
-through it ssl, subprocess, concurrent.futures...) is about half of what DynamoDB memory
-adds to a cold start (BENCHMARKS.md, 1).
-
-What the fix does: :func:`patch_bundle` rewrites the bundle's copy before the bundle is
-compiled: the top-level import becomes a blank line and that one use imports asyncio
-itself (``__import__("asyncio").Lock()``), on the same line, so line numbers do not move
-and the async signer behaves as before. Signing is untouched: not one line of it is
-ours. Anything that does not look exactly like the shape this was written for raises, so
-an upgrade stops the build instead of shipping a half-patched module (the same rule as
-skill/dev/lazy_services.py). Build time only: never in the bundle (skill/dev/bundle.py).
+`aws_sdk_signers/signers.py` (aws-sdk-signers 0.4.0) imports asyncio only for the lock in
+`AsyncEventSigner`; the skill signs with the synchronous `SigV4Signer` alone, and asyncio is
+much of what DynamoDB memory adds to a cold start (BENCHMARKS.md, 1). :func:`patch_bundle`
+moves the import onto its one use, on the same line, in the bundle's copy before it is
+compiled; a source of any other shape raises, so an upgrade stops the build. Build time
+only, never in the bundle (skill/dev/bundle.py).
 """
 
 from __future__ import annotations

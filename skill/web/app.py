@@ -1,16 +1,11 @@
 """The skill as an HTTPS web service: a Flask app factory around the SDK's webservice handler.
 
-POST /         the Alexa endpoint (signature, certificate chain, timestamp and skill id
-               verified unless verification was switched off for local development)
-GET  /healthz  200 while the process is up (HEAD too)
-GET  /privacy  the privacy policy (plain HTML), linked from skill.json
-
-Every failure has a short JSON answer and a defined status: malformed or non-Alexa
-input 400, a rejected signature or timestamp 400, another skill's request 400, a body
-over the limit 413 (chunked ones too), a wrong method 405 (OPTIONS included). Exception
-text never leaves the process. The order of the checks is in `AlexaEndpoint.dispatch`.
-POST / with a plain Content-Length skips Flask (`ThinRoute`, skill/web/fast.py): the
-same `AlexaEndpoint.answer`, the same bytes out; everything else is Flask's.
+POST / is the Alexa endpoint (verified unless verification was switched off for local
+development); GET /healthz answers 200 while the process is up; GET /privacy is the privacy
+policy linked from skill.json. Every failure has a short JSON answer and a defined status
+(README, "Serving it over HTTPS"), and exception text never leaves the process; the order of
+the checks is in `AlexaEndpoint.dispatch`. POST / with a plain Content-Length skips Flask
+(`ThinRoute`, skill/web/fast.py): the same `AlexaEndpoint.answer`, the same bytes out.
 """
 
 from __future__ import annotations
