@@ -7,9 +7,12 @@ health or doses.
 `Memory` is the port features record changes on: the record is read from the store at
 most once per request, when first needed; settings the listener asks for are written
 at the end of the request; the visit and topics heard ride in the session
-(`Session.unsaved`) and are written once, when it ends. Every write is one atomic
-read-modify-write, so two devices of the same person never lose a visit. If the store
-is down the skill answers without memory (the persistence layer logs it).
+(`Session.unsaved`) and are written once, when it ends (or along with an earlier
+settings write). Both writes are atomic, so simultaneous sessions of the same person
+never lose a visit: settings as a read-modify-write (`Store.update_attributes`), the
+visit and topics as `Store.record_session`, which on DynamoDB needs no read at all (an
+atomic ADD), so any number of them land at once. If the store is down the skill
+answers without memory (the persistence layer logs it).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.names import Voice
 from skill.timetext import from_clock, to_clock
 from skill.turn import MAX_UNSAVED_TOPICS, Session, Unsaved
+
+if TYPE_CHECKING:  # imported when a session is recorded: a skill without a store never does
+    from skill.persistence.base import SessionEnd
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ class Store(Protocol):
     def update_attributes(
         self, user: Any, fn: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]: ...
+
+    def record_session(self, user: Any, session: SessionEnd) -> None: ...
 
     def delete_attributes(self, request_envelope: Any) -> None: ...
 
@@ -189,10 +197,11 @@ class Memory:
             self.change(keep)
 
     def commit(self, *, session_ends: bool) -> bool:
-        """Write what is due in one atomic update; a store fault is logged, not raised.
+        """Write what is due, atomically; a store fault is logged, not raised.
 
-        Settings are due now; the visit and topics are due when the session ends
-        (and go along with any earlier write, to save a second one). Returns False
+        Settings are due now (one read-modify-write); the visit and topics are due when
+        the session ends, or go along with an earlier settings write (one
+        `record_session`: on DynamoDB an atomic ADD that needs no read). Returns False
         when something the listener asked for (a setting, "forget me") could not be
         stored, which they would notice, so the reply must say so; True otherwise
         (a visit or topic that could not be counted is only logged).
@@ -213,21 +222,23 @@ class Memory:
             self._changes.clear()
             self._store.update_attributes(self._user_id, lambda _stored: kept.to_attributes())
             return forgotten and _reached(self._store)
-        if not self._changes and not (session_ends and self._session.unsaved is not None):
+        unsaved = self._session.unsaved
+        if not self._changes and not (session_ends and unsaved is not None):
             return True
-        asked = bool(self._changes)
-        changes = [*self._unsaved_changes(), *self._changes]
-        self._changes.clear()
-        self._session.unsaved = None
+        stored = True
+        if self._changes:  # settings: a read-modify-write of their own fields
+            self._store.update_attributes(self._user_id, _rewrite(self._changes))
+            self._changes.clear()
+            stored = _reached(self._store)
+        if unsaved is not None:  # the visit and topics: added, never read first
+            from skill.persistence.base import SessionEnd
 
-        def apply(stored: dict[str, Any]) -> dict[str, Any]:
-            record = ListenerMemory.from_attributes(stored)
-            for change in changes:
-                change(record)
-            return record.to_attributes()
-
-        self._store.update_attributes(self._user_id, apply)
-        return _reached(self._store) or not asked
+            changes = self._unsaved_changes()
+            self._session.unsaved = None
+            visits = 1 if unsaved.visit else 0
+            session = SessionEnd(visits, tuple(unsaved.heard), _today(), _rewrite(changes))
+            self._store.record_session(self._user_id, session)
+        return stored
 
     def _unsaved(self) -> Unsaved:
         if self._session.unsaved is None:
@@ -246,10 +257,27 @@ class Memory:
 # --- changes ------------------------------------------------------------------------------
 
 
+def _rewrite(changes: list[Change]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The changes as a read-modify-write of the stored record."""
+    changes = list(changes)
+
+    def apply(stored: dict[str, Any]) -> dict[str, Any]:
+        record = ListenerMemory.from_attributes(stored)
+        for change in changes:
+            change(record)
+        return record.to_attributes()
+
+    return apply
+
+
+def _today() -> str:
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
+
+
 def record_visit(record: ListenerMemory) -> None:
     record.visits += 1
     if record.first_seen is None:
-        record.first_seen = datetime.datetime.now(datetime.UTC).date().isoformat()
+        record.first_seen = _today()
 
 
 def heard(topic: str) -> Change:

@@ -7,11 +7,34 @@ DeleteItem), so a botocore or boto3 client can be passed in instead (tests do).
 Neither boto3, botocore (on Lambda) nor the SDK's ask_sdk_dynamodb is imported.
 
 Items keep the SDK adapter's shape, partition key `id` and the user's attributes
-under `attributes`, plus one attribute of ours, `revision`: a random token that
-every write replaces, so `update_attributes` can write only if nobody wrote since
-it read (optimistic locking, retried on conflict). No migration is needed: an item
-the SDK adapter wrote has no revision and is read as revision "none yet"; the SDK
-adapter can still read every item this one writes (tests/test_persistence_dynamodb.py).
+under `attributes`, plus attributes of ours beside it:
+
+- `revision`: a random token that every read-modify-write replaces, so
+  `update_attributes` writes only if no other read-modify-write wrote since it read
+  (optimistic locking, retried on conflict). Settings take this path; they are rare.
+- The session ledger, written by `record_session` in one UpdateItem with no read and
+  no condition but that the item has not expired, so any number of simultaneous
+  session ends of one listener all count:
+  `ADD visits :n, topics_heard :set` (a number and a String Set: DynamoDB applies ADD
+  atomically, a set ADD is a union) `SET last_topic, first_seen (if not there),
+  last_seen`. It leaves `revision` alone, so it never makes a settings write retry.
+- `expires_at`: the table's TTL attribute, epoch seconds RETENTION_DAYS after the
+  item's last write (every write sets it); an expired item DynamoDB has not deleted
+  yet reads as no memory.
+
+Reading merges both layouts: the ledger's visits are added to a `visits` number in
+`attributes` (where items from before the ledger, and the SDK adapter's, keep it), its
+topics joined to a `topics_heard` list there, and its last topic wins. A
+read-modify-write writes `attributes` relative to the ledger it read (visits minus
+the ledger's, topics not in the ledger's set), so a session counted in between is
+neither lost nor counted twice, and it moves `last_topic` and `first_seen` into
+`attributes`. `save_attributes` replaces everything and removes the ledger, leaving
+the SDK adapter's layout. No migration is needed: an item without ledger or revision
+(the SDK adapter's, or an older release's) reads as it did and takes both kinds of
+write; a ledger attribute of an unexpected type makes `record_session` fall back,
+once, to the read-modify-write, which converts the item. The SDK adapter reads only
+`attributes`: on an item with a ledger it sees the settings but not the visits and
+topics counted beside them.
 
 Attributes are plain JSON types both ways, like the SQLite adapter's: numbers are
 stored as DynamoDB numbers (`N`) and read back as int when whole, else float, so
@@ -25,6 +48,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +56,18 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
 from skill.config import ConfigError
-from skill.persistence.base import Attributes, UpdateFn, UserRef, user_id_of
+from skill.persistence.base import (
+    FIRST_SEEN,
+    LAST_TOPIC,
+    RETENTION_SECONDS,
+    TOPICS_HEARD,
+    VISITS,
+    Attributes,
+    SessionEnd,
+    UpdateFn,
+    UserRef,
+    user_id_of,
+)
 from skill.persistence.dynamodb_http import (
     Credentials,
     DynamoDbHttpClient,
@@ -61,7 +96,17 @@ ATTRIBUTES = "attributes"
 """The item attribute holding the user's attributes (a map), as in the SDK adapter."""
 
 REVISION = "revision"
-"""The item attribute every write replaces with a fresh random token."""
+"""The item attribute every read-modify-write replaces with a fresh random token."""
+
+EXPIRES_AT = "expires_at"
+"""The table's TTL attribute (TimeToLiveSpecification in the stack template): epoch
+seconds, RETENTION_SECONDS after the write."""
+
+LAST_SEEN = "last_seen"
+"""Epoch seconds of the last session end (`record_session`); never read back."""
+
+LEDGER = (VISITS, TOPICS_HEARD, LAST_TOPIC, FIRST_SEEN)
+"""Item attributes `record_session` writes beside `attributes` (same names as inside)."""
 
 AttributeValue = dict[str, Any]
 """One DynamoDB attribute value in the low-level wire shape: {"S": "..."}, {"N": "1"}..."""
@@ -71,10 +116,12 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
     """User memory in a DynamoDB table, storing and returning plain JSON types.
 
     Like the SQLite adapter it accepts a bare user id where an envelope is expected.
-    Reads are consistent (as the SDK adapter's). Writes are UpdateItem calls that set
-    the attributes and a new `revision`, and `update_attributes` is atomic: it writes
-    only if the revision it read is still the stored one, and otherwise reads again
-    and retries, so concurrent updates of one user never lose one.
+    Reads are consistent (as the SDK adapter's) and merge the session ledger into the
+    attributes. Writes are UpdateItem calls. `record_session` adds a visit and topics
+    without reading, so any number at once all land; `update_attributes` sets the
+    attributes and a new `revision`, atomically: it writes only if the revision it
+    read is still the stored one, and otherwise reads again and retries, so
+    concurrent updates of one user never lose one (module doc).
 
     Every failure is a PersistenceException naming the cause (the client's error
     code, or the exception type); ResilientPersistenceAdapter turns it into "no
@@ -82,11 +129,17 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
     """
 
     def __init__(
-        self, table_name: str, client: Any, *, update_budget: float = DEFAULT_UPDATE_BUDGET
+        self,
+        table_name: str,
+        client: Any,
+        *,
+        update_budget: float = DEFAULT_UPDATE_BUDGET,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
         self.client = client
         self.update_budget = update_budget
+        self.clock = clock
         self.partition_key_name = PARTITION_KEY
         self.attribute_name = ATTRIBUTES
 
@@ -100,16 +153,15 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             connect()
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
-        item = self._read(self._key(request_envelope))
-        if item is None:
-            return {}
-        return _attributes_of(item, self.attribute_name)
+        return self._live(self._read(self._key(request_envelope)))
 
     def save_attributes(self, request_envelope: UserRef, attributes: Attributes) -> None:
-        """Replace the user's attributes (last writer wins), with a new revision."""
+        """Replace the user's attributes (last writer wins), with a new revision; the
+        ledger goes, so the item has the SDK adapter's layout."""
         key = self._key(request_envelope)
         try:
-            self._write(key, _to_attribute_value(attributes), None, _new_revision())
+            encoded = _to_attribute_value(attributes)
+            self._write(key, encoded, None, _new_revision(), remove=LEDGER)
         except PersistenceException:
             raise
         except Exception as exc:
@@ -148,13 +200,15 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             if written is not None and item is not None and item.get(REVISION) == {"S": written}:
                 # The last write landed though its answer was lost (a retried call then
                 # found its own revision and failed the condition): done, not again.
-                return _attributes_of(item, self.attribute_name)
-            stored = {} if item is None else _attributes_of(item, self.attribute_name)
-            updated = fn(stored)
+                return self._live(item)
+            updated = fn(self._live(item))
             try:
-                encoded = _to_attribute_value(updated)
+                live = None if item is None or self._expired(item) else item
+                blob, remove = _relative_to_ledger(updated, live)
+                encoded = _to_attribute_value(blob)
                 written = _new_revision()
-                self._write(key, encoded, _unchanged(item, self.partition_key_name), written)
+                condition = _unchanged(item, self.partition_key_name)
+                self._write(key, encoded, condition, written, remove=remove)
             except PersistenceException:
                 raise
             except Exception as exc:
@@ -177,6 +231,91 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             pause = min(pause * 2, MAX_PAUSE)
             item = self._read(key)
 
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session: one UpdateItem, no read (module doc); its one
+        condition is that the item has not expired.
+
+        Simultaneous calls for one listener all land: DynamoDB applies each ADD to the
+        item as it is. A ledger attribute of another type (ValidationException) falls
+        back once to `update_attributes`, which converts the item.
+        """
+        if not session.visits and not session.topics:
+            return
+        key = self._key(user)
+        now = self.clock()
+        names = {"#s": LAST_SEEN, "#x": EXPIRES_AT}
+        values: dict[str, AttributeValue] = {
+            ":now": {"N": str(int(now))},
+            ":x": {"N": str(int(now) + RETENTION_SECONDS)},
+        }
+        adds: list[str] = []
+        sets = ["#s = :now", "#x = :x"]
+        if session.visits:
+            names |= {"#v": VISITS, "#f": FIRST_SEEN}
+            values |= {":v": {"N": str(session.visits)}, ":today": {"S": session.today}}
+            adds.append("#v :v")
+            sets.append("#f = if_not_exists(#f, :today)")
+        if session.topics:
+            names |= {"#t": TOPICS_HEARD, "#l": LAST_TOPIC}
+            values |= {":t": {"SS": list(dict.fromkeys(session.topics))}}
+            values[":l"] = {"S": session.topics[-1]}
+            adds.append("#t :t")
+            sets.append("#l = :l")
+        expression = f"SET {', '.join(sets)}"
+        if adds:
+            expression = f"ADD {', '.join(adds)} {expression}"
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": key,
+            "UpdateExpression": expression,
+            # Never add to an expired item DynamoDB has not deleted yet: that would
+            # bring back what it held. Nothing else conditions this write.
+            "ConditionExpression": "attribute_not_exists(#x) OR #x > :now",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        try:
+            try:
+                self.client.update_item(**request)
+            except Exception as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+                self._delete_expired(key, values[":now"])
+                self.client.update_item(**request)
+        except Exception as exc:
+            if error_code(exc) != "ValidationException":
+                raise PersistenceException(
+                    f"Failed to record a session in DynamoDb table: {_describe(exc)}"
+                ) from exc
+            logger.info("converting an item whose ledger has other types: %s", _describe(exc))
+            self.update_attributes(user, session.apply)
+
+    def _delete_expired(self, key: dict[str, AttributeValue], now: AttributeValue) -> None:
+        """Delete the item as TTL would, if it is still expired (another session's end
+        may have done so already)."""
+        try:
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key=key,
+                ConditionExpression="#x <= :now",
+                ExpressionAttributeNames={"#x": EXPIRES_AT},
+                ExpressionAttributeValues={":now": now},
+            )
+        except Exception as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _live(self, item: dict[str, AttributeValue] | None) -> Attributes:
+        """The item's attributes merged with its ledger; {} for no item, or one past its
+        `expires_at` that DynamoDB has not deleted yet (that takes up to a few days)."""
+        if item is None or self._expired(item):
+            return {}
+        return _with_ledger(_attributes_of(item, self.attribute_name), item)
+
+    def _expired(self, item: dict[str, AttributeValue]) -> bool:
+        expires = item.get(EXPIRES_AT, {}).get("N")
+        return expires is not None and _number(expires) <= self.clock()
+
     def _read(self, key: dict[str, AttributeValue]) -> dict[str, AttributeValue] | None:
         """The stored item in wire shape, or None."""
         try:
@@ -197,14 +336,26 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
         attributes: AttributeValue,
         condition: _Condition | None,
         revision: str,
+        *,
+        remove: tuple[str, ...] = (),
     ) -> None:
-        """One UpdateItem: the attributes and `revision` (new), if `condition` holds."""
-        names = {"#a": self.attribute_name, "#r": REVISION}
-        values: dict[str, AttributeValue] = {":a": attributes, ":r": {"S": revision}}
+        """One UpdateItem: the attributes, `revision` (new) and a new expiry, removing
+        the item attributes named in `remove`, if `condition` holds."""
+        names = {"#a": self.attribute_name, "#r": REVISION, "#x": EXPIRES_AT}
+        values: dict[str, AttributeValue] = {
+            ":a": attributes,
+            ":r": {"S": revision},
+            ":x": {"N": str(int(self.clock()) + RETENTION_SECONDS)},
+        }
+        expression = "SET #a = :a, #r = :r, #x = :x"
+        if remove:
+            removed = [f"#d{i}" for i in range(len(remove))]
+            names |= dict(zip(removed, remove, strict=True))
+            expression += f" REMOVE {', '.join(removed)}"
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "Key": key,
-            "UpdateExpression": "SET #a = :a, #r = :r",
+            "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
@@ -217,6 +368,72 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
 
 
 _Condition = tuple[str, dict[str, str], dict[str, AttributeValue]]
+
+
+def _with_ledger(attributes: Attributes, item: dict[str, AttributeValue]) -> Attributes:
+    """`attributes` (from the item's map) merged with the item's ledger (module doc)."""
+    visits = item.get(VISITS, {}).get("N")
+    if visits is not None:
+        stored = attributes.get(VISITS)
+        counted = stored if isinstance(stored, int) and not isinstance(stored, bool) else 0
+        attributes[VISITS] = counted + int(_number(visits))
+    ledger_topics = _ledger_topics(item)
+    if ledger_topics is not None:
+        stored = attributes.get(TOPICS_HEARD)
+        heard = list(stored) if isinstance(stored, list) else []
+        attributes[TOPICS_HEARD] = heard + [t for t in ledger_topics if t not in heard]
+    last = item.get(LAST_TOPIC, {}).get("S")
+    if last is not None:  # set by a session end after the last read-modify-write
+        attributes[LAST_TOPIC] = last
+    first = item.get(FIRST_SEEN, {}).get("S")
+    if first is not None and not isinstance(attributes.get(FIRST_SEEN), str):
+        attributes[FIRST_SEEN] = first
+    return attributes
+
+
+def _ledger_topics(item: dict[str, AttributeValue]) -> list[str] | None:
+    """The ledger's topics: a String Set (sorted: a set has no order), or a list of
+    strings left by some other writer; None if there is neither."""
+    value = item.get(TOPICS_HEARD)
+    if value is None:
+        return None
+    if "SS" in value:
+        return sorted(value["SS"])
+    if "L" in value:
+        return [v["S"] for v in value["L"] if "S" in v]
+    return None
+
+
+def _relative_to_ledger(
+    updated: Attributes, item: dict[str, AttributeValue] | None
+) -> tuple[Attributes, tuple[str, ...]]:
+    """The `attributes` map to write for `updated` (the merged view after `fn`), and the
+    ledger attributes to remove, given the item as read.
+
+    The ledger's number and String Set stay (a session end may add to them between
+    this read and this write), and the map holds the rest: visits minus the ledger's,
+    topics not in its set. Everything else of the ledger moves into the map.
+    """
+    if item is None:
+        return updated, LEDGER
+    blob = dict(updated)
+    remove = [LAST_TOPIC, FIRST_SEEN]
+    visits = item.get(VISITS)
+    counted = blob.get(VISITS)
+    if visits is not None:
+        if "N" in visits and isinstance(counted, int) and not isinstance(counted, bool):
+            blob[VISITS] = counted - int(_number(visits["N"]))
+        else:
+            remove.append(VISITS)
+    topics = item.get(TOPICS_HEARD)
+    heard = blob.get(TOPICS_HEARD)
+    if topics is not None:
+        if "SS" in topics and isinstance(heard, list):
+            in_set = set(topics["SS"])
+            blob[TOPICS_HEARD] = [t for t in heard if t not in in_set]
+        else:
+            remove.append(TOPICS_HEARD)
+    return blob, tuple(remove)
 
 
 def _unchanged(item: dict[str, AttributeValue] | None, key_name: str) -> _Condition:
@@ -327,7 +544,11 @@ def _botocore_credentials() -> tuple[Any, str | None]:
 
 
 def build_dynamodb_adapter(
-    table_name: str, dynamodb_client: Any = None, *, update_budget: float | None = None
+    table_name: str,
+    dynamodb_client: Any = None,
+    *,
+    update_budget: float | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> JsonDynamoDbAdapter:
     """The adapter on an existing table: partition key "id", attributes in "attributes".
 
@@ -335,9 +556,8 @@ def build_dynamodb_adapter(
     `client("dynamodb")` is one); by default one is built from the environment.
     """
     client = default_dynamodb_client() if dynamodb_client is None else dynamodb_client
-    if update_budget is None:
-        return JsonDynamoDbAdapter(table_name, client)
-    return JsonDynamoDbAdapter(table_name, client, update_budget=update_budget)
+    budget = DEFAULT_UPDATE_BUDGET if update_budget is None else update_budget
+    return JsonDynamoDbAdapter(table_name, client, update_budget=budget, clock=clock)
 
 
 # --- plain JSON <-> DynamoDB attribute values ------------------------------------------

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
-from skill.persistence.base import Attributes, UpdateFn, UserRef, user_id_of
+from skill.persistence.base import Attributes, SessionEnd, UpdateFn, UserRef, user_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,11 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             return updated
 
         return self._run("update", update)
+
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session's visit and topics: a read-modify-write inside the same
+        `BEGIN IMMEDIATE` transaction as `update_attributes` (one writer at a time)."""
+        self.update_attributes(user, session.apply)
 
     def close(self) -> None:
         """Close this thread's connection (the next call reopens one)."""
