@@ -39,7 +39,7 @@ from skill.persistence.dynamodb import (
     JsonDynamoDbAdapter,
     build_dynamodb_adapter,
 )
-from skill.persistence.dynamodb_http import DynamoDbHttpClient
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.web.app import create_app
 from testing import ROOT
 from testing.envelopes import launch
@@ -382,7 +382,7 @@ def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> Non
         "import sys\n"
         "from skill.config import ConfigError, Settings\n"
         "from skill.persistence import build_persistence_adapter\n"
-        "from skill.persistence.dynamodb_http import DynamoDbHttpClient\n"
+        "from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
@@ -471,7 +471,7 @@ import os
 import boto3
 from botocore.config import Config
 from skill.persistence.dynamodb import build_dynamodb_adapter
-from skill.persistence.dynamodb_http import DynamoDbHttpClient
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.persistence import ResilientPersistenceAdapter
 from skill.persistence.base import envelope_for_user
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter's import needs one
@@ -908,6 +908,81 @@ def test_an_expired_item_reads_as_nothing_and_starts_afresh(table: Any, client: 
         "last_topic": "timing",
         "first_seen": "2026-02-05",
     }
+
+
+class AnswerLost:
+    """A client whose first UpdateItem lands but whose answer is lost, so it is sent
+    again (as DynamoDbHttpClient retries after a read timeout)."""
+
+    def __init__(self, inner: Any, meanwhile: Any = None) -> None:
+        self.inner = inner
+        self.sent = 0
+        self.meanwhile = meanwhile
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def delete_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.delete_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent == 1:
+            self.inner.update_item(**request)  # lands; the answer never arrives
+            if self.meanwhile is not None:
+                self.meanwhile()
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_sent_again_after_a_lost_answer_counts_once(table: Any, client: Any) -> None:
+    lossy = AnswerLost(client)
+    adapter = build_dynamodb_adapter(table.name, lossy)
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    assert lossy.sent == 1
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    # Also when another device's session end lands before the resent request.
+    other = build_dynamodb_adapter(table.name, client)
+    lossy = AnswerLost(
+        client, lambda: other.record_session("v", SessionEnd(1, ("sleep",), "2026-12-06"))
+    )
+    build_dynamodb_adapter(table.name, lossy).record_session(
+        "v", SessionEnd(1, ("dose",), "2026-12-06")
+    )
+    assert other.get_attributes("v")["visits"] == 2
+
+
+class Unreached:
+    """A client whose first `failures` UpdateItems never reach DynamoDB."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+        self.sent = 0
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent <= self.failures:
+            raise DynamoDbConnectionError("DynamoDB at test: TimeoutError: timed out")
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_is_sent_again_once_when_dynamodb_was_not_reached(
+    table: Any, client: Any
+) -> None:
+    once = Unreached(client, failures=1)
+    build_dynamodb_adapter(table.name, once).record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert once.sent == 2
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    down = Unreached(client, failures=99)
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, down))
+    adapter.record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert not adapter.available
+    assert down.sent == 2  # not more: a store that is down should not hold up the answer
 
 
 def test_a_session_end_that_cannot_be_stored_degrades(

@@ -17,7 +17,8 @@ under `attributes`, plus attributes of ours beside it:
   session ends of one listener all count:
   `ADD visits :n, topics_heard :set` (a number and a String Set: DynamoDB applies ADD
   atomically, a set ADD is a union) `SET last_topic, first_seen (if not there),
-  last_seen`. It leaves `revision` alone, so it never makes a settings write retry.
+  last_seen` and a token of the call (SESSION_TOKENS: a retried call that landed
+  is not counted twice). It leaves `revision` alone, so it never makes a settings write retry.
 - `expires_at`: the table's TTL attribute, epoch seconds RETENTION_DAYS after the
   item's last write (every write sets it); an expired item DynamoDB has not deleted
   yet reads as no memory.
@@ -69,7 +70,10 @@ from skill.persistence.base import (
     user_id_of,
 )
 from skill.persistence.dynamodb_http import (
+    THROTTLING_CODES,
+    TRANSIENT_CODES,
     Credentials,
+    DynamoDbConnectionError,
     DynamoDbHttpClient,
     environment_credentials,
 )
@@ -89,6 +93,10 @@ FIRST_PAUSE = 0.01
 MAX_PAUSE = 1.0
 """Pauses between conflicting writes: random up to FIRST_PAUSE, doubling up to MAX_PAUSE."""
 
+RESENDS = 1
+"""Times `record_session` sends its UpdateItem again after the client gave up on
+reaching DynamoDB (safe: the call's token stops a second count)."""
+
 PARTITION_KEY = "id"
 """The table's partition key (a string: the Alexa user id), as in the SDK adapter."""
 
@@ -104,6 +112,16 @@ seconds, RETENTION_SECONDS after the write."""
 
 LAST_SEEN = "last_seen"
 """Epoch seconds of the last session end (`record_session`); never read back."""
+
+SESSION_TOKENS = ("session_tokens_0", "session_tokens_1")
+"""String Sets of the random tokens of recent `record_session` calls: each call adds its
+own on condition that it is not there yet, so the client's retry of a call that landed
+though its answer was lost (a read timeout) fails that condition instead of counting
+the visit twice. The two sets take turns by TOKEN_PERIOD, each call emptying the other
+one, so they hold only the last TOKEN_PERIOD or two of calls."""
+
+TOKEN_PERIOD = 600
+"""Seconds each token set takes in turn; a retry comes within seconds of its call."""
 
 LEDGER = (VISITS, TOPICS_HEARD, LAST_TOPIC, FIRST_SEEN)
 """Item attributes `record_session` writes beside `attributes` (same names as inside)."""
@@ -232,12 +250,15 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             item = self._read(key)
 
     def record_session(self, user: UserRef, session: SessionEnd) -> None:
-        """Count an ended session: one UpdateItem, no read (module doc); its one
-        condition is that the item has not expired.
+        """Count an ended session: one UpdateItem, no read (module doc).
 
         Simultaneous calls for one listener all land: DynamoDB applies each ADD to the
-        item as it is. A ledger attribute of another type (ValidationException) falls
-        back once to `update_attributes`, which converts the item.
+        item as it is. Its condition holds but for two rare cases, which a read then
+        tells apart: the item expired (deleted as TTL would, then counted afresh), or
+        the client retried this very call after its answer was lost though it landed
+        (SESSION_TOKENS; done). A ledger attribute of another type
+        (ValidationException) falls back once to `update_attributes`, which converts
+        the item.
         """
         if not session.visits and not session.topics:
             return
@@ -261,27 +282,36 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
             values[":l"] = {"S": session.topics[-1]}
             adds.append("#t :t")
             sets.append("#l = :l")
-        expression = f"SET {', '.join(sets)}"
-        if adds:
-            expression = f"ADD {', '.join(adds)} {expression}"
+        token = os.urandom(8).hex()  # 64 bits: unique among one listener's recent calls
+        turn = int(now) // TOKEN_PERIOD % 2
+        names |= {"#k": SESSION_TOKENS[turn], "#o": SESSION_TOKENS[1 - turn]}
+        values |= {":k": {"SS": [token]}, ":token": {"S": token}}
+        adds.append("#k :k")
+        expression = f"ADD {', '.join(adds)} SET {', '.join(sets)} REMOVE #o"
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "Key": key,
             "UpdateExpression": expression,
-            # Never add to an expired item DynamoDB has not deleted yet: that would
-            # bring back what it held. Nothing else conditions this write.
-            "ConditionExpression": "attribute_not_exists(#x) OR #x > :now",
+            # Never add to an expired item DynamoDB has not deleted yet (that would bring
+            # back what it held), nor twice for one call. Nothing else conditions it.
+            "ConditionExpression": "(attribute_not_exists(#x) OR #x > :now)"
+            " AND NOT contains(#k, :token)",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+        deadline = time.monotonic() + self.update_budget
         try:
-            try:
-                self.client.update_item(**request)
-            except Exception as exc:
-                if error_code(exc) != "ConditionalCheckFailedException":
-                    raise
-                self._delete_expired(key, values[":now"])
-                self.client.update_item(**request)
+            if self._landed(request, deadline):
+                return
+            item = self._read(key)
+            if item is not None and token in item.get(SESSION_TOKENS[turn], {}).get("SS", []):
+                return  # a retry after a lost answer: the first attempt counted it
+            if item is not None and self._expired(item):
+                self._delete_expired(key, values[":now"])  # as TTL would, then afresh
+            if not self._landed(request, deadline):
+                raise PersistenceException("DynamoDb session end conflicted twice")
+        except PersistenceException:
+            raise
         except Exception as exc:
             if error_code(exc) != "ValidationException":
                 raise PersistenceException(
@@ -289,6 +319,36 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
                 ) from exc
             logger.info("converting an item whose ledger has other types: %s", _describe(exc))
             self.update_attributes(user, session.apply)
+
+    def _landed(self, request: dict[str, Any], deadline: float) -> bool:
+        """Send a session end's UpdateItem; False if its condition failed.
+
+        The call's token makes sending it again safe, so a connection error, a timeout
+        or throttling that outlasted the client's own attempts is sent again, up to
+        RESENDS times, after a full-jitter pause, if `deadline` allows. (Not more: when
+        DynamoDB is down, the answer should not wait long for it.)
+        """
+        pause = FIRST_PAUSE
+        resends = RESENDS
+        while True:
+            try:
+                self.client.update_item(**request)
+            except Exception as exc:
+                code = error_code(exc)
+                if code == "ConditionalCheckFailedException":
+                    return False
+                transient = code in THROTTLING_CODES or code in TRANSIENT_CODES
+                if not (transient or code in _SERVER_ERRORS or _unreached(exc)):
+                    raise
+                if not resends or time.monotonic() + pause > deadline:
+                    raise
+                resends -= 1
+            else:
+                return True
+            import random  # only when DynamoDB is slow or away
+
+            time.sleep(random.uniform(0, pause))
+            pause = min(pause * 2, MAX_PAUSE)
 
     def _delete_expired(self, key: dict[str, AttributeValue], now: AttributeValue) -> None:
         """Delete the item as TTL would, if it is still expired (another session's end
@@ -369,6 +429,11 @@ class JsonDynamoDbAdapter(AbstractPersistenceAdapter):
 
 _Condition = tuple[str, dict[str, str], dict[str, AttributeValue]]
 
+_SERVER_ERRORS = frozenset(
+    {"InternalServerError", "ServiceUnavailable", "500", "502", "503", "504"}
+)
+"""Error codes of answers a session end is sent again after (with its token, safely)."""
+
 
 def _with_ledger(attributes: Attributes, item: dict[str, AttributeValue]) -> Attributes:
     """`attributes` (from the item's map) merged with the item's ledger (module doc)."""
@@ -444,6 +509,14 @@ def _unchanged(item: dict[str, AttributeValue] | None, key_name: str) -> _Condit
     if revision is None:  # written by the SDK adapter, before this one
         return "attribute_exists(#k) AND attribute_not_exists(#r)", {"#k": key_name}, {}
     return "#r = :old", {}, {":old": revision}
+
+
+def _unreached(exc: BaseException) -> bool:
+    """Whether `exc` says DynamoDB was not reached or did not answer in time (our client's
+    DynamoDbConnectionError, botocore's connection and timeout errors)."""
+    if isinstance(exc, DynamoDbConnectionError | OSError):
+        return True
+    return type(exc).__module__.startswith("botocore") and not error_code(exc)
 
 
 def _new_revision() -> str:
