@@ -33,13 +33,16 @@ logger = logging.getLogger(__name__)
 ON_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"
 """Set by the Lambda runtime in every function's environment."""
 
+# Production: every line one JSON object. In Lambda the runtime's own root handler is
+# already there, and the stack's LoggingConfig (LogFormat JSON) makes it write JSON; this
+# formatter serves wherever the entry runs without one.
 try:
     SETTINGS = Settings.from_env()
 except ConfigError as problem:
-    configure_logging(Settings.log_level)
+    configure_logging(Settings.log_level, json_lines=True)
     logger.critical("refusing to start: %s", problem)
     raise SystemExit(1) from None  # INIT fails with this line, not a traceback
-configure_logging(SETTINGS.log_level)
+configure_logging(SETTINGS.log_level, json_lines=True)
 try:
     if require_skill_id(SETTINGS):
         logger.warning(ANY_SKILL_WARNING)

@@ -8,7 +8,10 @@ Features never see `HandlerInput`; only this module, the route table (`builder.p
 and the SDK handler classes (`handlers/`) do.
 
 This is also the one home for the locale and for screens: `render_reply` receives the
-turn, whose `screen` says what the device can show (APL output belongs there).
+turn, whose `screen` says what the device can show, and adds the night screen
+(`skill.screen`) as a RenderDocument directive where it belongs; and for the
+recognised person: memory is opened for the account and, when Alexa recognised the
+speaker, for that person (`skill.memory`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
 from skill.reminders.port import NightlyReminders, ReminderResult, Reminders
 from skill.replies import Reply, render
+from skill.screen import (
+    NIGHT_SCREEN_TOKEN,
+    night_screen,
+    night_screen_data,
+    shows_night_screen,
+    viewport_profile,
+)
 from skill.speech import to_ssml
 from skill.turn import Screen, Session, SlotValue, TaskAnswer, Turn
 
@@ -61,7 +71,8 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
     envelope comes from outside)."""
     request: Any = envelope.request
     session = envelope.session
-    system = getattr(getattr(envelope, "context", None), "system", None)
+    context = getattr(envelope, "context", None)
+    system = getattr(context, "system", None)
     kind = str(getattr(request, "object_type", None) or "")
     intent = getattr(request, "intent", None)
     user = getattr(system, "user", None)
@@ -76,17 +87,41 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
         locale=getattr(request, "locale", None),
         has_session=session is not None,
         new_session=bool(getattr(session, "new", False)),
-        screen=Screen(supports_apl=getattr(interfaces, "alexa_presentation_apl", None) is not None),
+        screen=_screen(interfaces, context),
         permissions=frozenset(
             name
             for name, scope in (scopes.items() if isinstance(scopes, dict) else ())
             if _value(getattr(scope, "status", None)) == GRANTED
         ),
-        person_id=getattr(getattr(system, "person", None), "person_id", None),
+        person_id=_text(getattr(getattr(system, "person", None), "person_id", None)),
         user_id=user_id if isinstance(user_id, str) and user_id else None,
         timestamp=timestamp if isinstance(timestamp, datetime.datetime) else None,
         task=_task(request) if kind == RequestType.CONNECTIONS_RESPONSE else None,
     )
+
+
+def _screen(interfaces: Any, context: Any) -> Screen:
+    """What the device can show: APL or not and, for APL, its viewport profile and shape
+    (from `context.Viewport`, of which skill/dispatch.py keeps only the parts read here)."""
+    if getattr(interfaces, "alexa_presentation_apl", None) is None:
+        return Screen()
+    viewport = getattr(context, "viewport", None)
+    if viewport is None:
+        return Screen(supports_apl=True)
+    width = viewport.current_pixel_width or viewport.pixel_width
+    height = viewport.current_pixel_height or viewport.pixel_height
+    dpi = viewport.dpi
+    if not all(type(n) in (int, float) for n in (width, height, dpi)):
+        return Screen(supports_apl=True)
+    mode, shape = _value(viewport.mode), _value(viewport.shape)
+    mode = mode if isinstance(mode, str) else None
+    shape = shape.lower() if isinstance(shape, str) else None
+    profile = viewport_profile(mode, shape, int(width), int(height), int(dpi))
+    return Screen(supports_apl=True, profile=profile, shape=shape)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _value(code: Any) -> Any:
@@ -142,7 +177,7 @@ def _state(handler_input: HandlerInput, store: Store | None = None) -> _State:
         turn = parse_turn(handler_input.request_envelope)
         raw = handler_input.attributes_manager.session_attributes if turn.has_session else {}
         session = Session.from_attributes(raw)
-        state = _State(turn, session, Memory(store, turn.user_id, session))
+        state = _State(turn, session, Memory(store, turn.user_id, session, turn.person_id))
         attributes[REQUEST_KEY] = state
     return state
 
@@ -229,6 +264,9 @@ def render_reply(handler_input: HandlerInput, state: _State, reply: Reply) -> Re
 
         builder.set_card(consent_card())
     builder.speak(to_ssml(rendered.speech, quiet=quiet))
+    if reply.ask_permission is None and shows_night_screen(state.turn.screen):
+        # Not beside Alexa's own permission prompt: that task takes the screen itself.
+        _night_screen(handler_input, reply)
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
     if rendered.reprompt is None:
@@ -249,6 +287,20 @@ def _voice(state: _State) -> str:
         return str(state.session.voice)
     record = state.memory.loaded_record
     return record.voice if record is not None else Voice.NORMAL
+
+
+def _night_screen(handler_input: HandlerInput, reply: Reply) -> None:
+    """The night screen document, bound to this reply (screen devices only)."""
+    # Screen devices only: the APL package imports every APL model class it has.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+    handler_input.response_builder.add_directive(
+        RenderDocumentDirective(
+            token=NIGHT_SCREEN_TOKEN,
+            document=night_screen(),
+            datasources=night_screen_data(reply),
+        )
+    )
 
 
 def _elicit_slot(handler_input: HandlerInput, intent_name: str, slot_name: str) -> None:

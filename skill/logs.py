@@ -9,6 +9,7 @@ or quotes the listener (no user or device ids, no tokens, no slot values).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -71,17 +72,19 @@ def write_request_lines(writer: Callable[[str], None] | None) -> None:
     _write = _to_logger if writer is None else writer
 
 
-def configure_logging(level: str) -> None:
-    """Set the root level and a plain format, once, from the configured level name.
+def configure_logging(level: str, *, json_lines: bool = False) -> None:
+    """Set the root level and a format, once, from the configured level name.
 
-    Request lines go to stderr as bare JSON, one per line, written straight to its file
-    descriptor (RequestLineWriter), not through logging: a log tool (CloudWatch Logs
-    Insights on Lambda, which collects stdout and stderr) then reads their fields.
-    stdout stays free for programs that drive the entry and print results.
+    `json_lines` (production: Lambda, gunicorn; SKILL_LOG_FORMAT=json) makes every log
+    line one JSON object (JsonFormatter); otherwise the format is plain text for people
+    (the console). Request lines go to stderr as bare JSON, one per line, written
+    straight to its file descriptor (RequestLineWriter), not through logging: a log tool
+    (CloudWatch Logs Insights on Lambda, which collects stdout and stderr) then reads
+    their fields. stdout stays free for programs that drive the entry and print results.
     """
-    text = logging.StreamHandler()
-    text.setFormatter(OneLineFormatter(FORMAT))
-    logging.basicConfig(level=level.upper(), handlers=[text])  # no-op if the root has one
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_lines else OneLineFormatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # no-op if the root has one
     logging.getLogger().setLevel(level.upper())
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -238,3 +241,33 @@ def mark_outcome(outcome: str) -> None:
     line = _current.get()
     if line is not None:
         line.outcome = outcome
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line: `time`, `log` ("app", or the `log` this
+    formatter was made for), `level`, `logger`, `message`, and `exception` (the traceback,
+    newlines escaped) when there is one. Fields as the request lines name them, so one
+    Logs Insights query reads both (`filter log = "app" and level = "ERROR"`)."""
+
+    def __init__(self, log: str = "app") -> None:
+        super().__init__()
+        self.log = log
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "log": self.log,
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields.update(self.extra_fields(record))
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        elif record.stack_info:
+            fields["exception"] = self.formatStack(record.stack_info)
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def extra_fields(self, record: logging.LogRecord) -> dict[str, Any]:
+        """More fields for one kind of record (gunicorn.conf.py's access lines); none here."""
+        return {}

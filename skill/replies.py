@@ -43,6 +43,8 @@ class Reply:
     elicit: tuple[str, str] | None = None  # (intent, slot) Alexa should listen for next
     remember: bool = True  # kept for "repeat that"
     misses: int = 0  # consecutive turns not understood, this one included (0: understood)
+    source: str | None = None  # the article sentence the answer comes from, for a screen
+    shown: str | None = None  # what a screen shows for the speech, when they differ ("911")
     near_bedtime: bool = False  # said near the listener's bedtime: softly (and a dim screen)
 
 

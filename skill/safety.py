@@ -91,6 +91,7 @@ def _urgent_reply(turn: Turn, *, swallowed: bool, reason: str | None = None) -> 
         card_title=texts.urgent_card_title,
         card_text=" ".join(shown),
         headline=texts.urgent_headline.format(emergency=lines.emergency.shown),
+        shown=" ".join(shown),
         remember=False,
     )
 

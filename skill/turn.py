@@ -38,8 +38,9 @@ class SlotValue:
 
 @dataclass(frozen=True)
 class Screen:
-    """What the device can show: a seam for screens (APL). `profile`/`shape` stay None
-    until the adapter reads `context.Viewport` (today only `context.System` is read)."""
+    """What the device can show (APL), for the night screen (`skill.screen`): its APL
+    viewport profile ("hubLandscapeMedium") and shape ("round", "rectangle"), named by
+    the adapter from `context.Viewport`; None when the device sent no Viewport."""
 
     supports_apl: bool = False
     profile: str | None = None

@@ -515,6 +515,12 @@ def test_skill_manifest_locale(locale: str) -> None:
         "general information, not a substitute for professional medical advice"
         in (info["description"])
     )
+    # The emergency line, beside the disclaimer (the same paragraph).
+    (paragraph,) = [p for p in info["description"].split("\n\n") if "medical advice" in p]
+    assert (
+        "If you think you may have a medical emergency, call your local emergency number."
+        in paragraph
+    )
     assert info["keywords"]
     phrases = info["examplePhrases"]
     assert 1 <= len(phrases) <= 3
@@ -545,4 +551,6 @@ def test_ask_resources() -> None:
         "awsRegion": "us-east-1",
         # `ask deploy` points the manifest's events endpoint at the Lambda and subscribes.
         "skillEvents": {"subscriptions": ["SKILL_DISABLED"]},
+        # The stack's own parameters (tests/test_infrastructure.py, tests/test_privacy.py).
+        "cfn": infrastructure["userConfig"]["cfn"],
     }

@@ -13,7 +13,6 @@ import importlib.util
 import inspect
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -47,6 +46,7 @@ from skill.dispatch import invoke_json
 from skill.web.app import create_app
 from testing import LAMBDA_ENTRY, ROOT
 from testing.envelopes import APPLICATION_ID, intent, launch, session_ended
+from testing.lambda_python import lambda_python
 from testing.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
 from testing.talk import plain
 from tests import test_persistence_dynamodb as dynamo
@@ -155,6 +155,7 @@ def expected_responses(requests: list[dict[str, Any]], skill_id: str | None) -> 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`python -m skill build-lambda --out <tmp>`: the real pip, against PyPI."""
+    lambda_python()
     out = tmp_path_factory.mktemp("build")
     archive = build_bundle(out)
     assert archive == out / ZIP_NAME
@@ -448,6 +449,30 @@ def test_bundle_bytecode_is_unchecked_hash_based(built: Path) -> None:
     assert int.from_bytes(pyc[4:8], "little") == 0b01  # PEP 552: hash-based, never checked
 
 
+EM_AARCH64 = 183
+"""ELF e_machine of 64-bit ARM, the `arm64` of the stack template."""
+
+
+def test_every_compiled_file_is_for_arm64(unpacked: Path) -> None:
+    """The stack runs on arm64 (Graviton): every native library in the bundle must be an
+    aarch64 ELF and none may be for another machine; the rest is pure Python."""
+    native: dict[str, int] = {}
+    for path in unpacked.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as file:
+                head = file.read(20)
+            if head[:4] == b"\x7fELF":
+                little = head[5] == 1
+                native[path.relative_to(unpacked).as_posix()] = int.from_bytes(
+                    head[18:20], "little" if little else "big"
+                )
+        assert not path.name.endswith((".dylib", ".pyd", ".dll")), path
+    assert native, "expected the optional compiled speed-ups (charset_normalizer)"
+    wrong = {name: machine for name, machine in native.items() if machine != EM_AARCH64}
+    assert wrong == {}
+    assert all("x86_64" not in name for name in native)
+
+
 def test_zip_is_ordered_and_timestamp_free(built: Path, names: list[str]) -> None:
     assert names == sorted(names)
     with zipfile.ZipFile(built / ZIP_NAME) as archive:
@@ -508,14 +533,8 @@ json.dump(
 
 
 def lambda_interpreter() -> str:
-    """The Lambda runtime's Python (python3.12): a pyenv build of it, or one on PATH."""
-    versions = Path.home() / ".pyenv" / "versions"
-    built = sorted(versions.glob(f"{LAMBDA_PYTHON}.*/bin/python{LAMBDA_PYTHON}"))
-    found = [str(path) for path in built] + [shutil.which(f"python{LAMBDA_PYTHON}") or ""]
-    for candidate in filter(None, found):
-        if subprocess.run([candidate, "-I", "-S", "-c", ""], check=False).returncode == 0:
-            return candidate
-    pytest.fail(f"python{LAMBDA_PYTHON} (the Lambda runtime) is needed to check the bundle")
+    """The Lambda runtime's Python (python3.12), the one the build compiles with."""
+    return lambda_python()
 
 
 def bundled_modules(unpacked: Path) -> list[str]:
@@ -621,6 +640,7 @@ def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def test_the_build_finds_the_lambda_runtimes_python() -> None:
+    lambda_python()
     python, magic = find_lambda_python()
     asked = [
         python,
@@ -657,6 +677,7 @@ def test_the_build_stops_when_no_python_3_12_is_found(
 
 
 def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) -> None:
+    lambda_python()  # the build compiles what it copied
     build_bundle(tmp_path)
     stale = tmp_path / BUNDLE_DIRNAME / "skill" / "removed_module.py"
     stale.write_text("", encoding="utf-8")

@@ -125,7 +125,9 @@ def request_lines(stderr: list[str]) -> list[dict[str, Any]]:
 
 
 def warnings(stderr: list[str]) -> list[str]:
-    return [line for line in stderr if " WARNING " in line or " ERROR " in line]
+    """The messages of the WARNING and ERROR lines (the entry logs one JSON object a line)."""
+    entries = [json.loads(line) for line in stderr]
+    return [e["message"] for e in entries if e.get("level") in ("WARNING", "ERROR", "CRITICAL")]
 
 
 def speech(response: dict[str, Any]) -> str:

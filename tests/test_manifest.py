@@ -14,7 +14,7 @@ from ask_smapi_model.v1.skill.manifest.interface import Interface
 from ask_smapi_model.v1.skill.manifest.skill_manifest_envelope import SkillManifestEnvelope
 
 from skill.config import Settings
-from skill.content import PRIVACY_PATH
+from skill.content import privacy_policy
 from skill.dev.model.source import SOURCE
 from skill.web.app import create_app
 from testing import ROOT
@@ -82,11 +82,21 @@ class _Text(HTMLParser):
 
 
 def test_get_privacy_serves_the_policy_as_plain_html(tmp_path: Path) -> None:
-    app = create_app(Settings(skill_id=None, persistence=False, verify_requests=False))
+    settings = Settings(
+        skill_id=None,
+        persistence=False,
+        verify_requests=False,
+        operator="Night Owl Apps <Ltd>",
+        contact="privacy@nightowl.test",
+    )
+    app = create_app(settings)
     answer = app.test_client().get("/privacy")
     assert answer.status_code == 200
     assert answer.mimetype == "text/html"
-    assert answer.get_data(as_text=True) == PRIVACY_PATH.read_text(encoding="utf-8")
+    assert answer.get_data(as_text=True) == privacy_policy(settings.operator, settings.contact)
+    assert "{{" not in answer.get_data(as_text=True)
+    # Named from settings, escaped as HTML.
+    assert "run by Night Owl Apps &lt;Ltd&gt;." in answer.get_data(as_text=True)
     parser = _Text()
     parser.feed(answer.get_data(as_text=True))
     text = " ".join(" ".join(parser.parts).split())
@@ -101,6 +111,19 @@ def test_get_privacy_serves_the_policy_as_plain_html(tmp_path: Path) -> None:
         "forget me",
         "Disable the skill",
         "deletes your record",
+        "their own part of the record",
+        "for everyone on that Echo",
+        "privacy@nightowl.test",
+        "400 days after your last visit",
+        "deleted automatically",
+        "call your local emergency number",
     ):
         assert words in text, words
     assert "<script" not in answer.get_data(as_text=True)
+
+
+def test_without_an_operator_the_policy_says_which_setting_is_missing() -> None:
+    text = privacy_policy(None, None)
+    assert "(not configured: set SKILL_OPERATOR)" in text
+    assert "(not configured: set SKILL_CONTACT)" in text
+    assert Settings.from_env({"SKILL_OPERATOR": " Ann ", "SKILL_CONTACT": ""}).operator == "Ann"

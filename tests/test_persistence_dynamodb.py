@@ -32,7 +32,7 @@ from moto.server import ThreadedMotoServer
 
 from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
-from skill.persistence.base import RETENTION_SECONDS, SessionEnd
+from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS, SessionEnd
 from skill.persistence.dynamodb import (
     EXPIRES_AT,
     REVISION,
@@ -194,6 +194,42 @@ def test_round_trip_keeps_json_types(adapter: ResilientPersistenceAdapter, table
     item = table.get_item(Key={"id": "amzn1.ask.account.A"})["Item"]
     assert set(item) == {"id", "attributes", REVISION, EXPIRES_AT}
     assert abs(int(item[EXPIRES_AT]) - time.time() - RETENTION_SECONDS) < 60
+
+
+def test_every_write_sets_the_ttl_400_days_on(table: Any, client: Any) -> None:
+    """The table's TTL attribute (TimeToLiveSpecification in the stack) is set by every
+    kind of write, RETENTION_DAYS from the write: a visit starts the period again."""
+    assert RETENTION_DAYS == 400
+    now = [1_800_000_000.0]
+    adapter = JsonDynamoDbAdapter(table.name, client, clock=lambda: now[0])
+    table.meta.client.update_time_to_live(  # boto3, as the stack's TimeToLiveSpecification
+        TableName=table.name,
+        TimeToLiveSpecification={"AttributeName": EXPIRES_AT, "Enabled": True},
+    )
+
+    def expiry() -> int:
+        return int(table.get_item(Key={"id": "amzn1.ask.account.T"})["Item"][EXPIRES_AT])
+
+    adapter.save_attributes("amzn1.ask.account.T", {"visits": 1})
+    assert expiry() == 1_800_000_000 + 400 * 86400
+    now[0] += 86400 * 30
+    adapter.update_attributes("amzn1.ask.account.T", bump)
+    assert expiry() == 1_800_000_000 + 430 * 86400
+
+
+def test_a_listener_not_seen_for_400_days_is_forgotten(table: Any, client: Any) -> None:
+    """DynamoDB deletes expired items itself, within days; until it does, an expired item
+    reads as no memory, and the next write replaces it as if new."""
+    written = 1_800_000_000.0
+    now = [written]
+    adapter = JsonDynamoDbAdapter(table.name, client, clock=lambda: now[0])
+    adapter.save_attributes("amzn1.ask.account.OLD", {"visits": 7, "bedtime": "22:30"})
+    now[0] = written + RETENTION_SECONDS - 1
+    assert adapter.get_attributes("amzn1.ask.account.OLD")["visits"] == 7
+    now[0] = written + RETENTION_SECONDS
+    assert adapter.get_attributes("amzn1.ask.account.OLD") == {}
+    assert adapter.update_attributes("amzn1.ask.account.OLD", bump) == {"visits": 1}
+    assert adapter.get_attributes("amzn1.ask.account.OLD") == {"visits": 1}
 
 
 def test_the_sdk_adapter_and_ours_read_each_others_items(

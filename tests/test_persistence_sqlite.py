@@ -26,6 +26,8 @@ from skill.persistence import (
     SqlitePersistenceAdapter,
     build_persistence_adapter,
 )
+from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS
+from skill.persistence.sqlite import SWEEP_INTERVAL
 from testing import ROOT
 
 FAST_BUSY = 0.1
@@ -534,3 +536,39 @@ def test_sqlite_path_does_not_import_boto3(tmp_path: Path) -> None:
         check=True,
         timeout=60,
     )
+
+
+def test_a_listener_not_seen_for_400_days_is_swept(db_path: Path) -> None:
+    """Retention: a row not written for RETENTION_DAYS reads as no memory at once and is
+    deleted by the sweep that runs when a connection opens (and daily on writes)."""
+    assert RETENTION_DAYS == 400
+    now = [1_800_000_000.0]
+    store = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    store.save_attributes("amzn1.ask.account.OLD", {"visits": 3})
+    now[0] += 200 * 86400
+    store.save_attributes("amzn1.ask.account.RECENT", {"visits": 1})
+    now[0] += 200 * 86400  # OLD: exactly 400 days, RECENT: 200
+    assert store.get_attributes("amzn1.ask.account.OLD") == {"visits": 3}
+    now[0] += 1
+    assert store.get_attributes("amzn1.ask.account.OLD") == {}  # expired, not yet swept
+    store.close()
+
+    reopened = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    assert reopened.get_attributes("amzn1.ask.account.RECENT") == {"visits": 1}  # opens: sweeps
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT user_id FROM user_attributes").fetchall()
+    assert rows == [("amzn1.ask.account.RECENT",)]
+    reopened.close()
+
+
+def test_a_long_running_process_sweeps_daily_on_writes(db_path: Path) -> None:
+    now = [1_800_000_000.0]
+    store = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    store.save_attributes("amzn1.ask.account.OLD", {"visits": 3})
+    now[0] += RETENTION_SECONDS + SWEEP_INTERVAL
+    store.update_attributes("amzn1.ask.account.NEW", bump)  # same connection, sweep due
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT user_id FROM user_attributes").fetchall()
+    assert rows == [("amzn1.ask.account.NEW",)]
+    assert store.sweep() == 0
+    store.close()

@@ -2,7 +2,7 @@
 
 `ask deploy` runs hooks/build.sh, which calls this builder and hands the ASK CLI the
 zip (also fit for `aws lambda update-function-code`); the folder holds the same files. The
-dependencies are installed for the Lambda runtime (CPython 3.12, manylinux x86_64)
+dependencies are installed for the Lambda runtime (CPython 3.12, manylinux aarch64)
 rather than for the interpreter running the build, so any machine builds the same
 bundle, and the zip is byte-for-byte reproducible.
 """
@@ -35,8 +35,9 @@ ZIP_NAME = "bedtime-magnesium-lambda.zip"
 
 LAMBDA_PYTHON = "3.12"
 """The runtime in ask-resources.json and the stack template; wheels are chosen for it."""
-LAMBDA_PLATFORM = "manylinux2014_x86_64"
-"""The stack template's `Architectures: [x86_64]` (infrastructure/cfn-deployer/skill-stack.yaml)."""
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+"""The stack template's `Architectures: [arm64]` (infrastructure/cfn-deployer/skill-stack.yaml):
+Graviton, manylinux wheels for aarch64 (requirements-lambda.txt is locked for it)."""
 
 LAMBDA_CACHE_TAG = "cpython-" + LAMBDA_PYTHON.replace(".", "")
 """`sys.implementation.cache_tag` of the runtime: it reads only .pyc named with it."""

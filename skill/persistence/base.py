@@ -23,8 +23,9 @@ UserRef: TypeAlias = RequestEnvelope | str
 """A request envelope, or the Alexa user id taken from one."""
 
 RETENTION_DAYS = 400
-"""A listener not seen for this long is forgotten: every DynamoDB write starts the
-period again (the item's `expires_at`, the table's TTL attribute)."""
+"""A listener not seen for this long is forgotten: every write starts the period again;
+DynamoDB's TTL and the SQLite sweep delete what has expired, and an expired record is
+never read back meanwhile (skill/content/privacy.html, "How long")."""
 RETENTION_SECONDS = RETENTION_DAYS * 24 * 60 * 60
 
 

@@ -98,6 +98,16 @@ Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
 
 
+class PlainJson(dict[str, Any]):
+    """A dict that holds plain JSON values only (str, int, float, bool, None, lists and
+    dicts of them) and is never changed once built, e.g. an APL document read from a file.
+
+    `CachingSerializer` writes it as a shallow copy, a plain `dict` whose values are the
+    document's own (plain dicts, lists and scalars, as the SDK would write them): the
+    SDK's `serialize` would copy it value by value into an equal dict, one call per
+    value. The SDK's own serializer still writes it the long way, to the same JSON."""
+
+
 class _GiveUp(Exception):
     """The fast path does not handle this value; the SDK's own code reads it instead."""
 
@@ -377,6 +387,8 @@ class CachingSerializer(DefaultSerializer):
         write = self.serialize
         if issubclass(kind, self.PRIMITIVE_TYPES):
             return _identity
+        if issubclass(kind, PlainJson):
+            return dict
         if issubclass(kind, list):
             return lambda obj: [write(item) for item in obj]
         if issubclass(kind, tuple):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -193,11 +194,12 @@ def create_app(
         settings = config or Settings.from_env()
     except ConfigError as error:
         if not logging.getLogger().handlers:
-            configure_logging(Settings.log_level)
+            json_lines = os.environ.get("SKILL_LOG_FORMAT", "").strip().lower() == "json"
+            configure_logging(Settings.log_level, json_lines=json_lines)
         logger.critical("refusing to start: %s", error)
         raise
     if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     _refuse_unsafe(settings)
     app = Flask(__name__)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, SKILL_SETTINGS=settings)
@@ -229,7 +231,7 @@ def create_app(
     def healthz() -> Any:
         return jsonify(status="ok")
 
-    policy = privacy_policy()  # read once, at start-up
+    policy = privacy_policy(settings.operator, settings.contact)  # read once, at start-up
 
     @app.get("/privacy", provide_automatic_options=False)
     def privacy() -> Any:
