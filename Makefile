@@ -68,6 +68,17 @@ $(ASK_CLI): tools/ask-cli/package.json tools/ask-cli/package-lock.json
 
 ask-cli: $(ASK_CLI)
 
+# The deploy: the placeholder check (skill/dev/placeholders.py), then the pinned
+# `ask deploy $(DEPLOY_ARGS)`. The check must come first: `ask deploy` uploads the skill
+# package (interaction_model/) to Amazon before it runs hooks/build.sh, which checks
+# again. Its Python: the project's .venv if there is one, else $(PYTHON) (it needs only
+# the standard library). SKILL_PRIVACY_URL_PENDING=1 passes through to both checks.
+CHECK_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+.PHONY: deploy
+deploy: $(ASK_CLI)
+	$(CHECK_PYTHON) -m skill.dev.placeholders
+	tools/ask-cli/node_modules/.bin/ask deploy $(DEPLOY_ARGS)
+
 model: $(STAMP)
 	$(BIN)/python -m skill.dev.model.build
 	$(BIN)/python -m skill.dev.model.nlu_eval

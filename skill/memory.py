@@ -17,9 +17,13 @@ the whole record, everyone's.
 `Memory` is the port features record changes on: the record is read from the store at
 most once per request, when first needed; settings the listener asks for are written
 at the end of the request; the visit and topics heard ride in the session
-(`Session.unsaved`) and are written once, when it ends. Every write is one atomic
-read-modify-write, so two devices of the same person never lose a visit. If the store
-is down the skill answers without memory (the persistence layer logs it).
+(`Session.unsaved`) and are written once, when it ends (or along with an earlier
+settings write). Both writes are atomic, so simultaneous sessions of the same person
+never lose a visit: settings as a read-modify-write (`Store.update_attributes`), the
+visit and topics as `Store.record_session`, which on DynamoDB needs no read at all (an
+atomic ADD), so any number of them land at once (a recognised person's visit, kept in
+the record's `people` map, is a read-modify-write too). If the store is down the skill
+answers without memory (the persistence layer logs it).
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skill.names import Voice
 from skill.timetext import from_clock, to_clock
 from skill.turn import MAX_UNSAVED_TOPICS, Session, Unsaved
+
+if TYPE_CHECKING:  # imported when a session is recorded: a skill without a store never does
+    from skill.persistence.base import SessionEnd
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,8 @@ class Store(Protocol):
     def update_attributes(
         self, user: Any, fn: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]: ...
+
+    def record_session(self, user: Any, session: SessionEnd) -> None: ...
 
     def delete_attributes(self, request_envelope: Any) -> None: ...
 
@@ -289,10 +298,11 @@ class Memory:
             self.change(keep)
 
     def commit(self, *, session_ends: bool) -> bool:
-        """Write what is due in one atomic update; a store fault is logged, not raised.
+        """Write what is due, atomically; a store fault is logged, not raised.
 
-        Settings are due now; the visit and topics are due when the session ends
-        (and go along with any earlier write, to save a second one). Returns False
+        Settings are due now (one read-modify-write); the visit and topics are due when
+        the session ends, or go along with an earlier settings write (one
+        `record_session`: on DynamoDB an atomic ADD that needs no read). Returns False
         when something the listener asked for (a setting, "forget me") could not be
         stored, which they would notice, so the reply must say so; True otherwise
         (a visit or topic that could not be counted is only logged).
@@ -301,22 +311,30 @@ class Memory:
             return True
         if self._forget:
             return self._commit_forget()
-        if not self._changes and not (session_ends and self._session.unsaved is not None):
+        unsaved = self._session.unsaved
+        if not self._changes and not (session_ends and unsaved is not None):
             return True
-        asked = bool(self._changes)
-        changes = [*self._unsaved_changes(), *self._changes]
-        self._changes.clear()
-        self._session.unsaved = None
-
-        def apply(stored: dict[str, Any]) -> dict[str, Any]:
-            record = ListenerMemory.from_attributes(_view(stored, person))
-            for change in changes:
-                change(record)
-            return _merged(stored, person, record)
-
         person = self._person
-        self._store.update_attributes(self._user_id, apply)
-        return _reached(self._store) or not asked
+        stored = True
+        if self._changes:  # settings: a read-modify-write of their own fields
+            self._store.update_attributes(self._user_id, _rewrite(self._changes, person))
+            self._changes.clear()
+            stored = _reached(self._store)
+        if unsaved is not None:  # the visit and topics
+            changes = self._unsaved_changes()
+            self._session.unsaved = None
+            rewrite = _rewrite(changes, person)
+            if person is not None:
+                # A recognised person's part lives inside the record's `people` map, which
+                # DynamoDB cannot ADD to: their session end is a read-modify-write.
+                self._store.update_attributes(self._user_id, rewrite)
+            else:  # the account's: added, never read first
+                from skill.persistence.base import SessionEnd
+
+                visits = 1 if unsaved.visit else 0
+                session = SessionEnd(visits, tuple(unsaved.heard), _today(), rewrite)
+                self._store.record_session(self._user_id, session)
+        return stored
 
     def _commit_forget(self) -> bool:
         """Delete this listener's memory, keeping only what `forget(keep=...)` asked for
@@ -370,10 +388,30 @@ class Memory:
 # --- changes ------------------------------------------------------------------------------
 
 
+def _rewrite(
+    changes: list[Change], person: str | None
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The changes as a read-modify-write of the stored record: of the account's own
+    fields, or of `person`'s part (and the shared fields)."""
+    changes = list(changes)
+
+    def apply(stored: dict[str, Any]) -> dict[str, Any]:
+        record = ListenerMemory.from_attributes(_view(stored, person))
+        for change in changes:
+            change(record)
+        return _merged(stored, person, record)
+
+    return apply
+
+
+def _today() -> str:
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
+
+
 def record_visit(record: ListenerMemory) -> None:
     record.visits += 1
     if record.first_seen is None:
-        record.first_seen = datetime.datetime.now(datetime.UTC).date().isoformat()
+        record.first_seen = _today()
 
 
 def heard(topic: str) -> Change:

@@ -195,15 +195,25 @@ def run_ask(
     )
 
 
+PLACEHOLDER_URL_LINE = "privacy_policy_url: https://skill.example.com/privacy\n"
+
+
 def set_up_as_an_operator(project: Path) -> None:
-    """What an operator sets before deploying (hooks/build.sh refuses placeholders): the
-    privacy policy's address (manifest.yaml, here straight into the skill.json `make model`
-    writes) and the operator named in the policy (ask-resources.json)."""
-    skill_json = project / "interaction_model" / "skill.json"
-    manifest = json.loads(skill_json.read_text("utf-8"))
-    for info in manifest["manifest"]["privacyAndCompliance"]["locales"].values():
-        info["privacyPolicyUrl"] = "https://bedtime.operator.dev/privacy"
-    skill_json.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    """What an operator sets before deploying (the deploy refuses placeholders): the
+    privacy policy's address (manifest.yaml, then the generator, as `make model` runs it)
+    and the operator named in the policy (ask-resources.json)."""
+    manifest_yaml = project / "skill" / "dev" / "model" / "manifest.yaml"
+    text = manifest_yaml.read_text("utf-8")
+    assert text.count(PLACEHOLDER_URL_LINE) == 1
+    real = "privacy_policy_url: https://bedtime.operator.dev/privacy\n"
+    manifest_yaml.write_text(text.replace(PLACEHOLDER_URL_LINE, real), "utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "skill.dev.model.build"],
+        cwd=project,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     resources_path = project / "ask-resources.json"
     resources = json.loads(resources_path.read_text("utf-8"))
     user_config = resources["profiles"]["default"]["skillInfrastructure"]["userConfig"]
@@ -225,6 +235,55 @@ def test_ask_deploy_refuses_a_placeholder_privacy_address(ask_cli: Path, tmp_pat
     assert "set privacy_policy_url in skill/dev/model/manifest.yaml" in said, said
     assert not (project / "build").exists()
     assert "ECONNREFUSED" not in said  # stopped before any network call
+
+
+def make_deploy(project: Path, home: Path, *make_args: str) -> subprocess.CompletedProcess[str]:
+    """`make deploy` in `project` (a fresh copy: no .venv, so the check runs with this
+    Python) with the pinned CLI linked in and `home` as HOME (see throwaway_home)."""
+    (project / "tools" / "ask-cli" / "node_modules").symlink_to(ASK_CLI_DIR.parent)
+    env = throwaway_home(home)
+    return subprocess.run(
+        ["make", "--no-print-directory", "deploy", f"PYTHON={sys.executable}", *make_args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEPLOY_TIMEOUT,
+        check=False,
+    )
+
+
+def test_make_deploy_refuses_before_ask_deploy_uploads_anything(
+    ask_cli: Path, tmp_path: Path
+) -> None:
+    """`ask deploy` uploads the skill package before its build hook runs
+    (dist/lib/commands/deploy/index.js, deployResources), so `make deploy` checks first."""
+    project = fresh_copy(tmp_path / "clone")
+    result = make_deploy(project, tmp_path / "home")
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "deploy refused: skill.json has no privacy policy address: set " in said, said
+    assert "set privacy_policy_url in skill/dev/model/manifest.yaml" in said
+    assert "Deploy Skill Metadata" not in said and "ECONNREFUSED" not in said, said
+
+
+def test_make_deploy_runs_the_pinned_ask_deploy_once_nothing_is_a_placeholder(
+    ask_cli: Path, tmp_path: Path
+) -> None:
+    """Set up, `make deploy` goes on to `ask deploy`, whose first step is the skill
+    package upload (with the real address), refused by the closed port."""
+    project = fresh_copy(tmp_path / "clone")
+    set_up_as_an_operator(project)
+    uploaded = json.loads((project / "interaction_model" / "skill.json").read_text("utf-8"))
+    locales = uploaded["manifest"]["privacyAndCompliance"]["locales"]
+    assert {info["privacyPolicyUrl"] for info in locales.values()} == {
+        "https://bedtime.operator.dev/privacy"
+    }
+    result = make_deploy(project, tmp_path / "home", "DEPLOY_ARGS=--target skill-metadata")
+    said = result.stdout + result.stderr
+    assert "deploy refused" not in said, said
+    assert "Deploy Skill Metadata" in said and "ECONNREFUSED" in said, said
+    assert result.returncode != 0
 
 
 def test_ask_version_is_the_pinned_one(ask_cli: Path, tmp_path: Path) -> None:

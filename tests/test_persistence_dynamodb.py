@@ -32,14 +32,14 @@ from moto.server import ThreadedMotoServer
 
 from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
-from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS
+from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS, SessionEnd
 from skill.persistence.dynamodb import (
     EXPIRES_AT,
     REVISION,
     JsonDynamoDbAdapter,
     build_dynamodb_adapter,
 )
-from skill.persistence.dynamodb_http import DynamoDbHttpClient
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.web.app import create_app
 from testing import ROOT
 from testing.envelopes import launch
@@ -193,6 +193,7 @@ def test_round_trip_keeps_json_types(adapter: ResilientPersistenceAdapter, table
     # plus the revision token that makes updates atomic and the TTL attribute.
     item = table.get_item(Key={"id": "amzn1.ask.account.A"})["Item"]
     assert set(item) == {"id", "attributes", REVISION, EXPIRES_AT}
+    assert abs(int(item[EXPIRES_AT]) - time.time() - RETENTION_SECONDS) < 60
 
 
 def test_every_write_sets_the_ttl_400_days_on(table: Any, client: Any) -> None:
@@ -417,7 +418,7 @@ def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> Non
         "import sys\n"
         "from skill.config import ConfigError, Settings\n"
         "from skill.persistence import build_persistence_adapter\n"
-        "from skill.persistence.dynamodb_http import DynamoDbHttpClient\n"
+        "from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
@@ -506,7 +507,7 @@ import os
 import boto3
 from botocore.config import Config
 from skill.persistence.dynamodb import build_dynamodb_adapter
-from skill.persistence.dynamodb_http import DynamoDbHttpClient
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.persistence import ResilientPersistenceAdapter
 from skill.persistence.base import envelope_for_user
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter's import needs one
@@ -780,3 +781,251 @@ def test_no_region_names_both_variables(aws_env: str) -> None:
         build_persistence_adapter(Settings(dynamodb_table="t"))
     assert "AWS_REGION" in str(refused.value)
     assert "AWS_DEFAULT_REGION" in str(refused.value)
+
+
+# --- session ends: one atomic ADD, no read (issue 21, item 5) ---------------------------
+
+
+def test_200_simultaneous_session_ends_of_one_listener_all_count(serial_endpoint: str) -> None:
+    """200 threads end a session for the same listener at the same moment (and 4 change
+    a setting meanwhile): all 200 visits and every topic are stored, within seconds.
+
+    Against moto one request at a time (serial_endpoint), as DynamoDB applies each
+    write to an item atomically. The optimistic read-modify-write stored 15-31 of 200
+    here (BENCHMARKS.md, "Same-user contention")."""
+    table = create_table(make_resource(serial_endpoint))
+    client = DynamoDbHttpClient(
+        region="us-east-1",
+        endpoint=serial_endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=10,  # 200 connections at once overflow the listen backlog
+        read_timeout=10,
+        max_attempts=1,
+    )
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+    user = "amzn1.ask.account.BUSY"
+    sessions, settings = 200, 4
+    gate = threading.Barrier(sessions + settings)
+    failed: list[str] = []
+
+    def session_end(i: int) -> None:
+        gate.wait()
+        adapter.record_session(user, SessionEnd(1, (f"topic{i % 7}", "dose"), "2026-12-06"))
+        if not adapter.available:
+            failed.append(f"session {i}")
+
+    def set_voice(i: int) -> None:
+        gate.wait()
+        adapter.update_attributes(user, lambda a: a | {"voice": f"voice{i}"})
+        if not adapter.available:
+            failed.append(f"setting {i}")
+
+    threads = [threading.Thread(target=session_end, args=(i,)) for i in range(sessions)]
+    threads += [threading.Thread(target=set_voice, args=(i,)) for i in range(settings)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    took = time.monotonic() - started
+
+    assert failed == []
+    assert took < 20
+    stored = adapter.get_attributes(user)
+    assert stored["visits"] == sessions
+    assert sorted(stored["topics_heard"]) == sorted({"dose", *(f"topic{i}" for i in range(7))})
+    assert stored["voice"] in {f"voice{i}" for i in range(settings)}
+    assert stored["first_seen"] == "2026-12-06"
+    item = table.get_item(Key={"id": user})["Item"]
+    assert item["visits"] + item.get("attributes", {}).get("visits", 0) == sessions
+
+
+def test_an_old_layout_item_is_read_and_updated(table: Any, resource: Any, client: Any) -> None:
+    """An item from before the ledger (visits and topics inside "attributes", as the SDK
+    adapter and earlier releases wrote them): session ends add to it, settings writes
+    keep both, and a save leaves the SDK adapter's layout again."""
+    sdk = sdk_adapter(table.name, resource)
+    old = {
+        "visits": 7,
+        "topics_heard": ["dose", "sleep"],
+        "last_topic": "sleep",
+        "first_seen": "2024-01-02",
+        "voice": "quiet",
+    }
+    sdk.save_attributes(envelope("old"), old)
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+
+    adapter.record_session("old", SessionEnd(1, ("timing", "dose"), "2026-12-06"))
+    assert adapter.available
+    expected = old | {"visits": 8, "topics_heard": ["dose", "sleep", "timing"]}
+    assert adapter.get_attributes("old") == expected | {"last_topic": "dose"}
+    item = table.get_item(Key={"id": "old"})["Item"]
+    assert item["attributes"] == old  # untouched: the session went into the ledger
+    assert (item["visits"], item["topics_heard"]) == (1, {"dose", "timing"})
+
+    # A settings write (read-modify-write) between two session ends loses neither.
+    adapter.update_attributes("old", lambda a: a | {"bedtime": "22:30"})
+    adapter.record_session("old", SessionEnd(1, ("magnesium",), "2026-12-07"))
+    got = adapter.get_attributes("old")
+    assert got["visits"] == 9
+    # Topics are a set (the skill only asks whether one was heard): order is not kept.
+    assert sorted(got["topics_heard"]) == ["dose", "magnesium", "sleep", "timing"]
+    assert (got["last_topic"], got["first_seen"]) == ("magnesium", "2024-01-02")
+    assert (got["voice"], got["bedtime"]) == ("quiet", "22:30")
+
+    # save_attributes replaces everything and drops the ledger: the SDK reads it all.
+    adapter.save_attributes("old", got)
+    assert sdk.get_attributes(envelope("old")) == got
+    assert "visits" not in table.get_item(Key={"id": "old"})["Item"]
+
+
+def test_a_session_counted_between_read_and_write_of_a_setting_is_kept(
+    table: Any, client: Any
+) -> None:
+    adapter = build_dynamodb_adapter(table.name, client)
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    calls: list[dict[str, Any]] = []
+
+    def racing(attributes: dict[str, Any]) -> dict[str, Any]:
+        calls.append(dict(attributes))
+        # Another device's session ends meanwhile: no revision change, so no retry.
+        adapter.record_session("u", SessionEnd(1, ("timing",), "2026-12-06"))
+        return attributes | {"voice": "quiet"}
+
+    adapter.update_attributes("u", racing)
+    assert len(calls) == 1
+    got = adapter.get_attributes("u")
+    assert got["visits"] == 2
+    assert sorted(got["topics_heard"]) == ["dose", "timing"]
+    assert got["voice"] == "quiet"
+
+
+def test_a_ledger_of_another_type_is_converted_once(table: Any, client: Any) -> None:
+    """A top-level visits or topics_heard that ADD cannot add to (hand-edited, another
+    tool) makes record_session fall back to the read-modify-write, which converts."""
+    table.put_item(
+        Item={
+            "id": "odd",
+            "attributes": {"visits": 2, "voice": "quiet"},
+            "visits": "three",
+            "topics_heard": ["dose"],
+        }
+    )
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+    assert adapter.get_attributes("odd") == {
+        "visits": 2,
+        "voice": "quiet",
+        "topics_heard": ["dose"],
+    }
+
+    adapter.record_session("odd", SessionEnd(1, ("timing",), "2026-12-06"))
+    assert adapter.available
+    item = table.get_item(Key={"id": "odd"})["Item"]
+    assert "visits" not in item and "topics_heard" not in item  # converted
+    assert item["attributes"]["visits"] == 3
+    adapter.record_session("odd", SessionEnd(1, ("sleep",), "2026-12-07"))  # atomic again
+    got = adapter.get_attributes("odd")
+    assert (got["visits"], got["topics_heard"]) == (4, ["dose", "timing", "sleep"])
+    assert table.get_item(Key={"id": "odd"})["Item"]["visits"] == 1
+
+
+def test_an_expired_item_reads_as_nothing_and_starts_afresh(table: Any, client: Any) -> None:
+    now = time.time()
+    adapter = build_dynamodb_adapter(table.name, client, clock=lambda: now)
+    adapter.save_attributes("gone", {"voice": "quiet"})
+    adapter.record_session("gone", SessionEnd(1, ("dose",), "2025-01-01"))
+
+    later = build_dynamodb_adapter(table.name, client, clock=lambda: now + RETENTION_SECONDS + 1)
+    assert later.get_attributes("gone") == {}  # DynamoDB's TTL may not have deleted it yet
+    later.record_session("gone", SessionEnd(1, ("timing",), "2026-02-05"))
+    assert later.get_attributes("gone") == {
+        "visits": 1,
+        "topics_heard": ["timing"],
+        "last_topic": "timing",
+        "first_seen": "2026-02-05",
+    }
+
+
+class AnswerLost:
+    """A client whose first UpdateItem lands but whose answer is lost, so it is sent
+    again (as DynamoDbHttpClient retries after a read timeout)."""
+
+    def __init__(self, inner: Any, meanwhile: Any = None) -> None:
+        self.inner = inner
+        self.sent = 0
+        self.meanwhile = meanwhile
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def delete_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.delete_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent == 1:
+            self.inner.update_item(**request)  # lands; the answer never arrives
+            if self.meanwhile is not None:
+                self.meanwhile()
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_sent_again_after_a_lost_answer_counts_once(table: Any, client: Any) -> None:
+    lossy = AnswerLost(client)
+    adapter = build_dynamodb_adapter(table.name, lossy)
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    assert lossy.sent == 1
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    # Also when another device's session end lands before the resent request.
+    other = build_dynamodb_adapter(table.name, client)
+    lossy = AnswerLost(
+        client, lambda: other.record_session("v", SessionEnd(1, ("sleep",), "2026-12-06"))
+    )
+    build_dynamodb_adapter(table.name, lossy).record_session(
+        "v", SessionEnd(1, ("dose",), "2026-12-06")
+    )
+    assert other.get_attributes("v")["visits"] == 2
+
+
+class Unreached:
+    """A client whose first `failures` UpdateItems never reach DynamoDB."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+        self.sent = 0
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent <= self.failures:
+            raise DynamoDbConnectionError("DynamoDB at test: TimeoutError: timed out")
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_is_sent_again_once_when_dynamodb_was_not_reached(
+    table: Any, client: Any
+) -> None:
+    once = Unreached(client, failures=1)
+    build_dynamodb_adapter(table.name, once).record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert once.sent == 2
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    down = Unreached(client, failures=99)
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, down))
+    adapter.record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert not adapter.available
+    assert down.sent == 2  # not more: a store that is down should not hold up the answer
+
+
+def test_a_session_end_that_cannot_be_stored_degrades(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter("no-such-table", client))
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    assert not adapter.available
+    [record] = warnings_from(caplog)
+    assert "ResourceNotFoundException" in record.getMessage()

@@ -22,6 +22,7 @@ from ask_sdk_model.interfaces.system import SystemState
 from skill.config import Settings
 from skill.persistence import (
     ResilientPersistenceAdapter,
+    SessionEnd,
     SqlitePersistenceAdapter,
     build_persistence_adapter,
 )
@@ -216,6 +217,34 @@ def test_threads_sharing_one_adapter_lose_no_increments(db_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert store.get_attributes("shared") == {"visits": 200}
+
+
+def test_session_ends_are_counted_in_the_transaction(db_path: Path) -> None:
+    """record_session is the same read-modify-write inside BEGIN IMMEDIATE: a record
+    written before keeps its layout, and 4 threads' 50 session ends each all count."""
+    store = SqlitePersistenceAdapter(db_path, busy_timeout=30)
+    store.save_attributes("u", {"visits": 2, "topics_heard": ["dose"], "voice": "quiet"})
+    store.record_session("u", SessionEnd(1, ("timing", "dose"), "2026-12-06"))
+    assert store.get_attributes("u") == {
+        "visits": 3,
+        "topics_heard": ["dose", "timing"],
+        "last_topic": "dose",
+        "first_seen": "2026-12-06",
+        "voice": "quiet",
+    }
+
+    def work(i: int) -> None:
+        for _ in range(50):
+            store.record_session("shared", SessionEnd(1, (f"t{i}",), "2026-12-06"))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shared = store.get_attributes("shared")
+    assert shared["visits"] == 200
+    assert sorted(shared["topics_heard"]) == ["t0", "t1", "t2", "t3"]
 
 
 def _increment_in_process(path: str, user_ids: list[str], rounds: int, start: Barrier) -> None:

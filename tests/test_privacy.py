@@ -1,13 +1,16 @@
 """No placeholder reaches Amazon, and a Lambda-only operator still has a privacy page.
 
-`ask deploy`'s build hook runs skill/dev/placeholders.py first: it refuses while the
-privacy address in skill.json (from manifest.yaml) or the operator named in the policy
-(ask-resources.json) is a placeholder, naming the one setting that fixes each. The stack's
-privacy page is skill/privacy_page.py behind a function URL.
+`make deploy`, then `ask deploy`'s build hook, run skill/dev/placeholders.py: it refuses
+while skill.json has no real privacy address or the operator named in the policy
+(ask-resources.json) is a placeholder, naming the one setting that fixes each. `ask deploy`
+uploads skill.json before its hook runs, so the generator (`make model`) never writes a
+placeholder address into it. The stack's privacy page is skill/privacy_page.py behind a
+function URL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -21,6 +24,7 @@ from skill import privacy_page
 from skill.config import Settings
 from skill.content import privacy_policy
 from skill.dev import placeholders
+from skill.dev.model import build
 from skill.dev.model.source import SOURCE
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -89,10 +93,83 @@ def test_a_placeholder_contact_is_refused(contact: str) -> None:
     assert [p.split(":")[0] for p in found] == ["OperatorContact is not set"]
 
 
-def test_the_pending_switch_lets_only_the_address_through() -> None:
+def test_the_pending_switch_lets_only_a_missing_address_through() -> None:
+    """A Lambda-only first deploy uploads no address at all, never a placeholder."""
+    missing: dict[str, Any] = {"manifest": {"privacyAndCompliance": {}}}
+    assert placeholders.problems(missing, REAL, url_pending=True) == []
+    assert placeholders.problems(missing, _resources(), url_pending=True)
     example = _skill_json("https://skill.example.com/privacy")
-    assert placeholders.problems(example, REAL, url_pending=True) == []
-    assert placeholders.problems(example, _resources(), url_pending=True)
+    (problem,) = placeholders.problems(example, REAL, url_pending=True)
+    assert problem.startswith("the privacy policy address https://skill.example.com/privacy")
+
+
+def test_an_address_missing_from_one_locale_is_refused() -> None:
+    document = _skill_json("https://bedtime.ann.dev/privacy")
+    document["manifest"]["publishingInformation"] = {"locales": {"en-US": {}, "en-IN": {}}}
+    (problem,) = placeholders.problems(document, REAL, url_pending=True)
+    assert problem.startswith("skill.json has no privacy policy address in en-IN: set ")
+
+
+# --- the generator never writes a placeholder into skill.json (`make model`) ----------
+
+
+def _generated_skill_json(monkeypatch: pytest.MonkeyPatch, root: Path, url: str) -> str:
+    """skill.json as `make model` writes it with manifest.yaml's privacy_policy_url = url."""
+    manifest = dataclasses.replace(SOURCE.manifest, privacy_policy_url=url)
+    monkeypatch.setattr(build, "SOURCE", dataclasses.replace(SOURCE, manifest=manifest))
+    build.write_interaction_models(root)
+    return build.manifest_path(root).read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://skill.example.com/privacy",
+        "https://example.org/privacy",
+        "https://PLACEHOLDER/privacy",
+        "https://changeme.ann.dev/privacy",
+        "https://localhost/privacy",
+        "https://10.0.0.8/privacy",
+        "https://skill.test/privacy",
+    ],
+)
+def test_the_generated_skill_json_never_holds_a_placeholder_address(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str
+) -> None:
+    text = _generated_skill_json(monkeypatch, tmp_path, url)
+    assert url.lower() not in text.lower() and "privacyPolicyUrl" not in text
+    document = json.loads(text)
+    assert "locales" not in document["manifest"]["privacyAndCompliance"]
+    # So the deploy refuses, naming the one setting; the pending switch uploads no address.
+    (problem,) = placeholders.problems(document, REAL)
+    assert problem.startswith("skill.json has no privacy policy address: set ")
+    assert "privacy_policy_url in skill/dev/model/manifest.yaml" in problem
+    assert placeholders.problems(document, REAL, url_pending=True) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://bedtime.ann.dev/privacy", "https://abc123.lambda-url.us-east-1.on.aws/privacy"],
+)
+def test_a_real_address_is_written_into_every_locale(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str
+) -> None:
+    document = json.loads(_generated_skill_json(monkeypatch, tmp_path, url))
+    assert placeholders.privacy_urls(document) == dict.fromkeys(SOURCE.locales, url)
+    privacy = document["manifest"]["privacyAndCompliance"]
+    assert set(privacy["locales"]) == set(SOURCE.locales)
+    assert placeholders.problems(document, REAL) == []
+
+
+def test_the_committed_skill_json_holds_no_placeholder_address() -> None:
+    """What `ask deploy` uploads before its hook can refuse: nothing from an example domain,
+    and (manifest.yaml's address being a placeholder) no address at all."""
+    text = placeholders.SKILL_JSON.read_text("utf-8")
+    urls = placeholders.privacy_urls(json.loads(text))
+    assert [url for url in urls.values() if url and placeholders.url_problem(url)] == []
+    assert "example.com" not in text and "placeholder" not in text.lower()
+    if placeholders.url_problem(SOURCE.manifest.privacy_policy_url):
+        assert "privacyPolicyUrl" not in text
 
 
 def test_the_committed_project_is_refused_until_the_operator_sets_it_up() -> None:
@@ -117,9 +194,7 @@ def test_the_build_hook_refuses_before_building(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode != 0
-    assert "deploy refused: the privacy policy address https://skill.example.com/privacy" in (
-        done.stderr
-    )
+    assert "deploy refused: skill.json has no privacy policy address" in done.stderr
     assert "set privacy_policy_url in skill/dev/model/manifest.yaml" in done.stderr
     assert "installing" not in done.stderr and not out.exists()
 

@@ -1,4 +1,5 @@
-"""No placeholder reaches Amazon: `ask deploy`'s build hook runs this first.
+"""No placeholder reaches Amazon: `make deploy` runs this before `ask deploy`, and
+`ask deploy`'s build hook runs it again.
 
     python -m skill.dev.placeholders     # exit 1, naming the one setting to fix, or 0
 
@@ -7,9 +8,13 @@ skill/dev/model/manifest.yaml) and the stack parameters in ask-resources.json. E
 problem names the one setting that fixes it. Only the standard library: the hook may run
 with a bare python3.
 
-A Lambda-only operator's first deploy has no privacy page yet (the stack creates it and
-prints its address as `PrivacyPolicyUrl`): SKILL_PRIVACY_URL_PENDING=1 lets that one deploy
-through with a warning (README, "A privacy page without a web server").
+`ask deploy` uploads the skill package (skill.json) before it runs the build hook, so the
+hook alone would refuse too late: the generator (skill/dev/model/build.py) writes no
+privacyPolicyUrl at all while manifest.yaml's is a placeholder, and this check refuses a
+skill.json without one. A Lambda-only operator's first deploy has no privacy page yet (the
+stack creates it and prints its address as `PrivacyPolicyUrl`): SKILL_PRIVACY_URL_PENDING=1
+lets that one deploy through with a warning, uploading no address at all (README, "A
+privacy page without a web server"). A placeholder address in skill.json is always refused.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ RESOURCES = PROJECT_DIR / "ask-resources.json"
 PENDING_ENV = "SKILL_PRIVACY_URL_PENDING"
 
 URL_SETTING = "privacy_policy_url in skill/dev/model/manifest.yaml"
+URL_FIX = (
+    f"set {URL_SETTING} to the https address of your published policy (on Lambda alone: "
+    f"the stack's PrivacyPolicyUrl output, whose first deploy runs with {PENDING_ENV}=1), "
+    "then run `make model`"
+)
+"""The one setting that fixes a missing or placeholder privacy address."""
 OPERATOR_PARAMETERS = {
     "OperatorName": "who runs the skill, named in the privacy policy",
     "OperatorContact": "an email address or web page for privacy questions",
@@ -70,9 +81,14 @@ def url_problem(url: str) -> str | None:
 
 
 def privacy_urls(skill_json: Mapping[str, Any]) -> dict[str, str]:
-    """Each locale's privacyPolicyUrl in a skill.json document."""
-    locales = skill_json.get("manifest", {}).get("privacyAndCompliance", {}).get("locales", {})
-    return {locale: str(info.get("privacyPolicyUrl", "")) for locale, info in locales.items()}
+    """Each locale's privacyPolicyUrl in a skill.json document ("" where it has none):
+    the locales of privacyAndCompliance and of publishingInformation."""
+    manifest = skill_json.get("manifest", {})
+    published = manifest.get("publishingInformation", {}).get("locales", {})
+    locales = manifest.get("privacyAndCompliance", {}).get("locales", {})
+    urls = {str(locale): "" for locale in published}
+    urls.update({str(k): str(info.get("privacyPolicyUrl", "")) for k, info in locales.items()})
+    return urls
 
 
 def stack_parameters(resources: Mapping[str, Any], profile: str = "default") -> dict[str, str]:
@@ -88,15 +104,15 @@ def problems(
     """Every placeholder the deploy would send, each with the one setting that fixes it."""
     found: list[str] = []
     urls = privacy_urls(skill_json)
-    bad = sorted({url for url in urls.values() if url_problem(url)})
-    if not urls:
-        found.append(f"skill.json has no privacy policy address: set {URL_SETTING}")
-    elif bad and not url_pending:
-        found.append(
-            f"the privacy policy address {bad[0]} is {url_problem(bad[0])}: set {URL_SETTING} "
-            "to the https address of your published policy (without a web server: the "
-            "stack's PrivacyPolicyUrl output), then run `make model`"
-        )
+    given = {locale: url for locale, url in urls.items() if url.strip()}
+    bad = sorted({url for url in given.values() if url_problem(url)})
+    if bad:  # never let through, pending or not: `make model` leaves placeholders out
+        found.append(f"the privacy policy address {bad[0]} is {url_problem(bad[0])}: {URL_FIX}")
+    elif not given and not url_pending:
+        found.append(f"skill.json has no privacy policy address: {URL_FIX}")
+    elif given and len(given) < len(urls):
+        missing = ", ".join(sorted(set(urls) - set(given)))
+        found.append(f"skill.json has no privacy policy address in {missing}: {URL_FIX}")
     parameters = stack_parameters(resources)
     for name, meaning in OPERATOR_PARAMETERS.items():
         if is_placeholder(parameters.get(name, "")):
@@ -115,11 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     found = problems(skill_json, resources, url_pending=pending)
     for problem in found:
         print(f"deploy refused: {problem}", file=sys.stderr)
-    if pending and not found:
+    if pending and not found and not any(privacy_urls(skill_json).values()):
         print(
-            f"warning: {PENDING_ENV} is set, so this deploy lets the placeholder privacy "
-            f"address through once. Take the stack's PrivacyPolicyUrl output, set "
-            f"{URL_SETTING} to it, run `make model` and deploy again.",
+            f"warning: {PENDING_ENV} is set, so this deploy goes ahead with no privacy "
+            f"policy address in skill.json (none is uploaded, no placeholder either). Take "
+            f"the stack's PrivacyPolicyUrl output, set {URL_SETTING} to it, run `make model` "
+            "and deploy again before you submit the skill for certification.",
             file=sys.stderr,
         )
     return 1 if found else 0

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from skill.persistence.base import (
     Attributes,
+    SessionEnd,
+    SupportsRecordSession,
     SupportsUpdate,
     UpdateFn,
     UserRef,
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Attributes",
     "ResilientPersistenceAdapter",
+    "SessionEnd",
     "SqlitePersistenceAdapter",
+    "SupportsRecordSession",
     "SupportsUpdate",
     "UpdateFn",
     "UserRef",

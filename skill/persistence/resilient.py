@@ -14,6 +14,8 @@ from ask_sdk_core.exceptions import PersistenceException
 
 from skill.persistence.base import (
     Attributes,
+    SessionEnd,
+    SupportsRecordSession,
     SupportsUpdate,
     UpdateFn,
     UserRef,
@@ -122,6 +124,22 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
             return {}
         self._succeeded()
         return updated
+
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session's visit and topics (the inner adapter's
+        `record_session`: DynamoDB's atomic ADD, SQLite's transaction), or do nothing
+        when the store cannot be written. An adapter without it gets the same change as
+        a read-modify-write (`SessionEnd.apply`)."""
+        inner = self.inner
+        if not isinstance(inner, SupportsRecordSession):
+            self.update_attributes(user, session.apply)
+            return
+        try:
+            inner.record_session(user, session)
+        except Exception as exc:
+            self._failed("update", exc)
+            return
+        self._succeeded()
 
     def _failed(self, what: str, exc: Exception) -> None:
         self._last.available = False

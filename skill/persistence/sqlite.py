@@ -40,6 +40,7 @@ from skill.persistence.base import (
     RETENTION_DAYS,
     RETENTION_SECONDS,
     Attributes,
+    SessionEnd,
     UpdateFn,
     UserRef,
     user_id_of,
@@ -148,6 +149,11 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             return updated
 
         return self._run("update", update)
+
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session's visit and topics: a read-modify-write inside the same
+        `BEGIN IMMEDIATE` transaction as `update_attributes` (one writer at a time)."""
+        self.update_attributes(user, session.apply)
 
     def sweep(self) -> int:
         """Delete every row not written for RETENTION_SECONDS; return how many."""
