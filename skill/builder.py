@@ -28,6 +28,7 @@ from skill.handlers.routine import (
 from skill.names import Intent, RequestType
 from skill.reminders import dialog as reminder
 from skill.sdk.api_client import TimeoutApiClient
+from skill.sdk.patches import copy_session_attributes_fast
 from skill.sdk.serialize import CachingSerializer
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def build_skill(
     default the SDK's client with a timeout (`SKILL_API_TIMEOUT`).
     """
     settings = settings or Settings()
+    copy_session_attributes_fast()  # the SDK's deep copy of session attributes, made cheap
     if persistence_adapter is None and settings.persistence:
         # Imported here: sqlite3 and the adapters cost cold-start time when memory is off.
         from skill.persistence import build_persistence_adapter
