@@ -16,7 +16,7 @@ from ask_sdk_model.services import ApiClient
 from skill import conversation, preferences, safety
 from skill.config import Settings
 from skill.handlers.answers import ArticleAnswerHandler, CanFulfillHandler
-from skill.handlers.base import IntentRoute, RequestRoute
+from skill.handlers.base import IntentRoute, RequestRoute, RouteTable
 from skill.handlers.errors import CatchAllExceptionHandler, UnhandledRequestHandler
 from skill.handlers.interceptors import LoadMemoryInterceptor, SaveMemoryInterceptor
 from skill.handlers.routine import (
@@ -97,8 +97,9 @@ def build_skill(
     )
     # The SDK rejects requests for any other skill id (typed as None upstream).
     builder.skill_id = settings.skill_id  # type: ignore[assignment]
-    for handler in request_handlers():
-        builder.add_request_handler(handler)
+    # One handler for the SDK to ask: the table's own lookup picks the same handler the
+    # SDK's scan of the list would (skill/handlers/base.py RouteTable).
+    builder.add_request_handler(RouteTable(request_handlers()))
     if persistence_adapter is not None:
         builder.add_global_request_interceptor(LoadMemoryInterceptor(persistence_adapter))
         builder.add_global_response_interceptor(SaveMemoryInterceptor())

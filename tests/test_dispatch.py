@@ -108,3 +108,52 @@ def test_session_attributes_stay_flat_and_small(conversation: Callable[..., Conv
                 assert _depth(talk.attributes) <= 3, talk.attributes
                 largest = max(largest, len(json.dumps(talk.attributes)))
     assert 200 < largest <= 1024
+
+
+# --- the route table picks what the SDK's scan of the handler list would ---------------
+
+
+def _route_cases() -> list[dict[str, Any]]:
+    from skill.dev.console.requests import connections_response, intent_request
+    from skill.names import Pending, SessionKey
+    from testing.envelopes import envelope, launch, session_ended, skill_disabled
+
+    names = [*Intent, "AMAZON.SomethingNewIntent", "Unknown"]
+    cases: list[dict[str, Any]] = [launch(), session_ended(), skill_disabled()]
+    for pending in [None, *Pending, "no_such_action"]:
+        attributes = {} if pending is None else {SessionKey.PENDING: str(pending)}
+        cases += [intent(str(name), new=False, attributes=attributes) for name in names]
+    no_intent = envelope(intent_request("AMAZON.HelpIntent"))
+    del no_intent["request"]["intent"]
+    cases.append(no_intent)
+    for name in ("AskFor", "Other"):
+        cases.append(envelope(connections_response(name, "t", {"status": "ACCEPTED"})))
+    can = envelope(intent_request("DosageIntent"))
+    can["request"]["type"] = "CanFulfillIntentRequest"
+    cases.append(can)
+    return cases
+
+
+def test_the_route_table_chooses_as_the_sdk_would(skill: CustomSkill) -> None:
+    from ask_sdk_core.attributes_manager import AttributesManager
+    from ask_sdk_core.handler_input import HandlerInput
+
+    from skill.builder import request_handlers
+    from skill.handlers.base import RouteTable
+
+    handlers = request_handlers()
+    table = RouteTable(handlers)
+    chosen = set()
+    for event in _route_cases():
+        envelope = read_envelope(skill, event)
+
+        def handler_input(envelope: Any = envelope) -> HandlerInput:  # fresh: state is per request
+            return HandlerInput(
+                request_envelope=envelope, attributes_manager=AttributesManager(envelope)
+            )
+
+        scan = next((h for h in handlers if h.can_handle(handler_input())), None)
+        assert table.chosen(handler_input()) is scan, event["request"]
+        assert table.can_handle(handler_input()) is (scan is not None)
+        chosen.add(id(scan))
+    assert len(chosen) > 20  # the cases reach nearly every handler

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -9,7 +11,7 @@ from ask_sdk_model import Response
 
 from skill import alexa, conversation
 from skill.content import intent_topics, load_content
-from skill.handlers.base import IntentHandler
+from skill.handlers.base import IntentHandler, Route
 from skill.names import Intent, RequestType
 from skill.ports import Ports
 from skill.replies import Reply
@@ -44,6 +46,9 @@ class ArticleAnswerHandler(IntentHandler):
 
 class CanFulfillHandler(AbstractRequestHandler):
     """Alexa asks whether the skill could answer an intent, before any session."""
+
+    def routes(self) -> Iterable[Route]:
+        return ((RequestType.CAN_FULFILL, None),)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type(RequestType.CAN_FULFILL)(handler_input)

@@ -3,7 +3,7 @@ answers, and the requests that say nothing (session ended, skill disabled)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -11,7 +11,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
 from skill import alexa, preferences
-from skill.handlers.base import IntentHandler
+from skill.handlers.base import IntentHandler, Route
 from skill.names import ASK_FOR_TASK, Intent, Pending, RequestType
 from skill.ports import Ports
 from skill.reminders import dialog as reminder
@@ -50,6 +50,9 @@ class ConfirmationHandler(IntentHandler):
 class PermissionAnswerHandler(AbstractRequestHandler):
     """Alexa's answer to our voice permission request (Connections.Response, AskFor)."""
 
+    def routes(self) -> Iterable[Route]:
+        return ((RequestType.CONNECTIONS_RESPONSE, None),)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         if not is_request_type(RequestType.CONNECTIONS_RESPONSE)(handler_input):
             return False
@@ -62,6 +65,9 @@ class PermissionAnswerHandler(AbstractRequestHandler):
 class SessionEndedHandler(AbstractRequestHandler):
     """SessionEndedRequest: nothing to say (Alexa would not say it)."""
 
+    def routes(self) -> Iterable[Route]:
+        return ((RequestType.SESSION_ENDED, None),)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type(RequestType.SESSION_ENDED)(handler_input)
 
@@ -71,6 +77,9 @@ class SessionEndedHandler(AbstractRequestHandler):
 
 class SkillDisabledHandler(AbstractRequestHandler):
     """AlexaSkillEvent.SkillDisabled: forget the listener; no speech for an event."""
+
+    def routes(self) -> Iterable[Route]:
+        return ((RequestType.SKILL_DISABLED, None),)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type(RequestType.SKILL_DISABLED)(handler_input)
