@@ -13,6 +13,7 @@ from ask_sdk_core import attributes_manager
 from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_model import RequestEnvelope, Session
 
+from skill.names import Bedtime, Voice
 from skill.sdk import patches
 from skill.sdk.patches import copy_session_attributes_fast, deepcopy_json_first
 
@@ -45,6 +46,7 @@ VALUES: list[Any] = [
     {"a": 1, "b": [1, 2.5, "x", None, True, False], "c": {"d": {"e": []}}},
     {"topics": ["sleep", "dose"], "visits": 3, "voice": "quiet", "unsaved": {"voice": None}},
     [[], [{}], [[1]]],
+    {"nearness": Bedtime.NEAR, "voice": [Voice.QUIET]},
     "text",
     7,
     None,

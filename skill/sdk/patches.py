@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import sys
+from enum import Enum
 from typing import Any
 
 MISSING_SPOKEN_INFO_MODULE = "ask_sdk_model.services.reminder_management.alert_info_spoken_info"
@@ -47,9 +48,10 @@ ATTRIBUTES_INIT_SHA256 = "9e43bfbf33c8651bc5f5d1f2fb20ee93b28987956b7ca6ce5ac004
 
 
 def _json_copy(value: Any) -> Any:
-    """A deep copy of plain JSON values (dicts, lists, str, int, float, bool, None): what
-    `copy.deepcopy` returns for them, without its memo and per-type dispatch. Anything
-    else (a model object, a dict subclass) raises `_NotPlain`."""
+    """A deep copy of plain JSON values (dicts, lists, str, int, float, bool, None, and
+    enum members, which `copy.deepcopy` returns as they are): what `copy.deepcopy` returns
+    for them, without its memo and per-type dispatch. Anything else (a model object, a
+    dict subclass) raises `_NotPlain`."""
     kind = type(value)
     if kind is dict:
         return {key: _json_copy(item) for key, item in value.items()}
@@ -57,6 +59,8 @@ def _json_copy(value: Any) -> Any:
         return [_json_copy(item) for item in value]
     if kind in _SCALARS:
         return value  # immutable: deepcopy returns the object itself
+    if isinstance(value, Enum) and getattr(kind, "__deepcopy__", None) is _ENUM_DEEPCOPY:
+        return value  # e.g. a StrEnum the skill stored itself: Enum's deepcopy is `self`
     raise _NotPlain
 
 
@@ -65,6 +69,7 @@ class _NotPlain(Exception):
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_ENUM_DEEPCOPY = Enum.__deepcopy__
 
 
 def deepcopy_json_first(value: Any, memo: Any = None) -> Any:
