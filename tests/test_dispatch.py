@@ -157,3 +157,49 @@ def test_the_route_table_chooses_as_the_sdk_would(skill: CustomSkill) -> None:
         assert table.can_handle(handler_input()) is (scan is not None)
         chosen.add(id(scan))
     assert len(chosen) > 20  # the cases reach nearly every handler
+
+
+# --- the structure check's fast path says what the long walk says ----------------------
+
+
+def _structures() -> list[Any]:
+    import random
+
+    from skill.dispatch import MAX_JSON_DEPTH
+
+    class Sub(dict[str, Any]):
+        pass
+
+    def nested(depth: int, leaf: Any = 1) -> Any:
+        value: Any = leaf
+        for i in range(depth):
+            value = [value] if i % 2 else {"k": value}
+        return value
+
+    nan, inf = float("nan"), float("inf")
+    values: list[Any] = [None, "x", 1, 1.5, nan, {}, [], Sub(a=1), Sub(a=nested(80))]
+    for depth in (MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 200):
+        for leaf in (1, [], {}, nan, -inf, 2.5, (1,), Sub()):
+            values.append(nested(depth, leaf))
+            values.append({"a": [nested(depth, leaf)], "b": nan})
+            values.append([nan, nested(depth, leaf)])
+    rng = random.Random(22)
+    leaves = [1, "s", None, True, 0.5, nan, inf, (1, 2), 10**30, Sub()]
+    for _ in range(300):
+        value: Any = rng.choice(leaves)
+        for _ in range(rng.randrange(90)):
+            value = (
+                {"k": value, "n": rng.choice(leaves)}
+                if rng.random() < 0.5
+                else [rng.choice(leaves), value]
+            )
+        values.append(value)
+    return values
+
+
+def test_the_fast_structure_check_agrees_with_the_long_walk() -> None:
+    from skill.dispatch import _first_problem, structure_problem
+
+    for limit in (3, 64):
+        for value in _structures():
+            assert structure_problem(value, limit) == _first_problem(value, limit)
