@@ -82,11 +82,11 @@ _SOUND_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _plain_and_sound(data: Any, limit: int) -> bool:
-    """True if `data` is plain parsed JSON (dicts, lists, str, int, finite float, bool,
-    None: exactly these types) nested at most `limit` deep, so `structure_problem` has
-    nothing to say. False means "look closer": `_first_problem` then finds the same
-    answer it always did. One level at a time, one type test per value: about a third
-    of the cost of `_first_problem`'s walk, which every request pays."""
+    """True if `data` is plain dicts and lists (exactly these types) of finite floats and
+    other leaves, nested at most `limit` deep, so `structure_problem` has nothing to say.
+    False means "look closer": `_first_problem` then finds the same answer it always did.
+    One level at a time, one type test per value: about a third of the cost of
+    `_first_problem`'s walk, which every request pays."""
     level = [data]
     depth = 1
     while level:
@@ -107,8 +107,12 @@ def _plain_and_sound(data: Any, limit: int) -> bool:
                     continue
                 if kind is dict or kind is list:
                     below.append(child)
-                elif kind is not float or not math.isfinite(child):
-                    return False
+                elif kind is float:
+                    if not math.isfinite(child):
+                        return False
+                elif isinstance(child, (dict, list, float)):
+                    return False  # a subclass: the long walk decides
+                # else a leaf the long walk passes over too (a StrEnum, a tuple ...)
         level = below
         depth += 1
     return True

@@ -184,7 +184,13 @@ def _structures() -> list[Any]:
             values.append({"a": [nested(depth, leaf)], "b": nan})
             values.append([nan, nested(depth, leaf)])
     rng = random.Random(22)
-    leaves = [1, "s", None, True, 0.5, nan, inf, (1, 2), 10**30, Sub()]
+    class Real(float):
+        pass
+
+    from skill.names import Bedtime
+
+    leaves = [1, "s", None, True, 0.5, nan, inf, (1, 2), 10**30, Sub(), Bedtime.NEAR]
+    leaves += [Real(nan), Real(1.0), [Sub(a=[nan])]]
     for _ in range(300):
         value: Any = rng.choice(leaves)
         for _ in range(rng.randrange(90)):
