@@ -89,6 +89,11 @@ class Turn:
         return scope in self.permissions
 
 
+#: The values a session may hold for `pending` and `nearness` (built once, not per read).
+_PENDING = frozenset(Pending)
+_BEDTIME = frozenset(Bedtime)
+
+
 @dataclass
 class Unsaved:
     """The visit and topics this session has not written to memory yet."""
@@ -181,7 +186,7 @@ class Session:
             last_topic=topic(SessionKey.LAST_TOPIC),
             last_part=text(SessionKey.LAST_PART),
             offered_topic=topic(SessionKey.OFFERED_TOPIC),
-            pending=pending if isinstance(pending, str) and pending in set(Pending) else None,
+            pending=pending if isinstance(pending, str) and pending in _PENDING else None,
             last_reply=last_reply,
             voice=voice if voice in (Voice.NORMAL, Voice.QUIET) else None,
             returning=bool(attributes.get(SessionKey.RETURNING)),
@@ -193,7 +198,7 @@ class Session:
             else None,
             day_part=text(SessionKey.DAY_PART),
             health_pointer_said=attributes.get(SessionKey.HEALTH_POINTER_SAID) is True,
-            nearness=nearness if isinstance(nearness, str) and nearness in set(Bedtime) else None,
+            nearness=nearness if isinstance(nearness, str) and nearness in _BEDTIME else None,
             unsaved=Unsaved.from_attributes(attributes.get(SessionKey.UNSAVED)),
         )
 
