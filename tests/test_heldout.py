@@ -21,7 +21,7 @@ from tests.heldout import SET_A_PATH, SET_B_PATH, spent_sets
 
 SETS = spent_sets()
 SPENT_FLOOR = 95
-RECORDED = {"first": 93, "blind": 96, "a": 88, "b": 82}
+RECORDED = {"first": 92, "blind": 95, "a": 87, "b": 81}
 """Right-answer figures (whole percent, rounded down) each spent set has reached."""
 CAPABILITY_LABELS = set(load_content().answers) | set(measure.ACTION_LABELS.values())
 README = ROOT / "README.md"
