@@ -14,12 +14,16 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
+
+from gunicorn.glogging import Logger
 
 # The skill's settings module checks WEB_CONCURRENCY like every other setting; the
 # `gunicorn` script does not put the working folder on sys.path, so put this one there.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from skill.config import ConfigError, workers_from_env  # noqa: E402
+from skill.logs import JsonFormatter  # noqa: E402
 
 # The app factory; settings come from the environment (ALEXA_SKILL_ID, SKILL_*).
 wsgi_app = "skill.web.app:create_app()"
@@ -76,6 +80,54 @@ preload_app = not os.environ.get("SKILL_DYNAMODB_TABLE")
 # No access log here: nginx writes one without query strings. Errors go to stderr.
 accesslog = None
 errorlog = "-"
+
+# One log format in production: every line one JSON object. The app's own logging
+# (create_app reads SKILL_LOG_FORMAT, set here unless the environment says otherwise),
+# the request lines (always JSON), and gunicorn's error log and access log (if one is
+# turned on, e.g. --access-logfile -) through JsonLogger below. `python -m skill serve`
+# and the console stay plain text.
+os.environ.setdefault("SKILL_LOG_FORMAT", "json")
+# If an access log is turned on: no query strings and no client address in its message
+# (nginx's log, which has them, is the one to keep); the JSON line adds method, path,
+# status and latency_ms as fields.
+access_log_format = "%(m)s %(U)s %(s)s %(B)s"
+
+
+class JsonLogger(Logger):
+    """gunicorn's logger, with every handler it sets up writing JSON (skill.logs).
+
+    gunicorn attaches its handlers (stderr, --error-logfile, --access-logfile) in
+    setup(); this swaps their formatters afterwards, so every output option still works.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+
+        class AccessFormatter(JsonFormatter):
+            def extra_fields(self, record: logging.LogRecord) -> dict[str, Any]:
+                # gunicorn's atoms: method, path without query string, status, ms.
+                atoms = record.args if isinstance(record.args, Mapping) else {}
+                return {
+                    "method": atoms.get("m"),
+                    "path": atoms.get("U"),
+                    "status": _int(atoms.get("s")),
+                    "latency_ms": _int(atoms.get("M")),
+                }
+
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter("gunicorn"))
+        for handler in self.access_log.handlers:
+            handler.setFormatter(AccessFormatter("access"))
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+logger_class = JsonLogger
 
 # gunicorn's runtime control socket (gunicornc) is not needed and would be one more
 # thing listening; several instances on one host would also share its default path.

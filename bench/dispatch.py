@@ -109,11 +109,9 @@ def _child(args: argparse.Namespace) -> int:
     ours = _load("lambda_function", LAMBDA_DIR / "lambda_function.py")
     floor = _load("floor_lambda_function", FLOOR_DIR / "lambda_function.py")
     if not args.request_line:  # the floor writes no such line; what ours costs without it
-        import logging
+        from skill.logs import write_request_lines
 
-        from skill.logs import REQUEST_LOGGER
-
-        logging.getLogger(REQUEST_LOGGER).disabled = True
+        write_request_lines(lambda line: None)
     batches = _batches(args.users)
     hand = limit.HandWritten.learn(ours, batches["ours"][0])
     if os.environ.get("SKILL_PERSISTENCE") == "false":  # with memory, answers change per visit
@@ -326,8 +324,10 @@ def run(rounds: int = 1000, warmup: int = 100, users: int = 100, repeats: int = 
         "Lambda handler does).",
         "Echo Dot: the context holds System only. Echo Show: the same envelopes with the "
         "Viewport, Viewports, Extensions and APL parts an Echo Show 8 adds (+1.0 KB, "
-        "skill/dev/console/requests.py `on_echo_show`). Ours reads only context.System "
-        "(skill/dispatch.py READ_CONTEXT), so the rest is never turned into SDK models.",
+        "skill/dev/console/requests.py `on_echo_show`). Ours reads context.System and seven "
+        "fields of context.Viewport (skill/dispatch.py READ_CONTEXT, VIEWPORT_READ), so the "
+        "rest is never turned into SDK models, and answers with the night screen too (a "
+        "RenderDocument directive, skill/screen.py): the floor's Echo Show answers carry none.",
         "The limit (bench/limit.py): a hand-written dispatcher that reads the fields deciding "
         "the answer (type, intent, resolved slot id, the session attributes answers depend on) "
         "and builds a fresh copy of the skill's answer from a table; checked equal to ours on "

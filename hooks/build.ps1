@@ -10,6 +10,8 @@ if ($env:PYTHON) { $python = $env:PYTHON }
 elseif (Test-Path "$project\.venv\Scripts\python.exe") { $python = "$project\.venv\Scripts\python.exe" }
 else { $python = "python" }
 Set-Location $project
+& $python -m skill.dev.placeholders
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 $built = & $python -m skill build-lambda --out build | Select-Object -Last 1
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 Copy-Item -Path $built -Destination $OutFile -Force

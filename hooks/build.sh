@@ -24,6 +24,11 @@ else
 fi
 
 cd "$project"
+# No placeholder reaches Amazon: the privacy address and the operator named in the policy
+# must be real (each refusal names the one setting that fixes it). `ask deploy` has
+# already uploaded skill.json when it runs this hook, so `make deploy` runs the same check
+# before `ask deploy`; `make model` never writes a placeholder address into skill.json.
+"$python" -m skill.dev.placeholders
 # Prints the zip's path as its last line; fails (non-zero) with pip's words otherwise.
 built=$("$python" -m skill build-lambda --out build | tail -n 1)
 cp "$built" "$zip_out"

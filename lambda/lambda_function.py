@@ -1,18 +1,11 @@
 """AWS Lambda entry point: `lambda_function.lambda_handler` (see ask-resources.json).
 
 `lambda` is a keyword, so this folder is never a package: `python -m skill build-lambda`
-puts this file, the `skill` package and its pinned dependencies side by side in
-build/lambda. Everything below the handler runs once per container (Lambda INIT),
-so warm invocations reuse the one skill. Only the Lambda path is imported: no Flask
-and no request-signature verification, which keeps cold starts short (the Alexa
-trigger's skill id check stands in for signature checks on Lambda).
-
-The web endpoint's rules hold here too: a setting it cannot use stops INIT with one
-"refusing to start" line (no traceback); without ALEXA_SKILL_ID it refuses to start
-unless SKILL_ALLOW_ANY_SKILL_ID=true; each request is checked before the SDK sees it
-(nesting depth, NaN, shape, types, then the skill id), and a refused one is logged as
-"request rejected: <reason>" and raised as `InvalidEnvelope`, never as the SDK's
-RecursionError or SerializationException.
+puts this file beside the `skill` package and its pinned dependencies. Setup runs once per
+container (Lambda INIT), so warm invocations reuse one skill. Only the Lambda path is
+imported: no Flask and no signature verification (the Alexa trigger's skill id check
+stands in for it). As on the web endpoint, a setting it cannot use stops INIT with one
+"refusing to start" line, and without ALEXA_SKILL_ID it refuses unless that is allowed.
 """
 
 from __future__ import annotations
@@ -33,13 +26,16 @@ logger = logging.getLogger(__name__)
 ON_LAMBDA = "AWS_LAMBDA_FUNCTION_NAME"
 """Set by the Lambda runtime in every function's environment."""
 
+# Production: every line one JSON object. In Lambda the runtime's own root handler is
+# already there, and the stack's LoggingConfig (LogFormat JSON) makes it write JSON; this
+# formatter serves wherever the entry runs without one.
 try:
     SETTINGS = Settings.from_env()
 except ConfigError as problem:
-    configure_logging(Settings.log_level)
+    configure_logging(Settings.log_level, json_lines=True)
     logger.critical("refusing to start: %s", problem)
     raise SystemExit(1) from None  # INIT fails with this line, not a traceback
-configure_logging(SETTINGS.log_level)
+configure_logging(SETTINGS.log_level, json_lines=True)
 try:
     if require_skill_id(SETTINGS):
         logger.warning(ANY_SKILL_WARNING)
@@ -54,21 +50,35 @@ if SETTINGS.persistence and not SETTINGS.dynamodb_table and os.environ.get(ON_LA
         "lasting disk for SQLite (set it to a DynamoDB table, or SKILL_PERSISTENCE=false)"
     )
     SETTINGS = replace(SETTINGS, persistence=False)
-SKILL = build_skill(SETTINGS)
+MEMORY = None
+if SETTINGS.persistence:
+    # Imported only with memory on: sqlite3 and the adapters cost cold-start time.
+    from skill.persistence import build_persistence_adapter
+
+    MEMORY = build_persistence_adapter(SETTINGS)
+    if MEMORY is not None:
+        # Whatever the first read needs that no request decides, done now, inside INIT:
+        # the client is built (credentials read, endpoint resolved, signer imported) and
+        # its connection opened, so the first request starts with its GetItem.
+        MEMORY.prepare()
+SKILL = build_skill(SETTINGS, persistence_adapter=MEMORY)
 # Everything built at INIT lives as long as the container: move it out of the
 # garbage collector's sight so warm requests don't pay to re-scan it. This cannot speed
 # up INIT or the first response (it runs after both are paid for). Without memory the
-# collector never runs on warm requests; with DynamoDB memory (a plain botocore client)
-# it runs a few young collections per thousand requests, as cheap frozen or not
-# (BENCHMARKS.md, 1). Freezing is cheap too, so it stays: a full collection, should one
-# come, skips INIT's objects.
+# collector never runs on warm requests; with DynamoDB memory it runs now and then
+# (BENCHMARKS.md, 1). Freezing is cheap, so it stays: a full collection,
+# should one come, skips INIT's objects.
 gc.freeze()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one Alexa request (parsed JSON) through the skill built at INIT.
 
-    Logs one JSON line per request (skill/logs.py): type, intent, outcome, latency.
+    The request is checked before the SDK sees it (nesting depth, NaN, shape and types in
+    `invoke_json`, the skill id here); a refused one is logged as "request rejected:
+    <reason>" and raised as `InvalidEnvelope`, never as the SDK's RecursionError or
+    SerializationException. Logs one JSON line per request (skill/logs.py): type, intent,
+    outcome, latency.
     """
     with request_logged("lambda") as line:
         try:

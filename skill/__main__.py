@@ -52,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # The console's output is the conversation: keep the log to warnings unless asked.
     quiet_console = args.command in ("ask", "chat") and "SKILL_LOG_LEVEL" not in os.environ
-    configure_logging("WARNING" if quiet_console else settings.log_level)
+    # The console stays human (text) unless SKILL_LOG_FORMAT=json asks otherwise.
+    configure_logging(
+        "WARNING" if quiet_console else settings.log_level,
+        json_lines=settings.log_format == "json",
+    )
 
     if args.command == "serve":
         from skill.web.app import serve

@@ -1,14 +1,11 @@
 """The one adapter between the ASK SDK and the skill's features.
 
-Per request it parses the `Turn` once, reads tonight's `Session` from the session
-attributes, opens the listener's `Memory`, calls a feature `(turn, session, ports) ->
-Reply`, renders the reply (`replies.render` decides the microphone; here it becomes the
-SDK's response: SSML, card, directives), writes the session back and commits memory.
-Features never see `HandlerInput`; only this module, the route table (`builder.py`)
-and the SDK handler classes (`handlers/`) do.
-
-This is also the one home for the locale and for screens: `render_reply` receives the
-turn, whose `screen` says what the device can show (APL output belongs there).
+Per request it parses the `Turn` once, reads tonight's `Session`, opens the listener's
+`Memory`, calls a feature `(turn, session, ports) -> Reply`, renders the reply as the SDK's
+response, writes the session back and commits memory. Features never see `HandlerInput`;
+only this module, the route table (`builder.py`) and the SDK handler classes (`handlers/`)
+do. It is also the one home for the locale, for screens (the night screen, where the device
+can show it) and for the recognised person (memory for the account and for that person).
 """
 
 from __future__ import annotations
@@ -22,14 +19,22 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent as IntentModel
 from ask_sdk_model import IntentConfirmationStatus, Response
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import SimpleCard, SsmlOutputSpeech
 
 from skill import bedtime, discovery
+from skill.content import load_content
 from skill.memory import Memory, Store
 from skill.names import RequestType, Voice
 from skill.ports import Feature, Ports
 from skill.reminders.port import NightlyReminders, ReminderResult, Reminders
 from skill.replies import Reply, render
+from skill.screen import (
+    NIGHT_SCREEN_TOKEN,
+    night_screen,
+    night_screen_data,
+    shows_night_screen,
+    viewport_profile,
+)
 from skill.speech import to_ssml
 from skill.turn import Screen, Session, SlotValue, TaskAnswer, Turn
 
@@ -60,7 +65,8 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
     envelope comes from outside)."""
     request: Any = envelope.request
     session = envelope.session
-    system = getattr(getattr(envelope, "context", None), "system", None)
+    context = getattr(envelope, "context", None)
+    system = getattr(context, "system", None)
     kind = str(getattr(request, "object_type", None) or "")
     intent = getattr(request, "intent", None)
     user = getattr(system, "user", None)
@@ -75,17 +81,41 @@ def parse_turn(envelope: RequestEnvelope) -> Turn:
         locale=getattr(request, "locale", None),
         has_session=session is not None,
         new_session=bool(getattr(session, "new", False)),
-        screen=Screen(supports_apl=getattr(interfaces, "alexa_presentation_apl", None) is not None),
+        screen=_screen(interfaces, context),
         permissions=frozenset(
             name
             for name, scope in (scopes.items() if isinstance(scopes, dict) else ())
             if _value(getattr(scope, "status", None)) == GRANTED
         ),
-        person_id=getattr(getattr(system, "person", None), "person_id", None),
+        person_id=_text(getattr(getattr(system, "person", None), "person_id", None)),
         user_id=user_id if isinstance(user_id, str) and user_id else None,
         timestamp=timestamp if isinstance(timestamp, datetime.datetime) else None,
         task=_task(request) if kind == RequestType.CONNECTIONS_RESPONSE else None,
     )
+
+
+def _screen(interfaces: Any, context: Any) -> Screen:
+    """What the device can show: APL or not and, for APL, its viewport profile and shape
+    (from `context.Viewport`, of which skill/dispatch.py keeps only the parts read here)."""
+    if getattr(interfaces, "alexa_presentation_apl", None) is None:
+        return Screen()
+    viewport = getattr(context, "viewport", None)
+    if viewport is None:
+        return Screen(supports_apl=True)
+    width = viewport.current_pixel_width or viewport.pixel_width
+    height = viewport.current_pixel_height or viewport.pixel_height
+    dpi = viewport.dpi
+    if not all(type(n) in (int, float) for n in (width, height, dpi)):
+        return Screen(supports_apl=True)
+    mode, shape = _value(viewport.mode), _value(viewport.shape)
+    mode = mode if isinstance(mode, str) else None
+    shape = shape.lower() if isinstance(shape, str) else None
+    profile = viewport_profile(mode, shape, int(width), int(height), int(dpi))
+    return Screen(supports_apl=True, profile=profile, shape=shape)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _value(code: Any) -> Any:
@@ -141,7 +171,7 @@ def _state(handler_input: HandlerInput, store: Store | None = None) -> _State:
         turn = parse_turn(handler_input.request_envelope)
         raw = handler_input.attributes_manager.session_attributes if turn.has_session else {}
         session = Session.from_attributes(raw)
-        state = _State(turn, session, Memory(store, turn.user_id, session))
+        state = _State(turn, session, Memory(store, turn.user_id, session, turn.person_id))
         attributes[REQUEST_KEY] = state
     return state
 
@@ -170,8 +200,18 @@ def finish(handler_input: HandlerInput, response: Response) -> None:
     session_ends = response.should_end_session is True or (
         state.turn.kind == RequestType.SESSION_ENDED
     )
-    state.memory.commit(session_ends=session_ends)
+    if not state.memory.commit(session_ends=session_ends):
+        _say_not_stored(state, response)
     _write_session(handler_input, state)
+
+
+def _say_not_stored(state: _State, response: Response) -> None:
+    """What the listener asked for (a setting, "forget me") could not be stored: never
+    claim it was. The reply becomes the reviewed apology; the store's fault is logged."""
+    if response.output_speech is None:  # nothing is said (a session end): logged only
+        return
+    apology = to_ssml((load_content().prompts.error,), quiet=_voice(state) == Voice.QUIET)
+    response.output_speech = SsmlOutputSpeech(ssml=f"<speak>{apology}</speak>")
 
 
 def _write_session(handler_input: HandlerInput, state: _State) -> None:
@@ -218,6 +258,9 @@ def render_reply(handler_input: HandlerInput, state: _State, reply: Reply) -> Re
 
         builder.set_card(consent_card())
     builder.speak(to_ssml(rendered.speech, quiet=quiet))
+    if reply.ask_permission is None and shows_night_screen(state.turn.screen):
+        # Not beside Alexa's own permission prompt: that task takes the screen itself.
+        _night_screen(handler_input, reply)
     if reply.card_title and reply.card_text:
         builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
     if rendered.reprompt is None:
@@ -238,6 +281,20 @@ def _voice(state: _State) -> str:
         return str(state.session.voice)
     record = state.memory.loaded_record
     return record.voice if record is not None else Voice.NORMAL
+
+
+def _night_screen(handler_input: HandlerInput, reply: Reply) -> None:
+    """The night screen document, bound to this reply (screen devices only)."""
+    # Screen devices only: the APL package imports every APL model class it has.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+    handler_input.response_builder.add_directive(
+        RenderDocumentDirective(
+            token=NIGHT_SCREEN_TOKEN,
+            document=night_screen(),
+            datasources=night_screen_data(reply),
+        )
+    )
 
 
 def _elicit_slot(handler_input: HandlerInput, intent_name: str, slot_name: str) -> None:

@@ -66,6 +66,18 @@ def _number(
     return value
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """SKILL_LOG_FORMAT: "text" (for people: the console, a dev server) or "json" (one
+    object per line: production; gunicorn.conf.py sets it, Lambda always logs JSON)."""
+    raw = (env.get("SKILL_LOG_FORMAT") or "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise ConfigError(f"SKILL_LOG_FORMAT must be text or json, not {raw!r}")
+    return raw
+
+
 def _log_level(env: Mapping[str, str], default: str) -> str:
     raw = env.get("SKILL_LOG_LEVEL")
     if raw is None or not raw.strip():
@@ -119,12 +131,17 @@ class Settings:
     # refuses to start that way unless this is set (for hosting several skills).
     allow_any_skill_id: bool = False
     log_level: str = "INFO"
+    log_format: str = "text"
     sqlite_path: Path = field(default_factory=default_sqlite_path)
     dynamodb_table: str | None = None
     persistence: bool = True
     cert_fetch_timeout: float = 3.0
     api_timeout: float = 3.0
     max_body_bytes: int = 128 * 1024
+    # Named in the privacy policy (skill/content/privacy.html): who runs this copy of the
+    # skill, and how to reach them (an email address or a web page).
+    operator: str | None = None
+    contact: str | None = None
     # Where the last certificate URL that verified a signature is kept, to fetch its
     # chain at the next start (skill/web/verification.py); None: not kept.
     cert_url_file: Path | None = None
@@ -140,6 +157,8 @@ class Settings:
                 raise ConfigError(f"{name} must be between {low:g} and {high:g} s, not {value!r}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log level must be one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"log format must be one of {', '.join(LOG_FORMATS)}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -163,12 +182,15 @@ class Settings:
             verify_requests=_flag(env, "SKILL_VERIFY_REQUESTS", default.verify_requests),
             allow_any_skill_id=_flag(env, "SKILL_ALLOW_ANY_SKILL_ID", default.allow_any_skill_id),
             log_level=_log_level(env, default.log_level),
+            log_format=log_format(env),
             sqlite_path=sqlite_path,
             dynamodb_table=dynamodb_table,
             persistence=persistence,
             cert_fetch_timeout=_number(env, "SKILL_CERT_FETCH_TIMEOUT", default.cert_fetch_timeout),
             api_timeout=_number(env, "SKILL_API_TIMEOUT", default.api_timeout),
             cert_url_file=cert_url_file,
+            operator=(env.get("SKILL_OPERATOR") or "").strip() or None,
+            contact=(env.get("SKILL_CONTACT") or "").strip() or None,
         )
         return replace(settings, **overrides)
 

@@ -99,13 +99,14 @@ def all_heard_tonight(session: Session) -> bool:
     return all(topic in heard for topic in load_content().offered_topics)
 
 
-def _short_answer(session: Session, answer: Answer, said: str) -> Reply:
+def _short_answer(session: Session, answer: Answer, said: str, source: str | None) -> Reply:
     """Near bedtime: "I'll keep it short" once, one sentence, softly, nothing offered, closed."""
     return Reply(
         speech=(*bedtime.keep_short(session), bedtime.one_sentence(said)),
         card_title=answer.card_title,
         card_text=answer.card_text,
         near_bedtime=True,
+        source=source,
     )
 
 
@@ -130,8 +131,10 @@ def _say_and_offer(
     content = load_content()
     prompts = content.prompts
     _heard(session, ports, answer.topic, part=part)
+    cited = answer.more_sources if part == MORE and answer.more_sources else answer.sources
+    source = cited[0] if cited else None  # shown beneath the answer on a screen
     if bedtime.near(turn, session, ports):
-        return _short_answer(session, answer, said)
+        return _short_answer(session, answer, said, source)
     card_title, card_text = answer.card_title, answer.card_text
     if answer.offer is not None and all_heard_tonight(session):
         return Reply(
@@ -139,6 +142,7 @@ def _say_and_offer(
             follow_up=(prompts.all_heard,),
             card_title=card_title,
             card_text=card_text,
+            source=source,
         )
     fitting = _fitting_offer(session, answer.topic, said) if answer.offer is not None else None
     if fitting is not None:
@@ -150,6 +154,7 @@ def _say_and_offer(
             offer=topic,
             card_title=card_title,
             card_text=card_text,
+            source=source,
         )
     fresh = answer.offer is None and not session.returning
     ask = prompts.ask_next if fresh and words(said, prompts.ask_next) <= MAX_ANSWER_WORDS else None
@@ -159,6 +164,7 @@ def _say_and_offer(
         reprompt=prompts.help_reprompt,
         card_title=card_title,
         card_text=card_text,
+        source=source,
     )
 
 
@@ -213,7 +219,7 @@ def choose_benefit(turn: Turn, session: Session, ports: Ports) -> Reply:
     overview = content.answer(HOW_IT_HELPS)
     _heard(session, ports, overview.topic)
     if bedtime.near(turn, session, ports):
-        return _short_answer(session, overview, overview.speech)
+        return _short_answer(session, overview, overview.speech, overview.sources[0])
     which = content.prompts.which_benefit
     said = overview.speech
     if not is_one_shot(turn, session) and words(said, which) > MAX_ANSWER_WORDS:

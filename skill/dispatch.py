@@ -20,11 +20,22 @@ from skill.logs import describe_request
 from skill.sdk.serialize import CachingSerializer
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
-#: The only part of `context` the skill reads (reminders and memory read System's
-#: apiEndpoint, apiAccessToken, device and user). A screen device's Viewport, Viewports,
-#: Extensions and APL state would cost more to turn into SDK models than the rest of a
-#: request (tests/test_dispatch.py keeps the skill from starting to read them).
-READ_CONTEXT = frozenset({"System"})
+#: The only parts of `context` the skill reads: System (reminders and memory read its
+#: apiEndpoint, apiAccessToken, device, user and person) and, of the Viewport, only
+#: `VIEWPORT_READ` (the night screen's profile). A screen device's Viewports, Extensions
+#: and APL state, and the rest of its Viewport, would cost more to turn into SDK models
+#: than the rest of a request (tests/test_dispatch.py keeps the skill from reading them).
+READ_CONTEXT = frozenset({"System", "Viewport"})
+#: The Viewport fields kept: what `skill.alexa` needs to name the viewport profile.
+VIEWPORT_READ = (
+    "mode",
+    "shape",
+    "dpi",
+    "pixelWidth",
+    "pixelHeight",
+    "currentPixelWidth",
+    "currentPixelHeight",
+)
 
 #: The deepest nesting of JSON arrays and objects accepted in a request body. Alexa's
 #: envelopes nest about 8 deep; the SDK's model and deepcopy recurse once per level.
@@ -130,7 +141,15 @@ def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
     Our serializer also skips the JSON round trip.
     """
     context = event.get("context")
-    if isinstance(context, dict) and not READ_CONTEXT.issuperset(context):
+    if isinstance(context, dict) and "Viewport" in context:
+        kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
+        viewport = kept["Viewport"]
+        if isinstance(viewport, dict):
+            kept["Viewport"] = {
+                key: _as_float(viewport[key]) for key in VIEWPORT_READ if key in viewport
+            }
+        event = {**event, "context": kept}
+    elif isinstance(context, dict) and not READ_CONTEXT.issuperset(context):
         kept = {part: value for part, value in context.items() if part in READ_CONTEXT}
         event = {**event, "context": kept}
     serializer = skill.serializer
@@ -140,6 +159,12 @@ def read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope:
         envelope = serializer.deserialize(json.dumps(event), RequestEnvelope)
     assert isinstance(envelope, RequestEnvelope)
     return envelope
+
+
+def _as_float(value: Any) -> Any:
+    """An int as the float the SDK's model makes of it (its sizes are typed `float`),
+    so the model reads it as is instead of converting it; anything else unchanged."""
+    return float(value) if type(value) is int else value
 
 
 def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -9,14 +9,17 @@ or quotes the listener (no user or device ids, no tokens, no slot values).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -37,27 +40,68 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,79}")
 _current: ContextVar[RequestLine | None] = ContextVar("request_line", default=None)
 
 
-def configure_logging(level: str) -> None:
-    """Set the root level and a plain format, once, from the configured level name.
+class RequestLineWriter:
+    """Writes each request line to a file descriptor with one `os.write`: no logging
+    records, handlers, locks or text-layer buffering. A line is one JSON object, under
+    PIPE_BUF bytes, so a pipe (how Lambda's runtime reads stderr) takes it whole, never
+    interleaved with another writer's output. Self-contained on purpose: however the
+    rest of the logs are formatted, request lines stay the same bare JSON."""
 
-    Request lines go to stderr as bare JSON, one per line, and not through the root
-    handlers' format: a log tool (CloudWatch Logs Insights on Lambda, which collects
-    stdout and stderr) then reads their fields. stdout stays free for programs that
-    drive the entry and print results.
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __call__(self, line: str) -> None:
+        try:  # noqa: SIM105 (contextlib.suppress costs more than the write's own call)
+            os.write(self.fd, (line + "\n").encode())
+        except OSError:  # stderr closed or full: a log line never fails a request
+            pass
+
+
+def _to_logger(line: str) -> None:
+    """Before `configure_logging` (tests, a host that configures its own logging): a
+    record on the `skill.requests` logger, whatever handlers it has."""
+    _request_logger.info(line)
+
+
+_write: Callable[[str], None] = _to_logger
+
+
+def write_request_lines(writer: Callable[[str], None] | None) -> None:
+    """Send each request's line to `writer` (None: back to the `skill.requests` logger)."""
+    global _write
+    _write = _to_logger if writer is None else writer
+
+
+def configure_logging(level: str, *, json_lines: bool = False) -> None:
+    """Set the root level and a format, once, from the configured level name.
+
+    `json_lines` (production: Lambda, gunicorn; SKILL_LOG_FORMAT=json) makes every log
+    line one JSON object (JsonFormatter); otherwise the format is plain text for people
+    (the console). Request lines go to stderr as bare JSON, one per line, written
+    straight to its file descriptor (RequestLineWriter), not through logging: a log tool
+    (CloudWatch Logs Insights on Lambda, which collects stdout and stderr) then reads
+    their fields. stdout stays free for programs that drive the entry and print results.
     """
-    text = logging.StreamHandler()
-    text.setFormatter(OneLineFormatter(FORMAT))
-    logging.basicConfig(level=level.upper(), handlers=[text])  # no-op if the root has one
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_lines else OneLineFormatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])  # no-op if the root has one
     logging.getLogger().setLevel(level.upper())
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
-    if not any(getattr(h, "_bare_json", False) for h in _request_logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._bare_json = True  # type: ignore[attr-defined]
-        _request_logger.addHandler(handler)
-    _request_logger.setLevel(logging.INFO)
-    _request_logger.propagate = False
+    try:
+        sys.stderr.flush()
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a stderr with no file behind it
+        if not any(getattr(h, "_bare_json", False) for h in _request_logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            handler._bare_json = True  # type: ignore[attr-defined]
+            _request_logger.addHandler(handler)
+        _request_logger.setLevel(logging.INFO)
+        _request_logger.propagate = False
+        write_request_lines(None)
+    else:
+        write_request_lines(RequestLineWriter(fd))
 
 
 #: Line breaks and other control characters, as the escapes Python would write for them.
@@ -113,21 +157,36 @@ class RequestLine:
         return fields
 
     def text(self) -> str:
-        """`fields()` as compact JSON, written out directly: on every request, json.dumps of
-        a dict costs several times this. Safe without escaping: the names passed `_NAME`
-        (or are "invalid"), the rest are our constants and numbers."""
+        """`fields()` as compact JSON, formatted in one go: json.dumps of a dict costs
+        several times this. Every string is JSON-escaped (a newline can never start a
+        forged line), though the names already passed `_NAME` (or are "invalid")."""
         latency = round((time.perf_counter() - self._started) * 1000, 1)
-        status = "" if self.status is None else f',"status":{self.status}'
+        status = "" if self.status is None else f',"status":{int(self.status)}'
+        now = _timestamp()
         return (
-            f'{{"time":"{datetime.now(UTC).isoformat(timespec="milliseconds")}",'
-            f'"log":"request","host":"{self.host}",'
+            f'{{"time":"{now}","log":"request","host":{_json_string(self.host)},'
             f'"request_type":{_quoted(self.request_type)},"intent":{_quoted(self.intent)},'
-            f'"outcome":"{self.outcome}"{status},"latency_ms":{latency!r}}}'
+            f'"outcome":{_json_string(self.outcome)}{status},"latency_ms":{latency!r}}}'
         )
 
 
+_stamped: tuple[int, str] = (-1, "")
+"""The last whole second formatted, and its text: most lines reuse it."""
+
+
+def _timestamp() -> str:
+    """Now in UTC, as `datetime.now(UTC).isoformat(timespec="milliseconds")` writes it,
+    for a third of its cost: the date and time of day are formatted once a second."""
+    global _stamped
+    now = time.time()
+    second = int(now)
+    if second != _stamped[0]:  # threads racing here both write the same text
+        _stamped = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_stamped[1]}.{int((now - second) * 1000):03d}+00:00"
+
+
 def _quoted(name: str | None) -> str:
-    return "null" if name is None else f'"{name}"'
+    return "null" if name is None else _json_string(name)
 
 
 def _name(value: object) -> str | None:
@@ -153,7 +212,7 @@ def end_request(line: RequestLine, *, status: int | None = None) -> None:
             line.outcome = ERROR
         elif status >= 400:
             line.outcome = REJECTED
-    _request_logger.info(line.text())
+    _write(line.text())
 
 
 @contextmanager
@@ -182,3 +241,33 @@ def mark_outcome(outcome: str) -> None:
     line = _current.get()
     if line is not None:
         line.outcome = outcome
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line: `time`, `log` ("app", or the `log` this
+    formatter was made for), `level`, `logger`, `message`, and `exception` (the traceback,
+    newlines escaped) when there is one. Fields as the request lines name them, so one
+    Logs Insights query reads both (`filter log = "app" and level = "ERROR"`)."""
+
+    def __init__(self, log: str = "app") -> None:
+        super().__init__()
+        self.log = log
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "log": self.log,
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields.update(self.extra_fields(record))
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        elif record.stack_info:
+            fields["exception"] = self.formatStack(record.stack_info)
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def extra_fields(self, record: logging.LogRecord) -> dict[str, Any]:
+        """More fields for one kind of record (gunicorn.conf.py's access lines); none here."""
+        return {}

@@ -1,7 +1,9 @@
 """The listener's preferences: the quiet voice, "forget me", and forgetting on disable.
 
 "Forget me" includes the nightly reminder: the question names it when Alexa has one,
-and yes deletes it at Alexa before the stored record.
+and yes deletes it at Alexa before the stored record. A recognised person (one of two
+sleepers on one Echo) forgets only their own memory: the reminder is the account's,
+everyone's on this Echo, so it stays and the answer says so.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ def stored_things(turn: Turn, ports: Ports) -> list[str]:
             things.append(prompts.forget_bedtime.format(time=spoken_time(record.bedtime)))
         if record.voice == Voice.QUIET:
             things.append(prompts.forget_voice)
-    reminder = _reminder_time(turn, ports)
+    # A recognised person's "forget me" leaves the reminder: it is the whole account's.
+    reminder = None if ports.memory.recognised else _reminder_time(turn, ports)
     if reminder:
         things.append(prompts.forget_reminder.format(time=reminder))
     return things
@@ -89,8 +92,9 @@ def ask_to_forget(turn: Turn, session: Session, ports: Ports) -> Reply:
     things = stored_things(turn, ports)
     if not things:
         return then_ask_next(prompts.forget_nothing)
+    confirm = prompts.forget_confirm_person if ports.memory.recognised else prompts.forget_confirm
     return Reply(
-        speech=(prompts.forget_confirm.format(things=spoken_list(things)),),
+        speech=(confirm.format(things=spoken_list(things)),),
         reprompt=prompts.forget_reprompt,
         question=True,
         pending=Pending.FORGET,
@@ -106,13 +110,20 @@ def forget(turn: Turn, session: Session, ports: Ports, confirmed: bool) -> Reply
         return then_ask_next(prompts.forget_kept)
     remembered = ports.memory
     record = remembered.record
-    deleted = Outcome.NOT_FOUND
-    if record.reminder_id or turn.granted(REMINDER_PERMISSION):
-        deleted = ports.reminders.delete(record.reminder_id).outcome
     session.voice = None
     session.returning = False
     session.last_topic = None
     session.last_reply = None
+    if remembered.recognised:  # this person's memory only; the shared reminder stays
+        remembered.forget()
+        if record.reminder_id:
+            return Reply(
+                speech=(_with_time(prompts.forgotten_shared_reminder, record.reminder_time),)
+            )
+        return Reply(speech=(prompts.forgotten,))
+    deleted = Outcome.NOT_FOUND
+    if record.reminder_id or turn.granted(REMINDER_PERMISSION):
+        deleted = ports.reminders.delete(record.reminder_id).outcome
     if deleted not in (Outcome.DELETED, Outcome.NOT_FOUND) and record.reminder_id:
         # Say so, forget the rest, keep what "forget me" needs to try again.
         remembered.forget(keep=memory.set_reminder(record.reminder_id, record.reminder_time))
@@ -130,5 +141,6 @@ def _with_time(prompt: str, at: datetime.time | None) -> str:
 
 def skill_disabled(turn: Turn, session: Session, ports: Ports) -> None:
     """AlexaSkillEvent.SkillDisabled: delete everything stored for this listener (written
-    when the response leaves, on Lambda and on the web endpoint alike). Nothing is said."""
-    ports.memory.forget()
+    when the response leaves, on Lambda and on the web endpoint alike), every recognised
+    person's part included. Nothing is said."""
+    ports.memory.forget(everyone=True)

@@ -1,18 +1,10 @@
 """The reply kit: one `Reply` per turn, and `render`, the one place that decides the mic.
 
-Features say *what* a turn contains; `render` alone decides whether the microphone
-stays open, by one rule:
-
-* a one-shot question ("Alexa, ask bedtime magnesium when to take it") opened its own
-  session: say the answer and close it, no open microphone at bedtime, unless the
-  reply asks something only the listener can answer (`question`: their bedtime, a
-  yes/no), in which case the session stays one-shot until that is answered;
-* inside a conversation: the answer, then its follow-up (an offer, "what next?", or a
-  goodnight when everything has been heard), and keep listening while there is a
-  reprompt.
-
-`render` works on plain values (`Turn`, `Session`); `skill.alexa` turns its result into
-the SDK's response.
+Features say *what* a turn contains; `render` alone decides whether the microphone stays
+open. A one-shot question closes its session after the answer, unless the reply asks what
+only the listener can answer (`question`: a bedtime, a yes/no). In a conversation the answer
+is followed by an offer, "what next?" or a goodnight, and listening goes on while there is a
+reprompt. `render` works on plain values; `skill.alexa` makes the SDK's response of it.
 """
 
 from __future__ import annotations
@@ -43,6 +35,8 @@ class Reply:
     elicit: tuple[str, str] | None = None  # (intent, slot) Alexa should listen for next
     remember: bool = True  # kept for "repeat that"
     misses: int = 0  # consecutive turns not understood, this one included (0: understood)
+    source: str | None = None  # the article sentence the answer comes from, for a screen
+    shown: str | None = None  # what a screen shows for the speech, when they differ ("911")
     near_bedtime: bool = False  # said near the listener's bedtime: softly (and a dim screen)
 
 

@@ -1,27 +1,11 @@
 """The safety net, in tiers that fit the person: what a careful pharmacist would say.
 
-* **Urgent** (`urgent`: breathing, chest pain, fainting, a throat closing, pills
-  swallowed; and `amount_taken` beyond the article's range): the first words send the
-  listener to emergency help with the locale's number, then the poison line for a
-  swallowing where the country has one. The session closes; a card repeats the numbers
-  and `headline` gives a screen the few words to show largest ("Call 911").
-* **Feeling unwell** (`health_concern` without a condition: "i feel sick", "i took too
-  much"): sorry to hear it, a healthcare professional, and the number if it is serious.
-  The session closes: someone unwell should be getting help, not listening to us.
-* **A condition, medication, pregnancy or breastfeeding** (`health_concern` with a
-  condition; PregnancyIntent and InteractionsIntent, which are article answers): what
-  was said is acknowledged ("Because you mentioned ...") and a professional is named,
-  without alarm; a statement and a question about the same thing get the same words
-  (`safety.condition_answers` names the article answer that says them). Like every
-  question, it may be followed by "what else?" (never by an offer); a one-shot closes.
-* **An amount** (`amount`, `amount_taken` within range): compared with the article's
-  typical 200 to 400 milligrams a day (grams converted; pills have no stated strength),
-  then a professional. **Another, double, more** (`extra_dose`): the article gives no
-  advice; a professional. Nothing here ever says yes to more.
-
-Every sentence is data (`answers.json`, `safety`); the numbers come from
-`skill.content.helplines`. Nothing said here is stored: a health statement is not a
-history.
+Urgent danger hears where to get help first (the locale's emergency number, then the poison
+line for a swallowing) and the session closes; feeling unwell hears a professional, and it
+closes too; a condition, medication or pregnancy is acknowledged and referred without alarm;
+an amount is compared with the article's typical daily range; more is never a yes. README,
+"What you can ask", lists the tiers. Every sentence is data (`answers.json`, `safety`), the
+numbers come from `skill.content.helplines`, and nothing said here is stored.
 """
 
 from __future__ import annotations
@@ -91,6 +75,7 @@ def _urgent_reply(turn: Turn, *, swallowed: bool, reason: str | None = None) -> 
         card_title=texts.urgent_card_title,
         card_text=" ".join(shown),
         headline=texts.urgent_headline.format(emergency=lines.emergency.shown),
+        shown=" ".join(shown),
         remember=False,
     )
 

@@ -1,12 +1,11 @@
 """One turn of the conversation as plain values: the request's facts (`Turn`) and
 tonight's session (`Session`).
 
-`skill.alexa` builds both from the SDK's request once per request; features read and
-change them and never see the SDK. Session attributes come from outside (Alexa echoes
-what we sent, or anyone can post anything), so `Session.from_attributes` keeps only
-well-formed values and `to_attributes` writes only what differs from a fresh session.
-What lasts beyond tonight (bedtime, topics ever heard, voice, the reminder) is the
-listener's memory (`skill.memory.ListenerMemory`), a different thing.
+`skill.alexa` builds both once per request; features read and change them and never see
+the SDK. Session attributes come from outside (anyone can post anything), so
+`Session.from_attributes` keeps only well-formed values and `to_attributes` writes only what
+differs from a fresh session. What lasts beyond tonight is the listener's memory
+(`skill.memory.ListenerMemory`), a different thing.
 """
 
 from __future__ import annotations
@@ -38,8 +37,9 @@ class SlotValue:
 
 @dataclass(frozen=True)
 class Screen:
-    """What the device can show: a seam for screens (APL). `profile`/`shape` stay None
-    until the adapter reads `context.Viewport` (today only `context.System` is read)."""
+    """What the device can show (APL), for the night screen (`skill.screen`): its APL
+    viewport profile ("hubLandscapeMedium") and shape ("round", "rectangle"), named by
+    the adapter from `context.Viewport`; None when the device sent no Viewport."""
 
     supports_apl: bool = False
     profile: str | None = None

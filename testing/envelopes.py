@@ -75,3 +75,27 @@ def intent(
 ) -> dict[str, Any]:
     """An IntentRequest; `new=True` (the default) is a one-shot question."""
     return envelope(alexa.intent_request(name, slots, dialog_state=dialog_state), **kwargs)
+
+
+def recognised(doc: dict[str, Any], person_id: str) -> dict[str, Any]:
+    """`doc` as Alexa sends it when it recognised the speaker's voice profile
+    (`context.System.person`); `doc` is changed and returned."""
+    doc["context"]["System"]["person"] = {
+        "personId": person_id,
+        "personAccessToken": f"person-token-{person_id[-6:]}",
+    }
+    return doc
+
+
+def skill_disabled() -> dict[str, Any]:
+    """AlexaSkillEvent.SkillDisabled: the listener disabled the skill (no session)."""
+    stamp = "2026-01-01T00:00:00Z"
+    request = {
+        "type": "AlexaSkillEvent.SkillDisabled",
+        "eventCreationTime": stamp,
+        "eventPublishingTime": stamp,
+        "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+    }
+    doc = envelope(request)
+    del doc["session"]
+    return doc

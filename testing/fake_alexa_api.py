@@ -1,25 +1,11 @@
 """A fake Alexa API (Reminders and the device time zone) over real HTTPS, for tests.
 
 The skill's service layer talks to it exactly as to Amazon: through the SDK's service
-clients and `skill.sdk.api_client.TimeoutApiClient`, over TLS checked against a throw-away CA
-(`api.ca_path`). Typical use::
-
-    with fake_alexa_api(locale="en-GB", time_zone="Europe/London") as api:
-        client = TimeoutApiClient(timeout=2.0, verify=api.ca_path)
-        envelope = point_at(envelopes.intent("SetReminderIntent", locale="en-GB"), api)
-        ...  # run the skill; then inspect api.created, api.calls
-        api.fail(429)                       # the next call answers 429
-        api.fail(500, path=TIME_ZONE_PATH)  # the next time-zone lookup answers 500
-        api.delay(2.0, path=REMINDERS_PATH) # the next reminders call answers after 2 s
-
-Served: POST /v1/alerts/reminders (validated like Amazon would, then stored), GET
-/v1/alerts/reminders (the skill's reminders), GET, PUT (validated like a create) and
-DELETE /v1/alerts/reminders/{alertToken}, GET /v2/devices/{deviceId}/settings/System.timeZone.
-Every call must carry `Authorization: Bearer <api.token>` or it gets a 401.
-
-A create or update whose first occurrence (`startDateTime`) is already past is refused
-with 400, judged in its `timeZoneId` or, without one, in the device's real zone
-(`api.device_zone`, which a failed time-zone lookup hides from the skill).
+clients and `skill.sdk.api_client.TimeoutApiClient`, over TLS checked against a throw-away
+CA (`api.ca_path`). It serves the reminders endpoints and the time-zone setting, validates a
+create or update as Amazon would (a first occurrence already past is a 400, judged in the
+device's real zone, `api.device_zone`, without a `timeZoneId`), and answers 401 without
+`Authorization: Bearer <api.token>`. `fake_alexa_api` shows how tests drive it.
 """
 
 from __future__ import annotations
@@ -623,6 +609,16 @@ def _send_raw(handler: _Handler, status: int, text: str, content_type: str | Non
 @contextmanager
 def fake_alexa_api(**settings: Any) -> Iterator[FakeAlexaApi]:
     """A running fake (keyword settings as for `FakeAlexaApi`), stopped on exit.
+
+    Typical use::
+
+        with fake_alexa_api(locale="en-GB", time_zone="Europe/London") as api:
+            client = TimeoutApiClient(timeout=2.0, verify=api.ca_path)
+            envelope = point_at(envelopes.intent("SetReminderIntent", locale="en-GB"), api)
+            ...  # run the skill; then inspect api.created, api.calls
+            api.fail(429)  # the next call answers 429
+            api.fail(500, path=TIME_ZONE_PATH)  # the next time-zone lookup answers 500
+            api.delay(2.0, path=REMINDERS_PATH)  # the next reminders call answers late
 
     As a pytest fixture::
 

@@ -1,19 +1,10 @@
 """A throw-away PKI that signs requests the way Alexa does, for tests and benchmarks.
 
-Real verification code runs against it; only the certificate source (`CertSource`)
-and the trust roots (`trust_roots()`) replace Amazon's S3 bucket and the OS trust
-store. Typical use::
-
-    from testing import pki
-
-    body = b'{"version": "1.0", ...}'
-    verifier = CachingRequestVerifier(fetch=pki.CertSource(), trust_roots=pki.trust_roots())
-    verifier.verify(pki.signed_headers(body), body.decode(), envelope)
-
-The root, intermediate and default leaf are generated once per process (RSA-2048
-key generation is slow-ish) and share one `ANCHOR` time: every certificate is valid
-from a day before it to years after it, so tests may use the real clock or a clock
-pinned at `ANCHOR`. Variants (`issue_leaf`) reuse the cached keys.
+Real verification code runs against it; only the certificate source (`CertSource`) and the
+trust roots (`trust_roots()`) replace Amazon's S3 bucket and the OS trust store, as in
+`CachingRequestVerifier(fetch=pki.CertSource(), trust_roots=pki.trust_roots())`. Keys are
+generated once per process (`issue_leaf` variants reuse them); every certificate is valid
+from a day before `ANCHOR` to years after, so tests may use the real clock or one at `ANCHOR`.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """Run an unpacked Lambda bundle the way Lambda does: from a folder nobody can write to.
 
-Lambda unpacks the zip into a read-only /var/task, so Python can neither write .pyc
-there nor find any it did not ship. A `chmod -R a-w` copy reproduces that for an
-ordinary user, but root writes through permissions (CAP_DAC_OVERRIDE), and a cold start
-measured as root would quietly cache its bytecode on the first run. `lambda_preexec`
-therefore drops those capabilities from the child before it starts when the caller is
-root, so the folder really is read-only to it (tests/test_lambda.py and
-bench/coldstart.py use both).
+Lambda's /var/task is read-only, so Python neither writes .pyc there nor finds any it did
+not ship. A `chmod -R a-w` copy reproduces that for an ordinary user, but root writes
+through permissions (CAP_DAC_OVERRIDE), so `lambda_preexec` drops those capabilities from
+the child when the caller is root (tests/test_lambda.py and bench/coldstart.py use both).
 """
 
 from __future__ import annotations

@@ -10,9 +10,17 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.builder import build_skill
 from skill.config import Settings
+from skill.dev.bundle import LAMBDA_PYTHON
 from testing.envelopes import APPLICATION_ID
 from testing.lambda_entry import loaded_entry
+from testing.lambda_python import NO_LAMBDA_PYTHON, found_lambda_python
 from testing.talk import Conversation
+
+
+def pytest_report_header() -> str:
+    """Say at the top of every run whether the bundle tests can run here."""
+    python = found_lambda_python()
+    return f"Lambda's Python {LAMBDA_PYTHON}: {python or 'NOT FOUND, ' + NO_LAMBDA_PYTHON}"
 
 
 @pytest.fixture

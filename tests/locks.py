@@ -36,6 +36,11 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower().strip()
 
 
+_PYTHON_GATE = re.compile(r"""python_version\s*>=\s*["']3\.\d+["']""")
+"""The one marker an input may carry: a package that needs a newer Python than the
+oldest the universal locks serve (aws-sdk-signers: 3.12+, what the Lambda bundle runs)."""
+
+
 @dataclass(frozen=True)
 class Pin:
     """One direct dependency of an input file: `name==version`."""
@@ -75,7 +80,8 @@ def _read_inputs(path: Path, inputs: Inputs) -> None:
             inputs.constraints.append(argument.strip())
         else:
             match = _PIN.fullmatch(line)
-            if match is None or match["marker"]:
+            marker = match["marker"] if match is not None else None
+            if match is None or (marker and not _PYTHON_GATE.fullmatch(marker)):
                 raise ValueError(f"{path.name}:{number}: not a plain name==version pin: {raw!r}")
             inputs.pins.append(Pin(normalize(match["name"]), match["version"], path.name))
 

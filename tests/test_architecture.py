@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.turn", "skill.reminders.clock", "skill.reminders.port"),
     ("skill.sdk", "skill.persistence"),
     ("skill.memory",),
-    ("skill.replies",),
+    ("skill.replies", "skill.screen"),
     ("skill.ports",),
     FEATURES := (
         "skill.bedtime",
@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("skill.alexa", "skill.reminders.service"),
     ("skill.handlers",),
     ("skill.builder", "skill.dispatch"),
-    ("skill.web", "skill.__main__", "skill.dev"),
+    ("skill.web", "skill.privacy_page", "skill.__main__", "skill.dev"),
 )
 
 #: Plain values in, plain values out: these never touch the SDK's request handling.
@@ -50,6 +50,7 @@ SANS_IO = (
     *FEATURES,
     "skill.ports",
     "skill.replies",
+    "skill.screen",
     "skill.memory",
     "skill.turn",
     "skill.timetext",

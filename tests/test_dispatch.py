@@ -1,4 +1,5 @@
-"""The skill reads only `context.System`, so the rest of a device's context is never read."""
+"""The skill reads only `context.System` and seven fields of `context.Viewport`, so the
+rest of a device's context is never read."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import Context
 
 from skill.dev.console.requests import on_echo_show
-from skill.dispatch import READ_CONTEXT, invoke_json, read_envelope
+from skill.dispatch import READ_CONTEXT, VIEWPORT_READ, invoke_json, read_envelope
 from skill.names import Intent
 from testing import ROOT
 from testing.envelopes import benefit, intent
@@ -29,10 +30,15 @@ UNREAD = {
 }
 
 
-def test_a_screen_device_gets_the_same_answer_as_a_speaker(skill: CustomSkill) -> None:
+def test_a_screen_device_gets_the_same_answer_as_a_speaker_and_a_night_screen(
+    skill: CustomSkill,
+) -> None:
     dot = intent("BenefitDetailIntent", {"benefit": benefit("sleep", "sleep_quality")})
     show = on_echo_show(copy.deepcopy(dot))
-    assert invoke_json(skill, show) == invoke_json(skill, dot)
+    on_show, on_dot = invoke_json(skill, show), invoke_json(skill, dot)
+    directives = on_show["response"].pop("directives")
+    assert [d["type"] for d in directives] == ["Alexa.Presentation.APL.RenderDocument"]
+    assert on_show == on_dot
 
 
 def test_only_the_system_context_is_read_and_the_event_is_left_alone(skill: CustomSkill) -> None:
@@ -46,6 +52,14 @@ def test_only_the_system_context_is_read_and_the_event_is_left_alone(skill: Cust
     assert context.system.api_endpoint == system["apiEndpoint"]
     for attribute in UNREAD:
         assert getattr(context, attribute) is None, attribute
+    viewport = show["context"]["Viewport"]
+    assert len(viewport) > len(VIEWPORT_READ)
+    for key, attribute in context.viewport.attribute_map.items():
+        value = getattr(context.viewport, key)
+        if attribute in VIEWPORT_READ:
+            assert getattr(value, "value", value) == viewport[attribute], attribute
+        else:
+            assert value is None, attribute  # experiences, touch, keyboard, video ...
 
 
 def test_the_runtime_never_reads_another_context_part() -> None:

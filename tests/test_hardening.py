@@ -18,7 +18,7 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.config import ConfigError, Settings, workers_from_env
 from skill.dispatch import InvalidEnvelope, invoke_json, nesting_too_deep
-from skill.logs import configure_logging
+from skill.logs import configure_logging, write_request_lines
 from skill.web.app import create_app
 from testing.envelopes import APPLICATION_ID, benefit, envelope, intent, launch
 from testing.lambda_entry import loaded_entry
@@ -83,6 +83,7 @@ def root_logging() -> Iterator[None]:
     root.handlers[:] = handlers
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+    write_request_lines(None)  # request lines back to the logger, where caplog sees them
 
 
 @pytest.mark.usefixtures("root_logging")

@@ -491,14 +491,14 @@ def test_skill_manifest() -> None:
     assert sorted(publishing["distributionCountries"]) == ["AU", "CA", "GB", "IN", "US"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert publishing["testingInstructions"]
-    privacy_url = "https://skill.example.com/privacy"
+    # No "locales": manifest.yaml's privacy_policy_url is still the placeholder, which the
+    # generator leaves out (tests/test_privacy.py: a real one goes into every locale).
     assert manifest["privacyAndCompliance"] == {
         "allowsPurchases": False,
         "usesPersonalInfo": True,  # bedtime, reminder id, visits, topics per user id
         "isChildDirected": False,
         "isExportCompliant": True,
         "containsAds": False,
-        "locales": {locale: {"privacyPolicyUrl": privacy_url} for locale in source.LOCALES},
     }
     assert manifest["apis"] == {"custom": {"interfaces": [{"type": "CAN_FULFILL_INTENT_REQUEST"}]}}
     assert manifest["permissions"] == [{"name": "alexa::alerts:reminders:skill:readwrite"}]
@@ -514,6 +514,12 @@ def test_skill_manifest_locale(locale: str) -> None:
     assert (
         "general information, not a substitute for professional medical advice"
         in (info["description"])
+    )
+    # The emergency line, beside the disclaimer (the same paragraph).
+    (paragraph,) = [p for p in info["description"].split("\n\n") if "medical advice" in p]
+    assert (
+        "If you think you may have a medical emergency, call your local emergency number."
+        in paragraph
     )
     assert info["keywords"]
     phrases = info["examplePhrases"]
@@ -545,4 +551,6 @@ def test_ask_resources() -> None:
         "awsRegion": "us-east-1",
         # `ask deploy` points the manifest's events endpoint at the Lambda and subscribes.
         "skillEvents": {"subscriptions": ["SKILL_DISABLED"]},
+        # The stack's own parameters (tests/test_infrastructure.py, tests/test_privacy.py).
+        "cfn": infrastructure["userConfig"]["cfn"],
     }

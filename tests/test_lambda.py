@@ -13,7 +13,6 @@ import importlib.util
 import inspect
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -29,7 +28,7 @@ from skill.__main__ import _parser
 from skill.builder import build_skill
 from skill.config import Settings
 from skill.content import ANSWERS_PATH, ARTICLE_PATH, load_content
-from skill.dev import bundle
+from skill.dev import bundle, signers_fix
 from skill.dev.bundle import (
     BUNDLE_DIRNAME,
     DEFAULT_OUT,
@@ -47,6 +46,7 @@ from skill.dispatch import invoke_json
 from skill.web.app import create_app
 from testing import LAMBDA_ENTRY, ROOT
 from testing.envelopes import APPLICATION_ID, intent, launch, session_ended
+from testing.lambda_python import lambda_python
 from testing.readonly import lambda_preexec, remove_read_only, snapshot, unpack_read_only
 from testing.talk import plain
 from tests import test_persistence_dynamodb as dynamo
@@ -68,8 +68,7 @@ COLD_START_FORBIDDEN = (
     "oscrypto",
     "certvalidator",
     "cryptography",
-    # botocore is imported only once a DynamoDB table is configured (skill/persistence);
-    # boto3 never (nor bundled).
+    # Neither is bundled: DynamoDB memory has a small client of its own (skill/persistence).
     "boto3",
     "botocore",
 )
@@ -156,6 +155,7 @@ def expected_responses(requests: list[dict[str, Any]], skill_id: str | None) -> 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`python -m skill build-lambda --out <tmp>`: the real pip, against PyPI."""
+    lambda_python()
     out = tmp_path_factory.mktemp("build")
     archive = build_bundle(out)
     assert archive == out / ZIP_NAME
@@ -302,74 +302,19 @@ def test_service_clients_load_only_when_a_service_is_used(read_only_run: Any) ->
     ]
 
 
-def test_bundle_keeps_only_the_aws_models_it_uses(names: list[str]) -> None:
-    botocore = {
-        n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2
-    }
-    assert botocore == set(bundle.AWS_SERVICES) == {"dynamodb", "sts", "sso", "sso-oidc"}
-    # Neither boto3 (with s3transfer) nor the SDK's DynamoDB adapter: nothing imports them.
-    assert not any(n.startswith(("boto3/", "s3transfer/", "ask_sdk_dynamodb/")) for n in names)
-    assert "botocore/data/endpoints.json" in names and "botocore/data/_retry.json" in names
-
-
-ENDPOINTS = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-import botocore.session
-session = botocore.session.Session()
-found = {}
-for service in ("dynamodb", "sts", "sso", "sso-oidc"):
-    for region in ("us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1",
-                   "us-gov-west-1-fips", "aws-global", "local"):
-        client = session.create_client(service, region_name=region,
-            aws_access_key_id="x", aws_secret_access_key="x")
-        found[f"{service} {region}"] = [client.meta.endpoint_url, client.meta.partition]
-print(json.dumps(found))
-"""
-"""Every kept service's endpoint and partition in a few regions, from botocore at argv[1].
-The last three differ from the partition defaults only through endpoints.json's services
-(sts-fips..., sts.amazonaws.com, DynamoDB local's http://localhost:8000)."""
-
-
-def test_bundle_keeps_only_the_endpoints_it_uses(unpacked: Path, tmp_path: Path) -> None:
-    """endpoints.json pruned to the kept services (1.25 MB of JSON parsed at every cold
-    start with memory on) resolves exactly as the full file in the .venv's botocore."""
-    pruned = unpacked / "botocore" / "data" / "endpoints.json"
-    assert pruned.stat().st_size < 50_000
-    partitions = json.loads(pruned.read_text(encoding="utf-8"))["partitions"]
-    assert len(partitions) >= 8  # every partition stays
-    kept = {"dynamodb", "sts", "portal.sso", "oidc"}
-    assert all(set(p["services"]) <= kept for p in partitions)
-    assert set(partitions[0]["services"]) == kept
-
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    runs = [
-        subprocess.run(
-            [python, *flags, "-c", ENDPOINTS, folder],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=120,
-            check=True,
-        )
-        for python, flags, folder in (
-            (lambda_interpreter(), ["-I", "-S"], str(unpacked)),
-            (sys.executable, ["-I"], ""),  # the .venv's botocore, same version, every service
-        )
-    ]
-    bundled, full = (json.loads(run.stdout) for run in runs)
-    assert bundled == full
-    assert bundled["dynamodb eu-west-1"] == ["https://dynamodb.eu-west-1.amazonaws.com", "aws"]
-    assert bundled["dynamodb local"] == ["http://localhost:8000", "aws"]
-    assert bundled["sts aws-global"] == ["https://sts.amazonaws.com", "aws"]
+def test_bundle_carries_no_botocore(names: list[str]) -> None:
+    """DynamoDB goes through the skill's own small client, signed by aws-sdk-signers:
+    neither botocore nor boto3 (with s3transfer) nor the SDK's DynamoDB adapter ships."""
+    assert not any(
+        n.startswith(("botocore/", "boto3/", "s3transfer/", "ask_sdk_dynamodb/")) for n in names
+    )
+    assert "aws_sdk_signers/signers.py" in names
 
 
 def test_bundle_remembers_a_user_in_dynamodb(
     unpacked: Path, tmp_path: Path, moto: tuple[str, Any]
 ) -> None:
-    """python3.12 -I -S, the bundled botocore and only the kept models, against moto."""
+    """python3.12 -I -S, the bundle's own client and signer (aws-sdk-signers), against moto."""
     endpoint, table = moto
     env = {
         "HOME": str(tmp_path),
@@ -397,6 +342,21 @@ def test_bundle_remembers_a_user_in_dynamodb(
     assert CONTENT.answer("timing").speech in speech(answer)  # a one-shot: saved at its end
     stored = table.scan()["Items"]
     assert len(stored) == 1, done.stderr
+    loaded = json.loads(done.stdout)["after_requests"]
+    # The skill's own client, signed by aws-sdk-signers with asyncio kept out (signers_fix).
+    assert "aws_sdk_signers.signers" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in ("botocore", "boto3", "asyncio")]
+
+
+def test_the_signers_fix_keeps_asyncio_out_and_fails_loudly() -> None:
+    source = "import hmac\nimport asyncio\nx = 1\n\n    self._signing_lock = asyncio.Lock()\n"
+    patched = signers_fix.lazy_asyncio_source(source)
+    assert "import asyncio" not in patched
+    assert '__import__("asyncio").Lock()' in patched
+    assert patched.count("\n") == source.count("\n")  # tracebacks keep their lines
+    for changed in (source.replace("asyncio.Lock()", "asyncio.Lock(); asyncio.sleep"), "x = 1\n"):
+        with pytest.raises(signers_fix.SignersFixError):
+            signers_fix.lazy_asyncio_source(changed)
 
 
 @pytest.fixture
@@ -483,10 +443,34 @@ def test_zip_ships_the_runtimes_bytecode_for_every_module_and_no_other(names: li
 
 
 def test_bundle_bytecode_is_unchecked_hash_based(built: Path) -> None:
-    assert check_compiled(built / BUNDLE_DIRNAME) > 900  # every module of the SDKs and skill
+    assert check_compiled(built / BUNDLE_DIRNAME) > 800  # every module of the SDKs and skill
     with zipfile.ZipFile(built / ZIP_NAME) as archive:
         pyc = archive.read("skill/__pycache__/builder.cpython-312.pyc")
     assert int.from_bytes(pyc[4:8], "little") == 0b01  # PEP 552: hash-based, never checked
+
+
+EM_AARCH64 = 183
+"""ELF e_machine of 64-bit ARM, the `arm64` of the stack template."""
+
+
+def test_every_compiled_file_is_for_arm64(unpacked: Path) -> None:
+    """The stack runs on arm64 (Graviton): every native library in the bundle must be an
+    aarch64 ELF and none may be for another machine; the rest is pure Python."""
+    native: dict[str, int] = {}
+    for path in unpacked.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as file:
+                head = file.read(20)
+            if head[:4] == b"\x7fELF":
+                little = head[5] == 1
+                native[path.relative_to(unpacked).as_posix()] = int.from_bytes(
+                    head[18:20], "little" if little else "big"
+                )
+        assert not path.name.endswith((".dylib", ".pyd", ".dll")), path
+    assert native, "expected the optional compiled speed-ups (charset_normalizer)"
+    wrong = {name: machine for name, machine in native.items() if machine != EM_AARCH64}
+    assert wrong == {}
+    assert all("x86_64" not in name for name in native)
 
 
 def test_zip_is_ordered_and_timestamp_free(built: Path, names: list[str]) -> None:
@@ -549,14 +533,8 @@ json.dump(
 
 
 def lambda_interpreter() -> str:
-    """The Lambda runtime's Python (python3.12): a pyenv build of it, or one on PATH."""
-    versions = Path.home() / ".pyenv" / "versions"
-    built = sorted(versions.glob(f"{LAMBDA_PYTHON}.*/bin/python{LAMBDA_PYTHON}"))
-    found = [str(path) for path in built] + [shutil.which(f"python{LAMBDA_PYTHON}") or ""]
-    for candidate in filter(None, found):
-        if subprocess.run([candidate, "-I", "-S", "-c", ""], check=False).returncode == 0:
-            return candidate
-    pytest.fail(f"python{LAMBDA_PYTHON} (the Lambda runtime) is needed to check the bundle")
+    """The Lambda runtime's Python (python3.12), the one the build compiles with."""
+    return lambda_python()
 
 
 def bundled_modules(unpacked: Path) -> list[str]:
@@ -622,11 +600,14 @@ def test_lambda_pins_are_the_tested_versions() -> None:
     pins = locked_versions(bundle.REQUIREMENTS)
     app_pins = locked_versions(PROJECT / "requirements.txt")
     for name, version in pins.items():
-        assert importlib.metadata.version(name) == version, name
         assert app_pins[name] == version, name
+        if name == "aws-sdk-signers" and sys.version_info < (3, 12):
+            continue  # Python 3.12+ only: the .venv on 3.11 signs with botocore's signer
+        assert importlib.metadata.version(name) == version, name
     for core in ("ask-sdk-core", "ask-sdk-model", "ask-sdk-runtime"):
         assert core in pins
-    assert "botocore" in pins and "boto3" not in pins
+    assert "aws-sdk-signers" in pins
+    assert "botocore" not in pins and "boto3" not in pins
     for web_only in ("flask", "werkzeug", "gunicorn", "ask-sdk-webservice-support"):
         assert web_only not in pins
 
@@ -655,12 +636,11 @@ def no_pip(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     targets: list[Path] = []
     monkeypatch.setattr(bundle, "install_requirements", lambda target, _: targets.append(target))
     monkeypatch.setattr(bundle, "patch_sdk", lambda target: None)
-    monkeypatch.setattr(bundle, "prune_aws_models", lambda target: [])
-    monkeypatch.setattr(bundle, "prune_aws_endpoints", lambda target: [])
     return targets
 
 
 def test_the_build_finds_the_lambda_runtimes_python() -> None:
+    lambda_python()
     python, magic = find_lambda_python()
     asked = [
         python,
@@ -697,6 +677,7 @@ def test_the_build_stops_when_no_python_3_12_is_found(
 
 
 def test_build_starts_from_a_clean_folder(tmp_path: Path, no_pip: list[Path]) -> None:
+    lambda_python()  # the build compiles what it copied
     build_bundle(tmp_path)
     stale = tmp_path / BUNDLE_DIRNAME / "skill" / "removed_module.py"
     stale.write_text("", encoding="utf-8")

@@ -149,8 +149,8 @@ def test_make_lock_compiles_each_input_into_its_lock() -> None:
         assert words[words.index("-o") + 1] == f"$(LOCK_OUT)/{lock}"
     lambda_line = next(line for line in recipe if "requirements-lambda.in" in line)
     assert f"--python-version {lambda_bundle.LAMBDA_PYTHON}" in lambda_line
-    assert "--python-platform x86_64-manylinux_2_17" in lambda_line  # = manylinux2014_x86_64
-    assert lambda_bundle.LAMBDA_PLATFORM == "manylinux2014_x86_64"
+    assert "--python-platform aarch64-manylinux_2_17" in lambda_line  # = manylinux2014_aarch64
+    assert lambda_bundle.LAMBDA_PLATFORM == "manylinux2014_aarch64"
     for lock in LOCKS.values():
         header = (PROJECT / lock).read_text(encoding="utf-8").splitlines()[:2]
         assert header[1] == "#    make lock", f"{lock} was not written by `make lock`"
@@ -163,6 +163,24 @@ def test_setup_installs_the_dev_lock_with_hash_checking() -> None:
         words = line.split()
         assert "--require-hashes" in words, line
         assert words[words.index("-r") + 1] == "requirements-dev.txt", line
+
+
+def test_chat_installs_only_the_runtime_lock_with_hash_checking() -> None:
+    """`make chat` needs the skill, not the tools: no ruff, mypy, moto or cfn-lint."""
+    installs = [line for line in makefile_recipe("$(RUNTIME)") if " install " in line]
+    assert installs, "the runtime venv rule installs nothing"
+    for line in installs:
+        words = line.split()
+        assert "--require-hashes" in words, line
+        assert words[words.index("-r") + 1] == "requirements.txt", line
+    chat = next(
+        line
+        for line in (PROJECT / "Makefile").read_text("utf-8").splitlines()
+        if line.startswith("chat:")
+    )
+    assert chat.split() == ["chat:", "$(RUNTIME)"]
+    runtime = {entry.name for entry in read_lock(PROJECT / "requirements.txt")}
+    assert not runtime & {"ruff", "mypy", "moto", "cfn-lint", "pytest", "boto3"}
 
 
 def test_the_lambda_bundler_installs_its_lock() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from skill.memory import ListenerMemory
+from skill.memory import ListenerMemory, person_key
 from skill.names import Voice
 
 
@@ -45,3 +45,11 @@ def test_odd_stored_values_fall_back_to_defaults(odd: dict[str, Any]) -> None:
     assert record.voice == "normal"
     assert all(isinstance(topic, str) for topic in record.topics_heard)
     assert record.bedtime is None and record.last_topic is None
+
+
+def test_a_persons_key_names_neither_id_and_differs_by_account() -> None:
+    key = person_key("amzn1.ask.account.ONE", "amzn1.ask.person.ANNA")
+    assert key == person_key("amzn1.ask.account.ONE", "amzn1.ask.person.ANNA")
+    assert key != person_key("amzn1.ask.account.TWO", "amzn1.ask.person.ANNA")
+    assert key != person_key("amzn1.ask.account.ONE", "amzn1.ask.person.BEN")
+    assert "ONE" not in key and "ANNA" not in key

@@ -1,7 +1,9 @@
 """DynamoDB user memory, against a real local moto server over HTTP.
 
-Ours is a plain botocore client (skill/persistence/dynamodb.py); the SDK's own adapter
+Ours is the skill's own small client (skill/persistence/dynamodb_http.py, signed by
+aws-sdk-signers on Python 3.12, by botocore's signer on 3.11); the SDK's own adapter
 (ask_sdk_dynamodb) must still read every item ours writes, and ours every item it wrote.
+boto3 only sets up tables and looks at them.
 """
 
 from __future__ import annotations
@@ -12,24 +14,32 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
 from ask_sdk_model import Context, RequestEnvelope, User
 from ask_sdk_model.interfaces.system import SystemState
 from botocore.config import Config
-from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from skill.config import ConfigError, Settings
 from skill.persistence import ResilientPersistenceAdapter, build_persistence_adapter
-from skill.persistence.dynamodb import REVISION, JsonDynamoDbAdapter, build_dynamodb_adapter
+from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS, SessionEnd
+from skill.persistence.dynamodb import (
+    EXPIRES_AT,
+    REVISION,
+    JsonDynamoDbAdapter,
+    build_dynamodb_adapter,
+)
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.web.app import create_app
 from testing import ROOT
 from testing.envelopes import launch
@@ -82,16 +92,15 @@ def endpoint_of(server: ThreadedMotoServer) -> str:
     return f"http://{host}:{port}"
 
 
-def make_client(endpoint: str) -> Any:
-    """A plain DynamoDB client, as the skill builds (a resource's client would convert
-    values itself, on top of the adapter's own conversion)."""
-    return boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=FAST,
+def make_client(endpoint: str, *, max_attempts: int = 1) -> DynamoDbHttpClient:
+    """The skill's DynamoDB client, as default_dynamodb_client builds it, on `endpoint`."""
+    return DynamoDbHttpClient(
+        region="us-east-1",
+        endpoint=endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=0.5,
+        read_timeout=2,
+        max_attempts=max_attempts,
     )
 
 
@@ -181,9 +190,46 @@ def test_round_trip_keeps_json_types(adapter: ResilientPersistenceAdapter, table
     assert adapter.available
     assert adapter.get_attributes(envelope("amzn1.ask.account.B")) == {}
     # Stored the way the SDK lays items out: partition key "id", dict under "attributes",
-    # plus the revision token that makes updates atomic.
+    # plus the revision token that makes updates atomic and the TTL attribute.
     item = table.get_item(Key={"id": "amzn1.ask.account.A"})["Item"]
-    assert set(item) == {"id", "attributes", REVISION}
+    assert set(item) == {"id", "attributes", REVISION, EXPIRES_AT}
+    assert abs(int(item[EXPIRES_AT]) - time.time() - RETENTION_SECONDS) < 60
+
+
+def test_every_write_sets_the_ttl_400_days_on(table: Any, client: Any) -> None:
+    """The table's TTL attribute (TimeToLiveSpecification in the stack) is set by every
+    kind of write, RETENTION_DAYS from the write: a visit starts the period again."""
+    assert RETENTION_DAYS == 400
+    now = [1_800_000_000.0]
+    adapter = JsonDynamoDbAdapter(table.name, client, clock=lambda: now[0])
+    table.meta.client.update_time_to_live(  # boto3, as the stack's TimeToLiveSpecification
+        TableName=table.name,
+        TimeToLiveSpecification={"AttributeName": EXPIRES_AT, "Enabled": True},
+    )
+
+    def expiry() -> int:
+        return int(table.get_item(Key={"id": "amzn1.ask.account.T"})["Item"][EXPIRES_AT])
+
+    adapter.save_attributes("amzn1.ask.account.T", {"visits": 1})
+    assert expiry() == 1_800_000_000 + 400 * 86400
+    now[0] += 86400 * 30
+    adapter.update_attributes("amzn1.ask.account.T", bump)
+    assert expiry() == 1_800_000_000 + 430 * 86400
+
+
+def test_a_listener_not_seen_for_400_days_is_forgotten(table: Any, client: Any) -> None:
+    """DynamoDB deletes expired items itself, within days; until it does, an expired item
+    reads as no memory, and the next write replaces it as if new."""
+    written = 1_800_000_000.0
+    now = [written]
+    adapter = JsonDynamoDbAdapter(table.name, client, clock=lambda: now[0])
+    adapter.save_attributes("amzn1.ask.account.OLD", {"visits": 7, "bedtime": "22:30"})
+    now[0] = written + RETENTION_SECONDS - 1
+    assert adapter.get_attributes("amzn1.ask.account.OLD")["visits"] == 7
+    now[0] = written + RETENTION_SECONDS
+    assert adapter.get_attributes("amzn1.ask.account.OLD") == {}
+    assert adapter.update_attributes("amzn1.ask.account.OLD", bump) == {"visits": 1}
+    assert adapter.get_attributes("amzn1.ask.account.OLD") == {"visits": 1}
 
 
 def test_the_sdk_adapter_and_ours_read_each_others_items(
@@ -261,14 +307,60 @@ def test_missing_table_degrades(client: Any, caplog: pytest.LogCaptureFixture) -
     assert "ResourceNotFoundException" in record.getMessage()
 
 
-def test_throttling_degrades(adapter: ResilientPersistenceAdapter, client: Any) -> None:
-    with Stubber(client) as stub:
-        stub.add_client_error("get_item", "ProvisionedThroughputExceededException")
-        stub.add_client_error("update_item", "ThrottlingException")
-        assert adapter.get_attributes(envelope("u")) == {}
-        assert not adapter.available
-        adapter.save_attributes(envelope("u"), {"visits": 1})
-        assert not adapter.available
+class Throttled(BaseHTTPRequestHandler):
+    """Answers every call as DynamoDB does when throttling, and counts the calls."""
+
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        Throttled.calls.append(self.headers["X-Amz-Target"])
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput was exceeded",
+            }
+        ).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_throttling_is_retried_then_degrades(
+    adapter: ResilientPersistenceAdapter, table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Throttled twice (the client's two tries, as botocore's standard mode), the call
+    fails cleanly; the same adapter on a healthy endpoint works again."""
+    throttling = ThreadingHTTPServer(("127.0.0.1", 0), Throttled)
+    thread = threading.Thread(target=throttling.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = throttling.server_address[1]
+        Throttled.calls = []
+        inner = build_dynamodb_adapter(
+            table.name, make_client(f"http://127.0.0.1:{port}", max_attempts=2)
+        )
+        throttled = ResilientPersistenceAdapter(inner)
+        assert throttled.get_attributes(envelope("u")) == {}
+        assert not throttled.available
+        throttled.save_attributes(envelope("u"), {"visits": 1})
+        assert not throttled.available
+        assert (
+            Throttled.calls
+            == ["DynamoDB_20120810.GetItem"] * 2 + ["DynamoDB_20120810.UpdateItem"] * 2
+        )
+        assert all(
+            "ProvisionedThroughputExceededException" in r.getMessage()
+            for r in warnings_from(caplog)
+        )
+    finally:
+        throttling.shutdown()
+        throttling.server_close()
     adapter.save_attributes(envelope("u"), {"visits": 1})
     assert adapter.available
 
@@ -305,7 +397,7 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
         assert called == []  # a failed read never leads to saving attributes rebuilt from {}
         warned = warnings_from(caplog)
         assert len(warned) == 4
-        assert all("EndpointConnectionError" in r.getMessage() for r in warned)
+        assert all("DynamoDbConnectionError" in r.getMessage() for r in warned)
         assert all(r.exc_info is None for r in warned)
 
         server = start_server(port)  # the same endpoint comes back (moto keeps its state)
@@ -319,30 +411,34 @@ def test_server_down_degrades_and_recovers(caplog: pytest.LogCaptureFixture) -> 
 
 
 def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> None:
-    """A plain botocore client: no `import boto3` (nor s3transfer), no boto3 resource, no
-    ask_sdk_dynamodb at a cold start; and no AWS config is needed until a client is built."""
+    """The skill's own client: no boto3 (nor s3transfer), no botocore session, no
+    ask_sdk_dynamodb; no AWS config is needed until a client is built; a missing region
+    is a ConfigError naming both variables."""
     script = (
         "import sys\n"
-        "import botocore.session\n"
         "from skill.config import ConfigError, Settings\n"
         "from skill.persistence import build_persistence_adapter\n"
-        "client = botocore.session.Session().create_client('dynamodb',\n"
-        "    region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x')\n"
-        "adapter = build_persistence_adapter(Settings(dynamodb_table='t'),\n"
-        "    dynamodb_client=client)\n"
-        "assert adapter.inner.client is client\n"
+        "from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient\n"
         "try:\n"
         "    build_persistence_adapter(Settings(dynamodb_table='t'))\n"
         "except ConfigError as exc:\n"
         "    assert 'AWS_REGION' in str(exc)\n"
         "else:\n"
         "    raise AssertionError('no region should be a ConfigError')\n"
+        "import os\n"
+        "os.environ['AWS_REGION'] = 'eu-west-1'\n"
+        "adapter = build_persistence_adapter(Settings(dynamodb_table='t'))\n"
+        "assert isinstance(adapter.inner.client, DynamoDbHttpClient)\n"
+        "assert adapter.inner.client.endpoint == 'https://dynamodb.eu-west-1.amazonaws.com'\n"
         "heavy = ('boto3', 's3transfer', 'ask_sdk_dynamodb')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in heavy]\n"
+        "loaded += [m for m in ('botocore.session', 'botocore.client') if m in sys.modules]\n"
         "assert loaded == [], loaded\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         "AWS_EC2_METADATA_DISABLED": "true",
@@ -350,7 +446,10 @@ def test_dynamodb_needs_neither_boto3_nor_the_sdk_adapter(tmp_path: Path) -> Non
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
 
 
-def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_client_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -358,11 +457,31 @@ def test_default_resource_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     assert adapter is not None
     inner = adapter.inner
     assert isinstance(inner, JsonDynamoDbAdapter)
-    config = inner.client.meta.config
-    assert inner.client.meta.region_name == "eu-west-1"
-    assert config.connect_timeout <= 1
-    assert config.read_timeout <= 2
-    assert config.retries["total_max_attempts"] <= 2
+    client = inner.client
+    assert isinstance(client, DynamoDbHttpClient)
+    assert client.region == "eu-west-1"
+    assert client.endpoint == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert client.connect_timeout <= 1
+    assert client.read_timeout <= 2
+    assert client.max_attempts <= 2
+
+
+def test_the_client_signs_with_the_environments_session_token(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda's role credentials carry a session token: it is sent, and signed."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-of-the-role")
+    adapter = build_persistence_adapter(Settings(dynamodb_table="t"))
+    assert adapter is not None
+    client = adapter.inner.client  # type: ignore[attr-defined]
+    url = "https://dynamodb.us-east-1.amazonaws.com/"
+    headers = client._sign(
+        url, {"Host": "dynamodb.us-east-1.amazonaws.com"}, b"{}", client.credentials()
+    )
+    assert headers["X-Amz-Security-Token"] == "token-of-the-role"
+    assert "x-amz-security-token" in headers["Authorization"]
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
 
 
 # --- atomic updates: no lost write under concurrency ------------------------------------
@@ -388,6 +507,7 @@ import os
 import boto3
 from botocore.config import Config
 from skill.persistence.dynamodb import build_dynamodb_adapter
+from skill.persistence.dynamodb_http import DynamoDbConnectionError, DynamoDbHttpClient
 from skill.persistence import ResilientPersistenceAdapter
 from skill.persistence.base import envelope_for_user
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter's import needs one
@@ -401,9 +521,11 @@ options = dict(
                   retries={"mode": "standard", "max_attempts": 1}),
 )
 session = boto3.session.Session()
-client = session.client("dynamodb", **options)
 resource = session.resource("dynamodb", **options)
-if how == "atomic":
+if how == "atomic":  # the skill's own client, one connection per thread
+    client = DynamoDbHttpClient(region="us-east-1", endpoint=endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=60, read_timeout=60, max_attempts=1)
     adapter = ResilientPersistenceAdapter(
         build_dynamodb_adapter(table, client, update_budget=300))
 else:  # the SDK's adapter: a get, then a put (what ours must never do)
@@ -651,7 +773,7 @@ def test_aws_region_wins_over_aws_default_region(
     assert adapter is not None
     inner = adapter.inner
     assert isinstance(inner, JsonDynamoDbAdapter)
-    assert inner.client.meta.region_name == "eu-west-1"
+    assert inner.client.region == "eu-west-1"
 
 
 def test_no_region_names_both_variables(aws_env: str) -> None:
@@ -659,3 +781,251 @@ def test_no_region_names_both_variables(aws_env: str) -> None:
         build_persistence_adapter(Settings(dynamodb_table="t"))
     assert "AWS_REGION" in str(refused.value)
     assert "AWS_DEFAULT_REGION" in str(refused.value)
+
+
+# --- session ends: one atomic ADD, no read (issue 21, item 5) ---------------------------
+
+
+def test_200_simultaneous_session_ends_of_one_listener_all_count(serial_endpoint: str) -> None:
+    """200 threads end a session for the same listener at the same moment (and 4 change
+    a setting meanwhile): all 200 visits and every topic are stored, within seconds.
+
+    Against moto one request at a time (serial_endpoint), as DynamoDB applies each
+    write to an item atomically. The optimistic read-modify-write stored 15-31 of 200
+    here (BENCHMARKS.md, "Same-user contention")."""
+    table = create_table(make_resource(serial_endpoint))
+    client = DynamoDbHttpClient(
+        region="us-east-1",
+        endpoint=serial_endpoint,
+        credentials=lambda: ("testing", "testing", None),
+        connect_timeout=10,  # 200 connections at once overflow the listen backlog
+        read_timeout=10,
+        max_attempts=1,
+    )
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+    user = "amzn1.ask.account.BUSY"
+    sessions, settings = 200, 4
+    gate = threading.Barrier(sessions + settings)
+    failed: list[str] = []
+
+    def session_end(i: int) -> None:
+        gate.wait()
+        adapter.record_session(user, SessionEnd(1, (f"topic{i % 7}", "dose"), "2026-12-06"))
+        if not adapter.available:
+            failed.append(f"session {i}")
+
+    def set_voice(i: int) -> None:
+        gate.wait()
+        adapter.update_attributes(user, lambda a: a | {"voice": f"voice{i}"})
+        if not adapter.available:
+            failed.append(f"setting {i}")
+
+    threads = [threading.Thread(target=session_end, args=(i,)) for i in range(sessions)]
+    threads += [threading.Thread(target=set_voice, args=(i,)) for i in range(settings)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    took = time.monotonic() - started
+
+    assert failed == []
+    assert took < 20
+    stored = adapter.get_attributes(user)
+    assert stored["visits"] == sessions
+    assert sorted(stored["topics_heard"]) == sorted({"dose", *(f"topic{i}" for i in range(7))})
+    assert stored["voice"] in {f"voice{i}" for i in range(settings)}
+    assert stored["first_seen"] == "2026-12-06"
+    item = table.get_item(Key={"id": user})["Item"]
+    assert item["visits"] + item.get("attributes", {}).get("visits", 0) == sessions
+
+
+def test_an_old_layout_item_is_read_and_updated(table: Any, resource: Any, client: Any) -> None:
+    """An item from before the ledger (visits and topics inside "attributes", as the SDK
+    adapter and earlier releases wrote them): session ends add to it, settings writes
+    keep both, and a save leaves the SDK adapter's layout again."""
+    sdk = sdk_adapter(table.name, resource)
+    old = {
+        "visits": 7,
+        "topics_heard": ["dose", "sleep"],
+        "last_topic": "sleep",
+        "first_seen": "2024-01-02",
+        "voice": "quiet",
+    }
+    sdk.save_attributes(envelope("old"), old)
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+
+    adapter.record_session("old", SessionEnd(1, ("timing", "dose"), "2026-12-06"))
+    assert adapter.available
+    expected = old | {"visits": 8, "topics_heard": ["dose", "sleep", "timing"]}
+    assert adapter.get_attributes("old") == expected | {"last_topic": "dose"}
+    item = table.get_item(Key={"id": "old"})["Item"]
+    assert item["attributes"] == old  # untouched: the session went into the ledger
+    assert (item["visits"], item["topics_heard"]) == (1, {"dose", "timing"})
+
+    # A settings write (read-modify-write) between two session ends loses neither.
+    adapter.update_attributes("old", lambda a: a | {"bedtime": "22:30"})
+    adapter.record_session("old", SessionEnd(1, ("magnesium",), "2026-12-07"))
+    got = adapter.get_attributes("old")
+    assert got["visits"] == 9
+    # Topics are a set (the skill only asks whether one was heard): order is not kept.
+    assert sorted(got["topics_heard"]) == ["dose", "magnesium", "sleep", "timing"]
+    assert (got["last_topic"], got["first_seen"]) == ("magnesium", "2024-01-02")
+    assert (got["voice"], got["bedtime"]) == ("quiet", "22:30")
+
+    # save_attributes replaces everything and drops the ledger: the SDK reads it all.
+    adapter.save_attributes("old", got)
+    assert sdk.get_attributes(envelope("old")) == got
+    assert "visits" not in table.get_item(Key={"id": "old"})["Item"]
+
+
+def test_a_session_counted_between_read_and_write_of_a_setting_is_kept(
+    table: Any, client: Any
+) -> None:
+    adapter = build_dynamodb_adapter(table.name, client)
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    calls: list[dict[str, Any]] = []
+
+    def racing(attributes: dict[str, Any]) -> dict[str, Any]:
+        calls.append(dict(attributes))
+        # Another device's session ends meanwhile: no revision change, so no retry.
+        adapter.record_session("u", SessionEnd(1, ("timing",), "2026-12-06"))
+        return attributes | {"voice": "quiet"}
+
+    adapter.update_attributes("u", racing)
+    assert len(calls) == 1
+    got = adapter.get_attributes("u")
+    assert got["visits"] == 2
+    assert sorted(got["topics_heard"]) == ["dose", "timing"]
+    assert got["voice"] == "quiet"
+
+
+def test_a_ledger_of_another_type_is_converted_once(table: Any, client: Any) -> None:
+    """A top-level visits or topics_heard that ADD cannot add to (hand-edited, another
+    tool) makes record_session fall back to the read-modify-write, which converts."""
+    table.put_item(
+        Item={
+            "id": "odd",
+            "attributes": {"visits": 2, "voice": "quiet"},
+            "visits": "three",
+            "topics_heard": ["dose"],
+        }
+    )
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, client))
+    assert adapter.get_attributes("odd") == {
+        "visits": 2,
+        "voice": "quiet",
+        "topics_heard": ["dose"],
+    }
+
+    adapter.record_session("odd", SessionEnd(1, ("timing",), "2026-12-06"))
+    assert adapter.available
+    item = table.get_item(Key={"id": "odd"})["Item"]
+    assert "visits" not in item and "topics_heard" not in item  # converted
+    assert item["attributes"]["visits"] == 3
+    adapter.record_session("odd", SessionEnd(1, ("sleep",), "2026-12-07"))  # atomic again
+    got = adapter.get_attributes("odd")
+    assert (got["visits"], got["topics_heard"]) == (4, ["dose", "timing", "sleep"])
+    assert table.get_item(Key={"id": "odd"})["Item"]["visits"] == 1
+
+
+def test_an_expired_item_reads_as_nothing_and_starts_afresh(table: Any, client: Any) -> None:
+    now = time.time()
+    adapter = build_dynamodb_adapter(table.name, client, clock=lambda: now)
+    adapter.save_attributes("gone", {"voice": "quiet"})
+    adapter.record_session("gone", SessionEnd(1, ("dose",), "2025-01-01"))
+
+    later = build_dynamodb_adapter(table.name, client, clock=lambda: now + RETENTION_SECONDS + 1)
+    assert later.get_attributes("gone") == {}  # DynamoDB's TTL may not have deleted it yet
+    later.record_session("gone", SessionEnd(1, ("timing",), "2026-02-05"))
+    assert later.get_attributes("gone") == {
+        "visits": 1,
+        "topics_heard": ["timing"],
+        "last_topic": "timing",
+        "first_seen": "2026-02-05",
+    }
+
+
+class AnswerLost:
+    """A client whose first UpdateItem lands but whose answer is lost, so it is sent
+    again (as DynamoDbHttpClient retries after a read timeout)."""
+
+    def __init__(self, inner: Any, meanwhile: Any = None) -> None:
+        self.inner = inner
+        self.sent = 0
+        self.meanwhile = meanwhile
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def delete_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.delete_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent == 1:
+            self.inner.update_item(**request)  # lands; the answer never arrives
+            if self.meanwhile is not None:
+                self.meanwhile()
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_sent_again_after_a_lost_answer_counts_once(table: Any, client: Any) -> None:
+    lossy = AnswerLost(client)
+    adapter = build_dynamodb_adapter(table.name, lossy)
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    assert lossy.sent == 1
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    # Also when another device's session end lands before the resent request.
+    other = build_dynamodb_adapter(table.name, client)
+    lossy = AnswerLost(
+        client, lambda: other.record_session("v", SessionEnd(1, ("sleep",), "2026-12-06"))
+    )
+    build_dynamodb_adapter(table.name, lossy).record_session(
+        "v", SessionEnd(1, ("dose",), "2026-12-06")
+    )
+    assert other.get_attributes("v")["visits"] == 2
+
+
+class Unreached:
+    """A client whose first `failures` UpdateItems never reach DynamoDB."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner = inner
+        self.failures = failures
+        self.sent = 0
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        return dict(self.inner.get_item(**request))
+
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        self.sent += 1
+        if self.sent <= self.failures:
+            raise DynamoDbConnectionError("DynamoDB at test: TimeoutError: timed out")
+        return dict(self.inner.update_item(**request))
+
+
+def test_a_session_end_is_sent_again_once_when_dynamodb_was_not_reached(
+    table: Any, client: Any
+) -> None:
+    once = Unreached(client, failures=1)
+    build_dynamodb_adapter(table.name, once).record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert once.sent == 2
+    assert build_dynamodb_adapter(table.name, client).get_attributes("u")["visits"] == 1
+
+    down = Unreached(client, failures=99)
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter(table.name, down))
+    adapter.record_session("u", SessionEnd(1, (), "2026-12-06"))
+    assert not adapter.available
+    assert down.sent == 2  # not more: a store that is down should not hold up the answer
+
+
+def test_a_session_end_that_cannot_be_stored_degrades(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    adapter = ResilientPersistenceAdapter(build_dynamodb_adapter("no-such-table", client))
+    adapter.record_session("u", SessionEnd(1, ("dose",), "2026-12-06"))
+    assert not adapter.available
+    [record] = warnings_from(caplog)
+    assert "ResourceNotFoundException" in record.getMessage()

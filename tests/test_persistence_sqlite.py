@@ -22,9 +22,12 @@ from ask_sdk_model.interfaces.system import SystemState
 from skill.config import Settings
 from skill.persistence import (
     ResilientPersistenceAdapter,
+    SessionEnd,
     SqlitePersistenceAdapter,
     build_persistence_adapter,
 )
+from skill.persistence.base import RETENTION_DAYS, RETENTION_SECONDS
+from skill.persistence.sqlite import SWEEP_INTERVAL
 from testing import ROOT
 
 FAST_BUSY = 0.1
@@ -214,6 +217,34 @@ def test_threads_sharing_one_adapter_lose_no_increments(db_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert store.get_attributes("shared") == {"visits": 200}
+
+
+def test_session_ends_are_counted_in_the_transaction(db_path: Path) -> None:
+    """record_session is the same read-modify-write inside BEGIN IMMEDIATE: a record
+    written before keeps its layout, and 4 threads' 50 session ends each all count."""
+    store = SqlitePersistenceAdapter(db_path, busy_timeout=30)
+    store.save_attributes("u", {"visits": 2, "topics_heard": ["dose"], "voice": "quiet"})
+    store.record_session("u", SessionEnd(1, ("timing", "dose"), "2026-12-06"))
+    assert store.get_attributes("u") == {
+        "visits": 3,
+        "topics_heard": ["dose", "timing"],
+        "last_topic": "dose",
+        "first_seen": "2026-12-06",
+        "voice": "quiet",
+    }
+
+    def work(i: int) -> None:
+        for _ in range(50):
+            store.record_session("shared", SessionEnd(1, (f"t{i}",), "2026-12-06"))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shared = store.get_attributes("shared")
+    assert shared["visits"] == 200
+    assert sorted(shared["topics_heard"]) == ["t0", "t1", "t2", "t3"]
 
 
 def _increment_in_process(path: str, user_ids: list[str], rounds: int, start: Barrier) -> None:
@@ -505,3 +536,39 @@ def test_sqlite_path_does_not_import_boto3(tmp_path: Path) -> None:
         check=True,
         timeout=60,
     )
+
+
+def test_a_listener_not_seen_for_400_days_is_swept(db_path: Path) -> None:
+    """Retention: a row not written for RETENTION_DAYS reads as no memory at once and is
+    deleted by the sweep that runs when a connection opens (and daily on writes)."""
+    assert RETENTION_DAYS == 400
+    now = [1_800_000_000.0]
+    store = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    store.save_attributes("amzn1.ask.account.OLD", {"visits": 3})
+    now[0] += 200 * 86400
+    store.save_attributes("amzn1.ask.account.RECENT", {"visits": 1})
+    now[0] += 200 * 86400  # OLD: exactly 400 days, RECENT: 200
+    assert store.get_attributes("amzn1.ask.account.OLD") == {"visits": 3}
+    now[0] += 1
+    assert store.get_attributes("amzn1.ask.account.OLD") == {}  # expired, not yet swept
+    store.close()
+
+    reopened = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    assert reopened.get_attributes("amzn1.ask.account.RECENT") == {"visits": 1}  # opens: sweeps
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT user_id FROM user_attributes").fetchall()
+    assert rows == [("amzn1.ask.account.RECENT",)]
+    reopened.close()
+
+
+def test_a_long_running_process_sweeps_daily_on_writes(db_path: Path) -> None:
+    now = [1_800_000_000.0]
+    store = SqlitePersistenceAdapter(db_path, clock=lambda: now[0])
+    store.save_attributes("amzn1.ask.account.OLD", {"visits": 3})
+    now[0] += RETENTION_SECONDS + SWEEP_INTERVAL
+    store.update_attributes("amzn1.ask.account.NEW", bump)  # same connection, sweep due
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT user_id FROM user_attributes").fetchall()
+    assert rows == [("amzn1.ask.account.NEW",)]
+    assert store.sweep() == 0
+    store.close()

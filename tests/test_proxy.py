@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.content import PRIVACY_PATH
+from skill.content import privacy_policy
 from testing import ROOT, envelopes, pki
 from testing.servers import free_port, stop, wait_for
 
@@ -123,7 +123,8 @@ class Gunicorn:
     def reached(self, test_id: str) -> list[str]:
         """gunicorn's access-log lines of the requests tagged `test_id`."""
         lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
-        return [line for line in lines if f" id={test_id} " in line]
+        messages = [json.loads(line)["message"] for line in lines]  # one JSON object a line
+        return [message for message in messages if f" id={test_id} " in message]
 
 
 @dataclass
@@ -557,7 +558,21 @@ def test_the_privacy_policy_skill_json_links_to_is_served_through_nginx(nginx: N
     answer = send(nginx, "GET", "/privacy")
     assert answer.status == 200
     assert answer.headers.get("Content-Type", "").startswith("text/html")
-    assert answer.body.decode("utf-8") == PRIVACY_PATH.read_text(encoding="utf-8")
+    assert answer.body.decode("utf-8") == privacy_policy(None, None)
+
+
+def test_every_line_gunicorn_writes_is_one_json_object(nginx: Nginx, gunicorn: Gunicorn) -> None:
+    """One log format in production: gunicorn's error log, its access log, the app's
+    logging and the request lines, each line one JSON object with `time` and `log`."""
+    assert send(nginx, "GET", "/healthz").status == 200
+    wait_for(lambda: gunicorn.access_log.exists(), 5, "gunicorn's access log")
+    lines = gunicorn.output.read_text().splitlines() + gunicorn.access_log.read_text().splitlines()
+    parsed = [json.loads(line) for line in lines if line.strip()]
+    kinds = {entry["log"] for entry in parsed}
+    assert {"gunicorn", "access", "request"} <= kinds, kinds
+    assert all("time" in entry for entry in parsed)
+    access = next(entry for entry in parsed if entry["log"] == "access")
+    assert {"method", "path", "status", "latency_ms"} <= set(access)
 
 
 @pytest.mark.parametrize(

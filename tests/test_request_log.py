@@ -1,4 +1,4 @@
-"""One JSON log line per request on the web service (skill/logs.py, skill/web.py).
+"""One JSON log line per request on the web service (skill/logs.py, skill/web/app.py).
 
 Lambda's lines are checked through the real entry in tests/test_lambda_memory.py.
 """

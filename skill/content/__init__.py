@@ -19,6 +19,7 @@ ANSWERS_PATH = CONTENT_DIR / "answers.json"
 #: Generated from the interaction model's `topic:` keys (`make model`).
 INTENT_TOPICS_PATH = CONTENT_DIR / "intent_topics.json"
 PRIVACY_PATH = CONTENT_DIR / "privacy.html"
+NIGHT_SCREEN_PATH = CONTENT_DIR / "night_screen.json"
 
 
 class ContentError(ValueError):
@@ -77,9 +78,11 @@ class Prompts:
     quiet_on: str
     quiet_off: str
     forget_confirm: str
+    forget_confirm_person: str
     forget_reprompt: str
     forgotten: str
     forgotten_reminder: str
+    forgotten_shared_reminder: str
     forget_reminder_failed: str
     forget_kept: str
     ask_bedtime: str
@@ -305,7 +308,39 @@ def article_title() -> str:
     return article_text().split("\n", 1)[0].strip()
 
 
+NOT_CONFIGURED = "(not configured: set {variable})"
+"""What the policy says where the operator left a setting out; the deploy refuses that
+(hooks/build.sh), a local server shows it."""
+
+
 @cache
-def privacy_policy(path: Path = PRIVACY_PATH) -> str:
-    """The privacy policy (plain HTML) the web service serves at GET /privacy."""
-    return path.read_text(encoding="utf-8")
+def privacy_policy(
+    operator: str | None = None, contact: str | None = None, path: Path = PRIVACY_PATH
+) -> str:
+    """The privacy policy (plain HTML) served at GET /privacy, by the web service and on
+    Lambda by skill/privacy_page.py, naming the operator and a contact
+    (`SKILL_OPERATOR`, `SKILL_CONTACT`), HTML-escaped."""
+    import html  # only the page needs these: not at every cold start's import
+    import re
+
+    filled = {
+        "operator": operator or NOT_CONFIGURED.format(variable="SKILL_OPERATOR"),
+        "contact": contact or NOT_CONFIGURED.format(variable="SKILL_CONTACT"),
+    }
+    return re.sub(
+        r"\{\{(operator|contact)\}\}",
+        lambda found: html.escape(filled[found.group(1)]),
+        path.read_text(encoding="utf-8"),
+    )
+
+
+@cache
+def night_screen_document(path: Path = NIGHT_SCREEN_PATH) -> dict[str, Any]:
+    """The night screen's APL document (data-bound; `skill.screen` fills its data).
+
+    Read on the first answer to a screen device, once per process. Treat it as frozen:
+    every response refers to this one dict."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or document.get("type") != "APL":
+        raise ContentError(f"{path.name}: not an APL document")
+    return document

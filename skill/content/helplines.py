@@ -1,12 +1,10 @@
 """Where to send someone in danger, per shipped locale: the emergency number and, for a
 swallowing, the poison line where the country has one for the public.
 
-Each number was checked on 2026-12-06 against the official source named in the
-`# source:` comment just above it; `tests/test_safety.py` fails if a shipped locale has
-no entry or a number has no source. Spoken forms are digits read calmly, the way people
-there say them ("triple zero"); `shown` is for cards and screens. The sentences around
-them are data in `answers.json` (`safety.texts`): `swallowed` names the one said after
-"Please call ... now." when something was swallowed.
+Each number was checked on 2026-12-06 against the official source named in the `# source:`
+comment above it (tests/test_safety.py fails if a locale has no entry or a number no
+source). Spoken forms are read the way people there say them ("triple zero"); `shown` is
+for cards and screens. The sentences around them are data (`answers.json`, `safety.texts`).
 """
 
 from __future__ import annotations

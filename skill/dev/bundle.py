@@ -2,7 +2,7 @@
 
 `ask deploy` runs hooks/build.sh, which calls this builder and hands the ASK CLI the
 zip (also fit for `aws lambda update-function-code`); the folder holds the same files. The
-dependencies are installed for the Lambda runtime (CPython 3.12, manylinux x86_64)
+dependencies are installed for the Lambda runtime (CPython 3.12, manylinux aarch64)
 rather than for the interpreter running the build, so any machine builds the same
 bundle, and the zip is byte-for-byte reproducible.
 """
@@ -10,8 +10,6 @@ bundle, and the zip is byte-for-byte reproducible.
 from __future__ import annotations
 
 import glob
-import gzip
-import json
 import logging
 import os
 import shutil
@@ -21,7 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from skill.dev import lazy_services
+from skill.dev import lazy_services, signers_fix
 
 logger = logging.getLogger(__name__)
 
@@ -37,22 +35,14 @@ ZIP_NAME = "bedtime-magnesium-lambda.zip"
 
 LAMBDA_PYTHON = "3.12"
 """The runtime in ask-resources.json and the stack template; wheels are chosen for it."""
-LAMBDA_PLATFORM = "manylinux2014_x86_64"
-"""The stack template's `Architectures: [x86_64]` (infrastructure/cfn-deployer/skill-stack.yaml)."""
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+"""The stack template's `Architectures: [arm64]` (infrastructure/cfn-deployer/skill-stack.yaml):
+Graviton, manylinux wheels for aarch64 (requirements-lambda.txt is locked for it)."""
 
 LAMBDA_CACHE_TAG = "cpython-" + LAMBDA_PYTHON.replace(".", "")
 """`sys.implementation.cache_tag` of the runtime: it reads only .pyc named with it."""
 LAMBDA_PYTHON_ENV = "SKILL_LAMBDA_PYTHON"
 """Names the Python 3.12 to compile with, when the build interpreter is another version."""
-
-AWS_SERVICES: tuple[str, ...] = ("dynamodb", "sts", "sso", "sso-oidc")
-"""The only AWS service models the bundle keeps (botocore/data): DynamoDB for
-user memory, and what botocore's credential providers may call. botocore lists every
-model folder it ships (about 450) the first time a client or resource is built, in each
-session, at INIT, a large part of a DynamoDB cold start; dropping the rest also makes
-the unzipped bundle much smaller (BENCHMARKS.md). Any other service fails with botocore's
-UnknownServiceError, so add it here first. botocore/data/endpoints.json keeps only these
-services' entries too (prune_aws_endpoints)."""
 
 NOT_BUNDLED: tuple[str, ...] = ("dev", "web", "__main__.py")
 """What under skill/ never goes in the bundle: the developer tools and build steps
@@ -100,8 +90,6 @@ def build_bundle(out: str | Path = DEFAULT_OUT, *, requirements: str | Path = RE
     # pip --target also writes console scripts whose shebang names this machine's python.
     shutil.rmtree(bundle / "bin", ignore_errors=True)
     patch_sdk(bundle)
-    prune_aws_models(bundle)
-    prune_aws_endpoints(bundle)
     compile_bundle(bundle)
 
     zip_folder(bundle, archive)
@@ -158,7 +146,8 @@ def install_requirements(target: Path, requirements: Path) -> None:
 
 
 def patch_sdk(bundle: Path) -> None:
-    """Rewrite the bundle's SDK service client factory to load clients lazily, or raise."""
+    """Rewrite the bundle's SDK service client factory to load clients lazily, and keep
+    asyncio out of aws-sdk-signers' import (skill/dev/signers_fix.py); or raise."""
     try:
         lazy = lazy_services.patch_bundle(bundle)
     except lazy_services.LazyServicesError as problem:
@@ -167,58 +156,13 @@ def patch_sdk(bundle: Path) -> None:
             "update skill/dev/lazy_services.py for it (tests/test_lazy_services.py)"
         ) from None
     logger.info("service clients loaded on first use: %s", ", ".join(sorted(lazy)))
-
-
-def prune_aws_models(bundle: Path) -> list[str]:
-    """Delete every AWS service model but AWS_SERVICES from the bundle; return the kept.
-
-    Raises BundleError if botocore is not installed, or a kept service has no model (a
-    renamed service must not silently vanish).
-    """
-    folder = bundle / "botocore" / "data"
-    if not folder.is_dir():
-        raise BundleError(f"no botocore service models under {bundle}")
-    for service in folder.iterdir():
-        if service.is_dir() and service.name not in AWS_SERVICES:
-            shutil.rmtree(service)
-    kept = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    if kept != sorted(AWS_SERVICES):
-        raise BundleError(f"botocore models kept: {kept}; expected {sorted(AWS_SERVICES)}")
-    return kept
-
-
-def prune_aws_endpoints(bundle: Path) -> list[str]:
-    """Keep only the kept services' entries in botocore's endpoints.json; return them.
-
-    botocore parses the whole file (every service in every partition) each time a
-    session builds its first client, during a DynamoDB cold start. Every partition, its
-    regions and its defaults stay; only the `services` of other services go (botocore
-    keys them by each model's endpointPrefix). Raises BundleError if a kept service has
-    no entry in the `aws` partition.
-    """
-    data = bundle / "botocore" / "data"
-    path = data / "endpoints.json"
-    endpoints = json.loads(path.read_text(encoding="utf-8"))
-    prefixes = sorted(_endpoint_prefix(data / service) for service in AWS_SERVICES)
-    for partition in endpoints["partitions"]:
-        services = partition["services"]
-        if partition["partition"] == "aws" and not set(prefixes) <= set(services):
-            missing = sorted(set(prefixes) - set(services))
-            raise BundleError(f"botocore's endpoints.json has no aws entry for {missing}")
-        partition["services"] = {k: v for k, v in services.items() if k in prefixes}
-    path.write_text(json.dumps(endpoints, separators=(",", ":")), encoding="utf-8")
-    return prefixes
-
-
-def _endpoint_prefix(service: Path) -> str:
-    """The endpointPrefix of the newest model version of a botocore service folder."""
-    models = sorted(service.glob("*/service-2.json*"))  # version folders are dates
-    if not models:
-        raise BundleError(f"no service model under {service}")
-    with (gzip.open if models[-1].suffix == ".gz" else open)(
-        models[-1], "rt", encoding="utf-8"
-    ) as model:
-        return str(json.load(model)["metadata"]["endpointPrefix"])
+    try:
+        signers_fix.patch_bundle(bundle)
+    except signers_fix.SignersFixError as problem:
+        raise BundleError(
+            f"cannot keep asyncio out of aws-sdk-signers: {problem}. Update "
+            "skill/dev/signers_fix.py for the new version (tests/test_lambda.py)"
+        ) from None
 
 
 def find_lambda_python(

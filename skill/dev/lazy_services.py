@@ -1,33 +1,11 @@
 """Load ask-sdk-model's service clients on first use, not at import (Lambda bundle only).
 
-Why this exists: ``ask_sdk_core.handler_input`` imports ``ask_sdk_model.services``, whose
-``service_client_factory`` module starts with eleven ``from .<service> import
-<Service>ServiceClient`` lines (ask-sdk-model 1.82.0). Each pulls in a service package
-and its models: about 130 modules that a LaunchRequest never touches, a sixth of a cold
-start's imports. The skill only ever uses two of them (Reminders and the settings API,
-``ups``), and only inside a reminder conversation.
-
-What the fix does: :func:`lazy_factory_source` rewrites that module's source so each
-getter imports its client class when first called (``from .ups import
-UpsServiceClient; return UpsServiceClient(self.api_configuration)`` on the getter's own
-line), and the three imports no getter uses are dropped. Line numbers do not move, the
-getters' behaviour (including wrapping a failure in ValueError) is the SDK's, and every
-client module is imported exactly as before, only later. Anything that does not look
-exactly like the shape this was written for makes it raise, so an SDK upgrade stops the
-build instead of shipping a half-patched module.
-
-Why a bundle-time rewrite and not an import hook: a hook would have to compile the
-patched source at every Lambda INIT (the code folder is read-only, so nothing could
-cache it), which costs part of what laziness saves and brings back the source compile
-the precompiled bundle removes. :func:`patch_bundle` instead rewrites the bundle's copy
-before skill/dev/bundle.py compiles the bundle, so Lambda loads a precompiled lazy module
-with no machinery at run time.
-
-Why Lambda only: the web service (gunicorn) imports once per worker at boot, before the
-worker accepts traffic, so eager imports cost no request anything; lazy ones would move
-the cost onto the first reminder request each worker serves. Lambda pays every import
-inside INIT, on the request that started the container. This module is used at build
-time and is never in the bundle itself (skill/dev/bundle.py, NOT_BUNDLED).
+`ask_sdk_model.services.service_client_factory` imports every service package at import
+time, though a LaunchRequest needs none and the skill uses two, only for reminders.
+:func:`patch_bundle` rewrites the bundle's copy before it is compiled so each getter imports
+its client when first called, line numbers and behaviour unchanged; a source of any other
+shape raises, so an SDK upgrade stops the build. Build time only, never in the bundle: the
+web service imports at worker boot, where eager imports cost no request anything.
 """
 
 from __future__ import annotations
@@ -118,7 +96,11 @@ def _name_loads(tree: ast.Module, names: set[str]) -> dict[str, int]:
 
 
 def patch_bundle(folder: Path) -> dict[str, str]:
-    """Rewrite the factory module installed under `folder` in place; see the module doc."""
+    """Rewrite the factory module installed under `folder` in place.
+
+    At build time, not through an import hook: Lambda's code folder is read-only, so a
+    hook would compile the patched source again at every INIT.
+    """
     path = folder / FACTORY_PATH
     if not path.is_file():
         raise LazyServicesError(f"{path} not found: is ask-sdk-model installed in {folder}?")

@@ -1,12 +1,17 @@
 """Per-user memory for the skill: SQLite locally, DynamoDB on Lambda, never fatal.
 
-Importing this package does not import botocore; only choosing DynamoDB does.
+Importing this package imports neither store: sqlite3 only when SQLite is chosen (or
+`SqlitePersistenceAdapter` is named), the DynamoDB client only when a table is.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from skill.persistence.base import (
     Attributes,
+    SessionEnd,
+    SupportsRecordSession,
     SupportsUpdate,
     UpdateFn,
     UserRef,
@@ -15,12 +20,16 @@ from skill.persistence.base import (
 )
 from skill.persistence.factory import build_persistence_adapter
 from skill.persistence.resilient import ResilientPersistenceAdapter
-from skill.persistence.sqlite import SqlitePersistenceAdapter
+
+if TYPE_CHECKING:
+    from skill.persistence.sqlite import SqlitePersistenceAdapter
 
 __all__ = [
     "Attributes",
     "ResilientPersistenceAdapter",
+    "SessionEnd",
     "SqlitePersistenceAdapter",
+    "SupportsRecordSession",
     "SupportsUpdate",
     "UpdateFn",
     "UserRef",
@@ -28,3 +37,13 @@ __all__ = [
     "envelope_for_user",
     "user_id_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`SqlitePersistenceAdapter` on first use: a Lambda cold start with DynamoDB memory
+    never pays for importing sqlite3."""
+    if name == "SqlitePersistenceAdapter":
+        from skill.persistence.sqlite import SqlitePersistenceAdapter
+
+        return SqlitePersistenceAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

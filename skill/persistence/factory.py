@@ -9,7 +9,6 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
 from skill.config import Settings
 from skill.persistence.resilient import ResilientPersistenceAdapter
-from skill.persistence.sqlite import SqlitePersistenceAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -19,10 +18,10 @@ def build_persistence_adapter(
 ) -> ResilientPersistenceAdapter | None:
     """The adapter for `settings`, wrapped so store outages never fail a request.
 
-    DynamoDB (and so botocore) is imported only when a table is configured, keeping
-    Lambda cold starts and local runs free of it. `dynamodb_client` lets tests and
-    callers inject a botocore DynamoDB client; by default one is built from the
-    environment with short timeouts.
+    Each store is imported only when chosen (sqlite3 costs a DynamoDB cold start
+    milliseconds). `dynamodb_client` lets tests and callers inject a DynamoDB client
+    (ours, or botocore's); by default one is built from the environment with short
+    timeouts.
     """
     if not settings.persistence:
         logger.info("user memory disabled")
@@ -34,6 +33,8 @@ def build_persistence_adapter(
         inner = build_dynamodb_adapter(settings.dynamodb_table, dynamodb_client)
         logger.info("user memory in DynamoDB table %s", settings.dynamodb_table)
     else:
+        from skill.persistence.sqlite import SqlitePersistenceAdapter
+
         inner = SqlitePersistenceAdapter(settings.sqlite_path)
         logger.info("user memory in SQLite file %s", settings.sqlite_path)
     return ResilientPersistenceAdapter(inner)

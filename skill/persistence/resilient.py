@@ -14,6 +14,8 @@ from ask_sdk_core.exceptions import PersistenceException
 
 from skill.persistence.base import (
     Attributes,
+    SessionEnd,
+    SupportsRecordSession,
     SupportsUpdate,
     UpdateFn,
     UserRef,
@@ -49,6 +51,18 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
     def available(self) -> bool:
         """Whether this thread's last operation succeeded (True before any)."""
         return self._last.available
+
+    def prepare(self) -> None:
+        """Do ahead (Lambda INIT) what the first call needs and no request decides, such as
+        opening a connection, where the store has such a step. Never fails: a store that
+        cannot be reached now is tried again, and reported, by the first call."""
+        prepare = getattr(self.inner, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            prepare()
+        except Exception as exc:  # the first call will say what is wrong
+            logger.debug("preparing %r failed: %s: %s", self.inner, type(exc).__name__, exc)
 
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
         """The stored attributes, or {} when the store cannot be read."""
@@ -110,6 +124,22 @@ class ResilientPersistenceAdapter(AbstractPersistenceAdapter):
             return {}
         self._succeeded()
         return updated
+
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session's visit and topics (the inner adapter's
+        `record_session`: DynamoDB's atomic ADD, SQLite's transaction), or do nothing
+        when the store cannot be written. An adapter without it gets the same change as
+        a read-modify-write (`SessionEnd.apply`)."""
+        inner = self.inner
+        if not isinstance(inner, SupportsRecordSession):
+            self.update_attributes(user, session.apply)
+            return
+        try:
+            inner.record_session(user, session)
+        except Exception as exc:
+            self._failed("update", exc)
+            return
+        self._succeeded()
 
     def _failed(self, what: str, exc: Exception) -> None:
         self._last.available = False

@@ -11,6 +11,10 @@ database, -wal and -shm made 0600, and the folder 0700 if it holds nothing but
 owner-only files (a shared folder such as /tmp is left alone, with a warning).
 `secure_delete` zeroes deleted content, and "forget me" checkpoints and truncates the
 WAL, so no earlier version of the record (nor the user id) stays behind in either file.
+
+Retention: a listener not seen for RETENTION_DAYS is forgotten. Every write stamps
+`updated_at`; an expired row reads as no memory, and a sweep deletes expired rows when
+a connection opens and then at most once every SWEEP_INTERVAL on writes.
 """
 
 from __future__ import annotations
@@ -32,12 +36,23 @@ from typing import Any, TypeVar
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
-from skill.persistence.base import Attributes, UpdateFn, UserRef, user_id_of
+from skill.persistence.base import (
+    RETENTION_DAYS,
+    RETENTION_SECONDS,
+    Attributes,
+    SessionEnd,
+    UpdateFn,
+    UserRef,
+    user_id_of,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BUSY_TIMEOUT = 2.0
 """Seconds a write waits for another writer; well inside Alexa's 8 s response budget."""
+
+SWEEP_INTERVAL = 24 * 60 * 60.0
+"""Seconds between sweeps of expired rows in one long-lived process (a gunicorn worker)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS user_attributes (
@@ -57,6 +72,7 @@ _inherited: list[sqlite3.Connection] = []
 class _PerThread(threading.local):
     conn: sqlite3.Connection | None = None
     pid: int = 0
+    swept_at: float = 0.0
 
 
 class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
@@ -66,9 +82,16 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     the next call, so a missing or unwritable directory recovers once fixed.
     """
 
-    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.clock = clock
         self._local = _PerThread()
 
     def __repr__(self) -> str:
@@ -77,7 +100,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     def get_attributes(self, request_envelope: UserRef) -> Attributes:
         """The user's attributes, or {} for a user never saved."""
         user_id = user_id_of(request_envelope)
-        return self._run("read", lambda conn: _load(conn, user_id))
+        return self._run("read", lambda conn: _load(conn, user_id, self._expired_before()))
 
     def save_attributes(self, request_envelope: UserRef, attributes: Attributes) -> None:
         """Replace the user's attributes in one transaction."""
@@ -86,7 +109,8 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
 
         def save(conn: sqlite3.Connection) -> None:
             with _immediate(conn):
-                _store(conn, user_id, text)
+                _store(conn, user_id, text, self.clock())
+            self._sweep_if_due(conn)
 
         self._run("write", save)
 
@@ -119,11 +143,38 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
 
         def update(conn: sqlite3.Connection) -> Attributes:
             with _immediate(conn):
-                updated = fn(_load(conn, user_id))
-                _store(conn, user_id, _encode(updated))
+                updated = fn(_load(conn, user_id, self._expired_before()))
+                _store(conn, user_id, _encode(updated), self.clock())
+            self._sweep_if_due(conn)
             return updated
 
         return self._run("update", update)
+
+    def record_session(self, user: UserRef, session: SessionEnd) -> None:
+        """Count an ended session's visit and topics: a read-modify-write inside the same
+        `BEGIN IMMEDIATE` transaction as `update_attributes` (one writer at a time)."""
+        self.update_attributes(user, session.apply)
+
+    def sweep(self) -> int:
+        """Delete every row not written for RETENTION_SECONDS; return how many."""
+        return self._run("sweep", self._sweep)
+
+    def _expired_before(self) -> float:
+        return self.clock() - RETENTION_SECONDS
+
+    def _sweep(self, conn: sqlite3.Connection) -> int:
+        with _immediate(conn):
+            swept = conn.execute(
+                "DELETE FROM user_attributes WHERE updated_at < ?", (self._expired_before(),)
+            ).rowcount
+        self._local.swept_at = self.clock()
+        if swept:
+            logger.info("forgot %d listener(s) not seen for %d days", swept, RETENTION_DAYS)
+        return swept
+
+    def _sweep_if_due(self, conn: sqlite3.Connection) -> None:
+        if self.clock() - self._local.swept_at >= SWEEP_INTERVAL:
+            self._sweep(conn)
 
     def close(self) -> None:
         """Close this thread's connection (the next call reopens one)."""
@@ -171,6 +222,13 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             conn.close()
             raise
         logger.debug("opened %s in pid %d", self.path, os.getpid())
+        try:
+            self._sweep(conn)
+        except sqlite3.OperationalError as exc:  # busy: the next write's sweep is due anyway
+            if not _is_busy(exc):
+                conn.close()
+                raise
+            self._local.swept_at = 0.0
         return conn
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
@@ -244,9 +302,11 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _load(conn: sqlite3.Connection, user_id: str) -> Attributes:
+def _load(conn: sqlite3.Connection, user_id: str, expired_before: float) -> Attributes:
+    """The stored attributes, or {} for none or a row expired but not yet swept."""
     row = conn.execute(
-        "SELECT attributes FROM user_attributes WHERE user_id = ?", (user_id,)
+        "SELECT attributes FROM user_attributes WHERE user_id = ? AND updated_at >= ?",
+        (user_id, expired_before),
     ).fetchone()
     if row is None:
         return {}
@@ -270,10 +330,10 @@ def _encode(attributes: object) -> str:
         raise PersistenceException(f"attributes are not JSON-serialisable: {exc}") from exc
 
 
-def _store(conn: sqlite3.Connection, user_id: str, text: str) -> None:
+def _store(conn: sqlite3.Connection, user_id: str, text: str, now: float) -> None:
     conn.execute(
         "INSERT INTO user_attributes (user_id, attributes, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (user_id) DO UPDATE"
         " SET attributes = excluded.attributes, updated_at = excluded.updated_at",
-        (user_id, text, time.time()),
+        (user_id, text, now),
     )

@@ -1,14 +1,11 @@
 """The nightly reminder conversation: bedtime, AM or PM, consent, permission, set, tell, cancel.
 
-The reminder goes off 45 minutes before the listener's bedtime (inside the article's
-30-minutes-to-an-hour window), every night, in the device's time zone. Nothing is set
-before the listener has heard exactly what will be set, time and "every night", and
-said yes (or granted the permission after hearing it): Alexa's reminder guidelines.
-A clock time said without a part of day ("ten thirty", heard as 10:30) between 6:00 and
-12:59 is taken as evening, and the one consent question says so ("... before your
-10:30 PM bedtime. Shall I?"); a no asks for the time again, morning or night. Alexa's
-own list of the skill's reminders (the `Reminders` port) is the truth for status,
-cancel and setting. Every API fault has a calm answer here.
+The reminder goes off `clock.LEAD` before the listener's bedtime, every night, in the
+device's time zone. Nothing is set before the listener has heard exactly what will be set
+(time and "every night") and said yes: Alexa's reminder guidelines. A time said without a
+part of day between 6:00 and 12:59 is taken as evening, and the consent question says so.
+Alexa's own list of the skill's reminders (the `Reminders` port) is the truth for status,
+cancel and setting; every API fault has a calm answer here.
 """
 
 from __future__ import annotations

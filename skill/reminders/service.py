@@ -1,14 +1,11 @@
-"""The Alexa Reminders and settings APIs, for the nightly reminder: permission, list, set
-(create or update, never a second one), find, delete. It implements the dialog's
-`Reminders` port (`AlexaReminders`).
+"""The Alexa Reminders and settings APIs for the nightly reminder: permission, list, set
+(create or update, never a second one), find, delete; `AlexaReminders` is the dialog's
+`Reminders` port.
 
-This module holds no prose: the dialog passes in the words the reminder speaks and
-chooses what to say about each `Outcome`.
-
-Every call goes through the SDK's service clients (`ReminderManagementServiceClient`,
-`UpsServiceClient`) and so through the skill's api client (`skill.sdk.api_client`). A
-failed call never raises: it is logged at warning with its HTTP status and a short
-reason, and comes back as an `Outcome` the dialog can speak about.
+It holds no prose: the dialog passes in the words and chooses what to say about each
+`Outcome`. Calls go through the SDK's service clients and `skill.sdk.api_client`; a failed
+call never raises: it is logged at warning (HTTP status, short reason) and comes back as an
+`Outcome` the dialog can speak about.
 """
 
 from __future__ import annotations

@@ -1,18 +1,11 @@
 """The HTTP client the SDK's service clients (Reminders, settings) call Alexa APIs through.
 
-The SDK's `DefaultApiClient` calls `requests.<method>(url=, headers=, data=)` with no
-timeout, so one slow Alexa API call could hold the skill past Alexa's 8-second answer
-deadline. `TimeoutApiClient` changes only that: every call gets a timeout and an explicit
-`verify` (the system trust store in production, a test CA bundle in tests). Everything
-else, including the SDK's refusal of non-HTTPS endpoints, is the SDK's own code.
-
-The SDK's client imports `requests`, so it is loaded with the first Alexa API call
-rather than at Lambda cold start: most requests never call an API.
-
-The timeout rides on the SDK's private `DefaultApiClient._resolve_method` (ask-sdk-core
-1.19): `_sdk_client` refuses to build without it, and tests/test_reminders_service.py
-checks that a call really reaches `requests` with our timeout, so an SDK upgrade that
-moves it fails loudly instead of silently dropping the timeout.
+The SDK's `DefaultApiClient` calls `requests` with no timeout, so one slow Alexa API call
+could hold the skill past Alexa's deadline for the turn. `TimeoutApiClient` changes only
+that: every call gets a timeout and an explicit `verify`; the rest is the SDK's own code.
+It rides on the SDK's private `DefaultApiClient._resolve_method` (ask-sdk-core 1.19), so
+`_sdk_client` refuses to build without it and tests/test_reminders_service.py checks that
+the timeout reaches `requests`: an upgrade that moves it fails loudly.
 """
 
 from __future__ import annotations
@@ -62,6 +55,8 @@ class TimeoutApiClient(ApiClient):
 
 def _sdk_client(timeout: float, verify: bool | str) -> ApiClient:
     """The SDK's client, its `requests` call bound to our timeout and verify."""
+    # Imported on the first Alexa API call, not at cold start: it imports `requests`,
+    # and most requests never call an API.
     from ask_sdk_core.api_client import DefaultApiClient
 
     if not callable(getattr(DefaultApiClient, "_resolve_method", None)):

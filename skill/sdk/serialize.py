@@ -1,44 +1,11 @@
 """The SDK's serializer with per-class reading and writing plans (ask-sdk-core 1.19.0).
 
-`DefaultSerializer` turns every JSON object of a request into an SDK model object,
-and for each one it resolves the class from its dotted name with `__import__`,
-rebuilds the class's attribute map, scans `attribute_map.values()` once per payload
-key, and regex-parses type strings such as `list[ask_sdk_model.slot.Slot]`. None of
-that changes within a process, so `CachingSerializer` works it out once per type:
-
-* a *reader* per type (a type string or a class): a small function that turns a JSON
-  value into what the SDK's `__deserialize` would return for that type;
-* a *plan* per model class: JSON key -> (attribute, reader), and the set of keys the
-  class knows. Unknown keys are set on the object as raw values, after the known ones,
-  exactly as the SDK does;
-* a *writer* per class for `serialize`: the branch of the SDK's isinstance chain the
-  class takes, and for a model its (attribute, JSON key) pairs in `deserialized_types`
-  order, instead of rebuilding the attribute map for every object written.
-
-Reading and writing get several times faster (BENCHMARKS.md, section 2).
-
-Equivalence is kept by construction and checked by tests: the fast path handles only
-plain JSON objects (`dict`) and the types it understands; anything else (a model given a
-list or a string, a discriminator that names no class, a value the SDK would reject)
-makes the fast path give up, and the SDK's own code reads that value from scratch, so
-odd input gets the SDK's exact answer or exception. Writing works the same way: a value
-the writer does not cover (a Decimal, an object carrying its own `attribute_map`) or one
-that raises is written by the SDK's own `serialize`. Reading has no side effects beyond
-the SDK's own (it fills in missing `attribute_map` entries, once per class here), so a
-second reading of the same value is safe.
-
-Alexa's timestamps ("2026-11-25T21:14:40Z") are read with `datetime.fromisoformat`
-instead of dateutil's general parser; any other form still
-goes to the SDK's own code.
-
-`from_data` takes JSON that is already parsed: Lambda hands the skill a dict, and
-the web endpoint parses the body once to check its shape, so neither needs the
-SDK's dump-and-reparse round trip.
-
-This module reaches into the SDK's private, name-mangled methods. It is pinned to the
-versions in `SDK_VERSIONS` and to the source of every private method it relies on or
-stands in for (`SDK_SOURCES`); tests/test_serialize.py fails loudly if an upgrade
-changes either.
+`DefaultSerializer` resolves classes, attribute maps and type strings afresh for every
+object; `CachingSerializer` works them out once per type (a reader per type, a plan per
+model class, a writer per class). Whatever the fast path does not cover goes to the SDK's
+own code, so odd input gets the SDK's exact answer or exception. It reaches into the SDK's
+private methods, so it is pinned to `SDK_VERSIONS` and to their source (`SDK_SOURCES`):
+tests/test_serialize.py fails loudly if an upgrade changes either.
 """
 
 from __future__ import annotations
@@ -98,6 +65,16 @@ Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
 
 
+class PlainJson(dict[str, Any]):
+    """A dict that holds plain JSON values only (str, int, float, bool, None, lists and
+    dicts of them) and is never changed once built, e.g. an APL document read from a file.
+
+    `CachingSerializer` writes it as a shallow copy, a plain `dict` whose values are the
+    document's own (plain dicts, lists and scalars, as the SDK would write them): the
+    SDK's `serialize` would copy it value by value into an equal dict, one call per
+    value. The SDK's own serializer still writes it the long way, to the same JSON."""
+
+
 class _GiveUp(Exception):
     """The fast path does not handle this value; the SDK's own code reads it instead."""
 
@@ -121,7 +98,11 @@ class CachingSerializer(DefaultSerializer):
         self._writers: dict[type, Writer] = {}
 
     def from_data(self, data: Any, obj_type: Any) -> Any:
-        """`deserialize` for JSON already parsed into Python values."""
+        """`deserialize` for JSON already parsed into Python values.
+
+        Lambda hands the skill a dict, and the web endpoint parses the body once to check
+        its shape, so neither needs the SDK's dump-and-reparse round trip.
+        """
         return self._DefaultSerializer__deserialize(data, obj_type)
 
     def serialize(self, obj: Any) -> Any:
@@ -377,6 +358,8 @@ class CachingSerializer(DefaultSerializer):
         write = self.serialize
         if issubclass(kind, self.PRIMITIVE_TYPES):
             return _identity
+        if issubclass(kind, PlainJson):
+            return dict
         if issubclass(kind, list):
             return lambda obj: [write(item) for item in obj]
         if issubclass(kind, tuple):

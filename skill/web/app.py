@@ -1,22 +1,18 @@
 """The skill as an HTTPS web service: a Flask app factory around the SDK's webservice handler.
 
-POST /         the Alexa endpoint (signature, certificate chain, timestamp and skill id
-               verified unless verification was switched off for local development)
-GET  /healthz  200 while the process is up (HEAD too)
-GET  /privacy  the privacy policy (plain HTML), linked from skill.json
-
-Every failure has a short JSON answer and a defined status: malformed or non-Alexa
-input 400, a rejected signature or timestamp 400, another skill's request 400, a body
-over the limit 413 (chunked ones too), a wrong method 405 (OPTIONS included). Exception
-text never leaves the process. The order of the checks is in `AlexaEndpoint.dispatch`.
-POST / with a plain Content-Length skips Flask (`ThinRoute`, skill/web/fast.py): the
-same `AlexaEndpoint.answer`, the same bytes out; everything else is Flask's.
+POST / is the Alexa endpoint (verified unless verification was switched off for local
+development); GET /healthz answers 200 while the process is up; GET /privacy is the privacy
+policy linked from skill.json. Every failure has a short JSON answer and a defined status
+(README, "Serving it over HTTPS"), and exception text never leaves the process; the order of
+the checks is in `AlexaEndpoint.dispatch`. POST / with a plain Content-Length skips Flask
+(`ThinRoute`, skill/web/fast.py): the same `AlexaEndpoint.answer`, the same bytes out.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -193,11 +189,12 @@ def create_app(
         settings = config or Settings.from_env()
     except ConfigError as error:
         if not logging.getLogger().handlers:
-            configure_logging(Settings.log_level)
+            json_lines = os.environ.get("SKILL_LOG_FORMAT", "").strip().lower() == "json"
+            configure_logging(Settings.log_level, json_lines=json_lines)
         logger.critical("refusing to start: %s", error)
         raise
     if not logging.getLogger().handlers:  # run by gunicorn or flask, not under a test runner
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     _refuse_unsafe(settings)
     app = Flask(__name__)
     app.config.from_mapping(MAX_CONTENT_LENGTH=settings.max_body_bytes, SKILL_SETTINGS=settings)
@@ -229,7 +226,7 @@ def create_app(
     def healthz() -> Any:
         return jsonify(status="ok")
 
-    policy = privacy_policy()  # read once, at start-up
+    policy = privacy_policy(settings.operator, settings.contact)  # read once, at start-up
 
     @app.get("/privacy", provide_automatic_options=False)
     def privacy() -> Any:

@@ -1,15 +1,11 @@
 """The Alexa POST without Flask: a thin WSGI layer in front of the Flask app.
 
-Flask and werkzeug cost CPU on every request to the one route Alexa calls (request and
-response objects, routing, contexts, hooks; BENCHMARKS.md has the figures). `ThinRoute` answers
-POST / itself when the body has a plain Content-Length within the limit: it reads the
-body, takes the two signature headers, and calls the same `answer` the Flask route
-calls (UTF-8, empty body, verification, nesting, envelope, skill id, the skill). The
-status line, headers, JSON bytes and request log line are the ones Flask would give.
-
-Everything else goes to the Flask app unchanged: other paths and methods, a missing,
-malformed or oversized Content-Length, any Transfer-Encoding (chunked bodies: Flask's
-route applies the limit to those), and debug mode (Flask indents its JSON there).
+Flask's per-request machinery costs CPU on the one route Alexa calls (BENCHMARKS.md).
+`ThinRoute` answers POST / itself when the body has a plain Content-Length within the limit,
+calling the same `answer` the Flask route calls, with the status line, headers, JSON bytes
+and request log line Flask would give. Everything else goes to Flask unchanged: other paths
+and methods, a missing, malformed or oversized Content-Length, any Transfer-Encoding (Flask
+applies the limit to chunked bodies) and debug mode (Flask indents its JSON there).
 """
 
 from __future__ import annotations

@@ -1,28 +1,11 @@
-r"""Make oscrypto 1.3.0 recognise OpenSSL versions with a two-digit patch number.
+"""Make oscrypto 1.3.0 recognise OpenSSL versions with a two-digit patch number.
 
-Why this exists: ``ask_sdk_webservice_support.verifier`` imports ``certvalidator``,
-which imports ``oscrypto``. oscrypto 1.3.0 (the latest release on PyPI) finds out
-which libcrypto it loaded by matching ``OpenSSL_version()`` against the regex
-``\b(\d\.\d\.\d[a-z]*)\b``. That cannot match "OpenSSL 3.0.10" or later (two-digit
-patch number), so on any current distribution the import dies with
-``LibraryNotFoundError: Error detecting the version of libcrypto`` and request
-verification cannot even be loaded (wbond/oscrypto issues #75 and #78). Upstream fixed
-it on master by allowing ``\d+`` for the patch number (PR #76), but never released it.
-
-Why this fix and not another:
-
-* editing site-packages is lost on every reinstall and invisible in review;
-* depending on an unreleased git commit cannot be pinned from PyPI with hashes;
-* the "oscrypto-fixed" style forks on PyPI are of unknown provenance, and this is the
-  code that decides whether a request really came from Amazon.
-
-So :func:`apply` installs an import hook that, for exactly the two modules carrying
-the regex, reads the original source through the normal loader, makes upstream's
-one-character change (``\d`` -> ``\d+`` for the patch), and compiles the result under
-the original file name so tracebacks still point at the installed file. It only acts
-on oscrypto 1.3.x and only when the broken pattern occurs exactly once in the source;
-a fixed release is left alone. It must run before anything imports oscrypto;
-:mod:`skill.web.verification` calls it at import time.
+oscrypto 1.3.0 (under certvalidator, under the SDK's verifier) cannot parse "OpenSSL 3.0.10"
+or later, so request verification cannot even be imported (wbond/oscrypto #75 and #78; fixed
+on master by PR #76, never released). :func:`apply` installs an import hook that makes
+upstream's one-character regex change in the two modules carrying it, only on oscrypto 1.3.x
+with the broken pattern, and compiles under the installed file name for tracebacks.
+`skill.web.verification` calls it at import time, before anything imports oscrypto.
 """
 
 from __future__ import annotations
@@ -135,6 +118,10 @@ def is_applied() -> bool:
 
 def apply() -> bool:
     """Install the import hook if oscrypto 1.3.x is installed; safe to call repeatedly.
+
+    A hook, because an edited site-packages is lost on reinstall and invisible in review,
+    an unreleased git commit cannot be pinned from PyPI with hashes, and the "fixed" forks
+    on PyPI are of unknown provenance: this code decides whether a request came from Amazon.
 
     Returns whether the hook is installed. Call it before anything imports oscrypto:
     a module that already failed to import is retried through the hook, but one that

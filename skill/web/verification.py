@@ -1,38 +1,11 @@
 """Check that a request really comes from Alexa: cheap checks first, the costly ones last.
 
-`AlexaVerifier.authenticate` runs these on the raw body, cheapest first, before the
-body is parsed at all:
-
-1. both headers present (`SignatureCertChainUrl`, `Signature-256`; the SHA-1
-   `Signature` header is ignored);
-2. a quick look at the timestamp: some `"timestamp": "..."` member of the raw text
-   within 150 s of now (an hour for skill events), found by a regular expression, not
-   by parsing the body (the exact check on `request.timestamp` follows after parsing:
-   `check_timestamp`);
-3. `CachingRequestVerifier.verify_signature`:
-   a. the URL rules on the normalized URL (https, s3.amazonaws.com, port 443, and
-      the one file name Alexa uses, /echo.api/echo-api-cert[-<n>].pem, after decoding
-      %-escapes and removing dot segments; no userinfo, query, fragment, backslash or
-      other odd characters);
-   b. the validated chain from the cache, or, for a URL not cached, one fetch (a
-      total deadline over DNS, connect and read; no redirects) and full validation:
-      certvalidator path to a trusted root with key usage digital_signature, then the
-      subjectAltName check. Fetches are budgeted (`FetchPolicy`): a URL that failed is
-      not fetched again for a while; a URL whose chain once verified a signature
-      ("known") has a reserve of its own; any other URL needs a token from its client
-      address's budget and from the worker's;
-   c. the leaf's validity dates and the PKCS#1 v1.5 / SHA-256 signature over the raw
-      body. If that fails on a cached chain, the chain is fetched once more (a
-      certificate rotated in place at the same URL), at most once a minute per URL.
-
-Only a body that passed all of that is parsed (skill/web/app.py), its exact
-`request.timestamp` checked, and handed to the SDK. The validated leaf is cached per
-canonical URL with the sha256 of the exact bytes validated, until the earliest
-not-after in the validated path, in a small LRU. The last URL that verified a
-signature is written to a small file (`Settings.cert_url_file`) and fetched at the next
-start (`CachingRequestVerifier.warm`), so a fresh worker already holds Alexa's chain.
-Every rejection is a
-`VerificationException` with one short, constant message that never echoes request data.
+`AlexaVerifier.authenticate` runs on the raw body before it is parsed: both signature
+headers, a quick look at the timestamp, then `CachingRequestVerifier.verify_signature` (the
+certificate URL rules, the chain from a cache or one budgeted fetch and full validation,
+the leaf's dates, the signature over the body). `check_timestamp` follows after parsing.
+Every rejection is a `VerificationException` with a short constant message that never
+echoes request data; README, "Security", states each rule.
 """
 
 from __future__ import annotations
@@ -809,7 +782,9 @@ class AlexaVerifier:
         self._now: Clock = now or _utc_now
 
     def authenticate(self, headers: Mapping[str, str], body: str) -> None:
-        """Steps 1 to 3 (see top), before the body is parsed.
+        """Before the body is parsed: 1. both signature headers (`credentials`; the SHA-1
+        `Signature` header is ignored), 2. a quick look at the timestamp
+        (`check_raw_timestamp`), 3. `CachingRequestVerifier.verify_signature`.
 
         `headers` may carry X-Forwarded-For (set by nginx): the client address whose
         fetch budget a new certificate URL spends.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.dev.model.source import SOURCE, Intent, Slot, SlotType
+from skill.dev.placeholders import URL_SETTING, url_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 # The ASK CLI skill package (skillMetadata.src in ask-resources.json).
@@ -132,9 +133,25 @@ def build_interaction_model(locale: str) -> dict[str, Any]:
     }
 
 
+def privacy_locales(url: str) -> dict[str, dict[str, str]]:
+    """privacyAndCompliance.locales: `url` in every locale, or nothing at all while `url`
+    is a placeholder (skill.dev.placeholders.url_problem). `ask deploy` uploads the skill
+    package before its build hook can refuse, so a placeholder must never be in skill.json:
+    without an address the deploy refuses instead (or, with SKILL_PRIVACY_URL_PENDING=1,
+    uploads no address)."""
+    if url_problem(url) is not None:
+        return {}
+    return {locale: {"privacyPolicyUrl": url} for locale in SOURCE.locales}
+
+
 def build_skill_manifest() -> dict[str, Any]:
-    """skill.json without `apis.custom.endpoint`, which `ask deploy` fills in."""
+    """skill.json without `apis.custom.endpoint`, which `ask deploy` fills in, and without
+    a privacy policy address while manifest.yaml's is a placeholder (privacy_locales)."""
     text = SOURCE.manifest
+    privacy: dict[str, Any] = dict(text.privacy_and_compliance)
+    locales = privacy_locales(text.privacy_policy_url)
+    if locales:
+        privacy["locales"] = locales
     locale_info = {
         "name": text.name,
         "summary": text.summary,
@@ -153,13 +170,7 @@ def build_skill_manifest() -> dict[str, Any]:
                 "testingInstructions": text.testing_instructions,
                 "category": text.category,
             },
-            "privacyAndCompliance": {
-                **text.privacy_and_compliance,
-                "locales": {
-                    locale: {"privacyPolicyUrl": text.privacy_policy_url}
-                    for locale in SOURCE.locales
-                },
-            },
+            "privacyAndCompliance": privacy,
             "apis": {"custom": {"interfaces": [{"type": kind} for kind in text.interfaces]}},
             "permissions": [{"name": name} for name in text.permissions],
             "events": {"subscriptions": [{"eventName": name} for name in text.event_subscriptions]},
@@ -297,6 +308,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for path in write_interaction_models(root):
         print(f"wrote {path}")
+    url = SOURCE.manifest.privacy_policy_url
+    problem = url_problem(url)
+    if problem is not None:
+        print(
+            f"note: skill.json has no privacyPolicyUrl: {url} is {problem}. The deploy "
+            f"refuses until you set {URL_SETTING} to your published policy's address "
+            'and run this again (README, "Deploying to AWS Lambda").',
+            file=sys.stderr,
+        )
     INTENT_TOPICS_PATH.write_text(render_json(intent_topics()), encoding="utf-8")
     print(f"wrote {INTENT_TOPICS_PATH}")
     return 0
