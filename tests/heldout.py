@@ -10,7 +10,9 @@ fresh sets measured with `python -m skill.dev.model.measure PATH --summary`.
 - heldout_set_a.tsv: written blind for issue 17 (variety, phrase, label), then used to
   tune the model of issue 17;
 - heldout_set_b.tsv: written blind for issue 17 after that tuning, measured untuned (48%
-  right answer), then used to tune the carrier-slot model.
+  right answer), then used to tune the carrier-slot model;
+- heldout_set_c.tsv: written blind for issue 17, measured untuned on the carrier-slot model
+  (46.5% right answer), then added here: the latest untuned figure, nothing tuned on it yet.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ HELDOUT_PATH = DATA / "heldout_utterances.tsv"
 BLIND_PATH = DATA / "heldout_blind.tsv"
 SET_A_PATH = DATA / "heldout_set_a.tsv"
 SET_B_PATH = DATA / "heldout_set_b.tsv"
+SET_C_PATH = DATA / "heldout_set_c.tsv"
 
 
 def spent_sets() -> dict[str, list[Row]]:
@@ -33,4 +36,5 @@ def spent_sets() -> dict[str, list[Row]]:
         "blind": load_intent_set(BLIND_PATH),
         "a": load_set(SET_A_PATH),
         "b": load_set(SET_B_PATH),
+        "c": load_set(SET_C_PATH),
     }
