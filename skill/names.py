@@ -75,6 +75,14 @@ class Slot(StrEnum):
     UNIT = "unit"  # AmountIntent, AmountTakenIntent: DoseUnitType
     PERSON = "person"  # EmergencyIntent: PersonType (child, adult) who swallowed something
     PILLS = "pills"  # EmergencyIntent: PillsType, what was swallowed
+    SYMPTOM = "symptom"  # EmergencyIntent: SymptomType, what is happening ("can't breathe")
+    BODY = "body"  # EmergencyIntent: BodyType, what "my ..." is doing ("chest hurts")
+    AILMENT = "ailment"  # HealthConcernIntent: AilmentType, how the listener feels
+    ACHE = "ache"  # HealthConcernIntent: AcheType, what hurts ("leg hurts")
+    HAVE = "have"  # HealthConcernIntent: HaveType, the verb before a condition ("i'm on")
+    CHECK = "check"  # HealthConcernIntent: CheckType, its question ("can i take it")
+    LEAD = "lead"  # many intents: LeadType, an opener ("can you tell me"); the runtime ignores it
+    TAIL = "tail"  # many intents: TailType, a closing word ("please", "mate"); ignored too
 
 
 class Benefit(StrEnum):

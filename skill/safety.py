@@ -52,16 +52,37 @@ class Compared(Enum):
 
 
 def urgent(turn: Turn, session: Session, ports: Ports) -> Reply:
-    """EmergencyIntent: the number first; the poison line if pills were swallowed."""
+    """EmergencyIntent: the number first; the poison line if pills were swallowed.
+
+    "i {symptom}" and "my {body}" are short carriers, and Alexa fills a custom slot with
+    words it does not know. When the only thing that made this an emergency is such a
+    slot that resolved to nothing, the number still comes first, said as a condition
+    ("If this is an emergency, ..."): help first, without telling someone who said
+    something else entirely to call for an ambulance."""
     swallowed = bool(turn.slot(Slot.PILLS).spoken or turn.slot(Slot.PILLS).resolved_ids)
-    return _urgent_reply(turn, swallowed=swallowed)
+    return _urgent_reply(turn, swallowed=swallowed, unsure=_heard_only_open_words(turn))
 
 
-def _urgent_reply(turn: Turn, *, swallowed: bool, reason: str | None = None) -> Reply:
+def _heard_only_open_words(turn: Turn) -> bool:
+    """True when a symptom or body slot was filled but resolved to no known value, and no
+    other slot of the intent resolved (an unknown phrase in a short carrier)."""
+    open_slots = (turn.slot(Slot.SYMPTOM), turn.slot(Slot.BODY))
+    if not any(slot.spoken for slot in open_slots):
+        return False
+    if any(slot.resolved_ids for slot in open_slots):
+        return False
+    others = (turn.slot(Slot.PILLS), turn.slot(Slot.PERSON))
+    return not any(slot.resolved_ids for slot in others)
+
+
+def _urgent_reply(
+    turn: Turn, *, swallowed: bool, reason: str | None = None, unsure: bool = False
+) -> Reply:
     texts = load_content().safety.texts
     lines = helplines(turn.locale)
-    said = [texts.urgent_call.format(emergency=lines.emergency.spoken)]
-    shown = [texts.urgent_call.format(emergency=lines.emergency.shown)]
+    call = texts.urgent_call_if if unsure else texts.urgent_call
+    said = [call.format(emergency=lines.emergency.spoken)]
+    shown = [call.format(emergency=lines.emergency.shown)]
     if swallowed:
         after = texts.text(lines.swallowed)
         poison = lines.poison

@@ -163,9 +163,9 @@ def test_source_files_load_as_committed() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "complaint"),
     [
-        ("    topic: what_is\n    samples:", "    topic: what_is\n    sample:", "keys"),
+        ("    topic: what_is\n    slots:", "    topic: what_is\n    slot:", "keys"),
         ('      - "yes"\n', "      - yes\n", "quote words"),
-        ("      - what is it\n", "      - 400\n", "expected text"),
+        ("      - what's in it\n", "      - 400\n", "expected text"),
         ("  en-GB:\n    BenefitType:", "  en-XX:\n    BenefitType:", "keys"),
         ("      nerve_function: [nerve signalling]", "      nerves: [nerve signalling]", "id"),
         ("built_in_intents:\n  AMAZON.HelpIntent:", "built_in_intents:\n  HelpIntent:", "AMAZON"),

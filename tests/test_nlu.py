@@ -23,6 +23,7 @@ from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
 from skill.dev.model.measure import Reading, label_of
 from skill.dev.model.source import BUILT_IN_INTENTS, BUILT_IN_PHRASES, LOCALES
+from skill.names import Slot
 
 BENEFIT = ("BenefitDetailIntent", "benefit")
 BEDTIME = ("SetReminderIntent", "bedtime")
@@ -39,6 +40,8 @@ TIMES = [
     ("midnight", "00:00"),
     ("tonight", "NI"),
 ]
+
+CARRIER_SLOTS = frozenset({Slot.LEAD.value, Slot.TAIL.value})
 
 
 def _custom_intents(locale: str) -> list[dict[str, Any]]:
@@ -97,9 +100,12 @@ def test_every_sample_of_the_model_resolves_to_its_own_intent(
             heard = resolve(text, locale)
             others = {name: _got(heard, name) for name in rest}
             unfilled = [m.value for n, m in heard.slots.items() if n not in slots and m.value]
+            # A carrier slot ({lead}, {tail}) is ignored by the runtime: "please cancel the
+            # reminder" may match the literal twin instead, the intent is what counts.
+            carrier = slot in CARRIER_SLOTS and _got(heard, slot) is None
             if (
                 heard.intent != intent_name
-                or _got(heard, slot) != expected
+                or (_got(heard, slot) != expected and not carrier)
                 or others != {name: value for name, (_, value) in filler.items()}
                 or unfilled
             ):

@@ -13,6 +13,10 @@ from skill.dev.model.measure import Row
 
 def test_the_committed_annotation_sets_match_the_held_out_sets() -> None:
     assert nlu_eval.stale() == [], f"regenerate with: {nlu_eval.COMMAND}"
+    # Every spent set ships, set B in every locale its rows name.
+    stems = set(nlu_eval.annotation_sets())
+    assert {stem.split(".")[0] for stem in stems} == {"first", "blind", "set-a", "set-b", "set-c"}
+    assert {f"set-b.{locale}" for locale in source.LOCALES} <= stems
 
 
 def test_a_stale_or_leftover_file_is_reported(tmp_path: Path) -> None:

@@ -631,3 +631,20 @@ def test_every_number_in_a_safety_text_is_in_the_sentence_it_cites(key: str) -> 
         assert sentence in ARTICLE, (key, sentence)
     if re.search(r"\b(200|400)\b", text):
         assert "article" in text, f"{key}: a dose is the article's"
+
+
+def test_an_unknown_phrase_in_a_short_urgent_carrier_still_hears_help_first() -> None:
+    """ "i {symptom}" with words Alexa could not resolve: the number first, as a condition."""
+    known, _ = run(safety.urgent, turn(Intent.EMERGENCY, symptom=ids("can't breathe")))
+    assert known.speech[0] == call("en-US")
+    for slot in ("symptom", "body"):
+        unknown, _ = run(safety.urgent, turn(Intent.EMERGENCY, slots={slot: said("want a snack")}))
+        assert unknown.speech[0] == "If this is an emergency, please call nine one one now."
+        assert unknown.reprompt is None and unknown.headline == "Call 911"
+    with_pills, _ = run(
+        safety.urgent,
+        turn(
+            Intent.EMERGENCY, symptom=said("feel odd"), pills=ids("a bunch of pills", "many_pills")
+        ),
+    )
+    assert with_pills.speech[0] == call("en-US")

@@ -144,6 +144,7 @@ class SafetyTexts:
     `skill.safety`: the listener's amount, a condition's words, an emergency line."""
 
     urgent_call: str
+    urgent_call_if: str
     urgent_poison: str
     urgent_nhs: str
     urgent_hospital: str

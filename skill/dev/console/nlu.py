@@ -38,7 +38,24 @@ from skill.dev.console.numbers import parse_number
 from skill.dev.console.words import normalise
 from skill.dev.model.build import build_interaction_model
 from skill.dev.model.source import SOURCE
-from skill.names import Intent, RequestType
+from skill.names import Intent, RequestType, Slot
+
+#: Carrier slots (openers and tails the runtime ignores) and the phrase slots of health
+#: statements ("i {symptom}", "my {body}"): matched only by their own type's phrases, so a
+#: sample made of one such slot and a word or two never swallows whatever follows "i".
+CARRIER_SLOTS = frozenset(
+    slot.value
+    for slot in (
+        Slot.LEAD,
+        Slot.TAIL,
+        Slot.SYMPTOM,
+        Slot.BODY,
+        Slot.AILMENT,
+        Slot.ACHE,
+        Slot.HAVE,
+        Slot.CHECK,
+    )
+)
 
 logger = logging.getLogger(__name__)
 
@@ -211,9 +228,11 @@ class CompiledModel:
         }
 
     def _closed(self, intent: str, sample: str) -> dict[str, list[str]]:
-        """For a sample with two slots or more: each custom slot's words (see compile_sample)."""
+        """For a sample with two slots or more, or a carrier slot (`{lead}`, `{tail}`): each
+        custom slot's words (see compile_sample). A carrier takes only its type's phrases,
+        so "how does it help {tail}" never swallows "with headaches"."""
         names = SLOT.findall(sample)
-        if len(names) < 2:
+        if len(names) < 2 and not CARRIER_SLOTS.intersection(names):
             return {}
         types = self.slot_types[intent]
         return {
@@ -229,6 +248,8 @@ class CompiledModel:
             if len(names) != 1:
                 continue
             (name,) = names
+            if name in {Slot.LEAD, Slot.TAIL}:
+                continue  # the core without its opener or tail is a sample of its own
             slot_type = self.slot_types[template.intent].get(name, "")
             if slot_type == AMAZON_TIME:
                 for spoken in times.EXAMPLES:

@@ -54,6 +54,8 @@ SETS: Mapping[str, tuple[Path, bool]] = {
     "first": (DATA / "heldout_utterances.tsv", True),
     "blind": (DATA / "heldout_blind.tsv", True),
     "set-a": (DATA / "heldout_set_a.tsv", False),
+    "set-b": (DATA / "heldout_set_b.tsv", False),
+    "set-c": (DATA / "heldout_set_c.tsv", False),
 }
 _INTENT_FOR_LABEL: dict[str, str] = {
     **{label: intent for intent, label in ACTION_LABELS.items()},
