@@ -179,11 +179,13 @@ def _structures() -> list[Any]:
     nan, inf = float("nan"), float("inf")
     values: list[Any] = [None, "x", 1, 1.5, nan, {}, [], Sub(a=1), Sub(a=nested(80))]
     for depth in (MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 200):
-        for leaf in (1, [], {}, nan, -inf, 2.5, (1,), Sub()):
+        ends: list[Any] = [1, [], {}, nan, -inf, 2.5, (1,), Sub()]
+        for leaf in ends:
             values.append(nested(depth, leaf))
             values.append({"a": [nested(depth, leaf)], "b": nan})
             values.append([nan, nested(depth, leaf)])
     rng = random.Random(22)
+
     class Real(float):
         pass
 
