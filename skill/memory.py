@@ -29,7 +29,6 @@ answers without memory (the persistence layer logs it).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +127,8 @@ SHARED_FIELDS = ("reminder_id", "reminder_time")
 def person_key(user_id: str, person_id: str) -> str:
     """The key of a recognised person's part of the account's record: derived from both
     ids (SHA-256), so neither is stored, and one person on two accounts has two keys."""
+    import hashlib  # only when Alexa recognises a voice: not on every cold start
+
     digest = hashlib.sha256(f"{user_id}\n{person_id}".encode()).hexdigest()
     return f"p-{digest[:32]}"
 
