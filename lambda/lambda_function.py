@@ -19,7 +19,7 @@ from typing import Any
 from skill.builder import build_skill
 from skill.config import ANY_SKILL_WARNING, ConfigError, Settings, require_skill_id
 from skill.dispatch import InvalidEnvelope, invoke_json
-from skill.logs import REJECTED, configure_logging, describe_request, request_logged
+from skill.logs import REJECTED, configure_logging, request_logged
 
 logger = logging.getLogger(__name__)
 
@@ -75,30 +75,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run one Alexa request (parsed JSON) through the skill built at INIT.
 
     The request is checked before the SDK sees it (nesting depth, NaN, shape and types in
-    `invoke_json`, the skill id here); a refused one is logged as "request rejected:
+    `invoke_json`, then the skill id); a refused one is logged as "request rejected:
     <reason>" and raised as `InvalidEnvelope`, never as the SDK's RecursionError or
     SerializationException. Logs one JSON line per request (skill/logs.py): type, intent,
     outcome, latency.
     """
     with request_logged("lambda") as line:
         try:
-            _check_skill_id(event)
-            return invoke_json(SKILL, event, context)
+            return invoke_json(SKILL, event, context, skill_id=SETTINGS.skill_id)
         except InvalidEnvelope as rejected:
             logger.warning("request rejected: %s", rejected)
             line.outcome = REJECTED
             raise
-
-
-def _check_skill_id(event: object) -> None:
-    """Another skill's request is refused, as the web endpoint refuses it (before the
-    SDK, which would fail it as an error)."""
-    if SETTINGS.skill_id is None:
-        return  # SKILL_ALLOW_ANY_SKILL_ID=true, on purpose (require_skill_id)
-    describe_request(event)  # the request line names what was refused, as on the web
-    try:
-        application = event["context"]["System"]["application"]["applicationId"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return  # not an envelope: invoke_json says why
-    if application != SETTINGS.skill_id:
-        raise InvalidEnvelope("for another skill")

@@ -215,17 +215,34 @@ def _as_float(value: Any) -> Any:
     return float(value) if type(value) is int else value
 
 
-def invoke_json(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def for_another_skill(data: dict[str, Any], skill_id: str | None) -> bool:
+    """True when a well-shaped envelope (`envelope_problem` passed) names another skill.
+    No `skill_id` means any skill is answered, on purpose (`require_skill_id`)."""
+    return bool(skill_id) and data["context"]["System"]["application"]["applicationId"] != (
+        skill_id
+    )
+
+
+def invoke_json(
+    skill: CustomSkill,
+    event: dict[str, Any],
+    context: Any = None,
+    *,
+    skill_id: str | None = None,
+) -> dict[str, Any]:
     """Deserialize `event`, invoke the skill, and return the serialized response envelope.
 
     Raises `InvalidEnvelope` (a short, safe message) for an event that is not an
     Alexa request envelope: too deep or not JSON (`structure_problem`), the wrong shape
-    (`envelope_problem`), or parts of the wrong type for the SDK's models (an intent
-    that is a string, a slot that is a list): the same checks as the web endpoint's.
+    (`envelope_problem`), another skill's (`skill_id`), or parts of the wrong type for
+    the SDK's models (an intent that is a string, a slot that is a list): the same
+    checks as the web endpoint's.
     """
     problem = envelope_problem(event) or structure_problem(event)
     if problem:
         raise InvalidEnvelope(problem)
+    if for_another_skill(event, skill_id):
+        raise InvalidEnvelope("for another skill")
     try:
         request = read_envelope(skill, event)
     except Exception:

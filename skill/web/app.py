@@ -24,7 +24,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from skill.builder import build_skill
 from skill.config import ANY_SKILL_WARNING, ConfigError, Settings, require_skill_id
 from skill.content import privacy_policy
-from skill.dispatch import envelope_problem, nesting_too_deep, parse_json, read_envelope
+from skill.dispatch import (
+    envelope_problem,
+    for_another_skill,
+    nesting_too_deep,
+    parse_json,
+    read_envelope,
+)
 from skill.logs import begin_request, configure_logging, end_request
 from skill.web.fast import ThinRoute
 
@@ -101,10 +107,7 @@ class AlexaEndpoint(WebserviceSkillHandler):
         data = _parse(body)
         if verifier is not None:
             _verified(verifier.check_timestamp, data["request"])
-        # The shape check guarantees this path exists.
-        if self._skill_id and data["context"]["System"]["application"]["applicationId"] != (
-            self._skill_id
-        ):
+        if for_another_skill(data, self._skill_id):
             logger.warning("request rejected: for another skill")
             raise RejectedRequest("request is for another skill")
         try:
