@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -27,6 +28,12 @@ def pytest_report_header() -> str:
 def settings(tmp_path: object) -> Settings:
     """Settings for one test: no skill id enforced, no persistence."""
     return Settings(skill_id=None, persistence=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where a test's SQLite memory lives: a folder of its own, as in production."""
+    return tmp_path / "memory" / "users.sqlite3"
 
 
 @pytest.fixture

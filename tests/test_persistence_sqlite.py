@@ -44,11 +44,6 @@ def bump(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "memory" / "users.sqlite3"
-
-
-@pytest.fixture
 def store(db_path: Path) -> SqlitePersistenceAdapter:
     return SqlitePersistenceAdapter(db_path, busy_timeout=FAST_BUSY)
 

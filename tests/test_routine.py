@@ -24,11 +24,6 @@ CONTENT = load_content()
 PROMPTS = CONTENT.prompts
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "memory" / "users.sqlite3"
-
-
 def start_skill(db_path: Path) -> CustomSkill:
     """A skill process with SQLite memory; calling it again is a server restart."""
     return build_skill(Settings(persistence=True, sqlite_path=db_path))

@@ -51,11 +51,6 @@ def api() -> Iterator[FakeAlexaApi]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "users.sqlite3"
-
-
-@pytest.fixture
 def skill(api: FakeAlexaApi, db_path: Path) -> CustomSkill:
     """The production skill with memory in SQLite, calling the fake Alexa API."""
     client = TimeoutApiClient(timeout=0.5, verify=api.ca_path)
