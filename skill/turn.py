@@ -222,7 +222,13 @@ class Session:
             (SessionKey.HEALTH_POINTER_SAID, self.health_pointer_said),
             (SessionKey.NEARNESS, self.nearness),
         )
-        attributes = {str(key): value for key, value in values if value}
+        # Plain JSON all the way down: a StrEnum member (a `Bedtime`, a `Pending`) is
+        # stored as its text, as Alexa will echo it back.
+        attributes = {
+            str(key): str(value) if isinstance(value, str) else value
+            for key, value in values
+            if value
+        }
         if self.unsaved is not None:
             attributes[SessionKey.UNSAVED] = self.unsaved.to_attributes()
         return attributes
