@@ -20,6 +20,7 @@ from skill.config import ConfigError, Settings, workers_from_env
 from skill.dispatch import InvalidEnvelope, invoke_json, nesting_too_deep
 from skill.logs import configure_logging, write_request_lines
 from skill.web.app import create_app
+from testing import ROOT
 from testing.envelopes import APPLICATION_ID, benefit, envelope, intent, launch
 from testing.lambda_entry import loaded_entry
 from testing.talk import Conversation
@@ -226,7 +227,7 @@ def test_gunicorn_refuses_web_concurrency_zero_with_one_line(tmp_path: Path) -> 
         "ALEXA_SKILL_ID": APPLICATION_ID,
         "SKILL_PERSISTENCE": "false",
     }
-    conf = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    conf = ROOT / "gunicorn.conf.py"
     done = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-c", str(conf), "--check-config"],
         env=env,

@@ -18,9 +18,10 @@ import pytest
 
 from skill.config import ConfigError, Settings
 from skill.logs import JsonFormatter
+from testing import ROOT
 from testing.envelopes import launch
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT
 
 
 def _record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:

@@ -26,8 +26,9 @@ from skill.content import privacy_policy
 from skill.dev import placeholders
 from skill.dev.model import build
 from skill.dev.model.source import SOURCE
+from testing import ROOT
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT
 HOOK = PROJECT / "hooks" / "build.sh"
 
 
